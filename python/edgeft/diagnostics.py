@@ -1,0 +1,121 @@
+"""Diagnostics: formatting MLIR diagnostics for users, and checking them
+against `expected-error@+N {{...}}` comments (`--verify-diagnostics`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from torch_mlir import ir
+
+_FILE_LOC = re.compile(r'"((?:[^"\\]|\\.)*)":(\d+):(\d+)')
+_NAME_LOC = re.compile(r'^loc\("((?:[^"\\]|\\.)*)"\(')
+_EXPECTED = re.compile(
+    r"expected-(error|warning|remark|note)(?:@([+-]\d+|above|below))?\s*\{\{(.*?)\}\}"
+)
+_SEVERITY = {
+    ir.DiagnosticSeverity.ERROR: "error",
+    ir.DiagnosticSeverity.WARNING: "warning",
+    ir.DiagnosticSeverity.NOTE: "note",
+    ir.DiagnosticSeverity.REMARK: "remark",
+}
+
+
+@dataclass(frozen=True)
+class Diag:
+    """A diagnostic reduced to what users and tests look at."""
+
+    severity: str
+    file: str | None
+    line: int | None
+    col: int | None
+    layer: str | None
+    message: str
+
+    def format(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}: " if self.file is not None else ""
+        layer = f" [PyTorch layer '{self.layer}']" if self.layer else ""
+        return f"{where}{self.severity}: {self.message}{layer}"
+
+
+def from_location(severity: str, location: ir.Location, message: str) -> Diag:
+    """Reduce a location to its first file:line:col and its outer name, if any."""
+    text = str(location)
+    file_loc = _FILE_LOC.search(text)
+    name = _NAME_LOC.match(text)
+    layer = name.group(1) if name else None
+    if file_loc is None:
+        return Diag(severity, None, None, None, layer, message)
+    return Diag(severity, file_loc.group(1), int(file_loc.group(2)), int(file_loc.group(3)),
+                layer, message)
+
+
+def convert(diagnostic: ir.Diagnostic) -> list[Diag]:
+    """A diagnostic and its notes, in order."""
+    out = [from_location(_SEVERITY.get(diagnostic.severity, "error"), diagnostic.location,
+                         diagnostic.message)]
+    for note in diagnostic.notes:
+        out.extend(convert(note))
+    return out
+
+
+def from_error(error: ir.MLIRError) -> list[Diag]:
+    """The diagnostics carried by an MLIRError (those of a failed parse or pass)."""
+    out: list[Diag] = []
+    for d in error.error_diagnostics:
+        out.extend(convert(d))
+    if not out:
+        out.append(Diag("error", None, None, None, None, str(error)))
+    return out
+
+
+@dataclass(frozen=True)
+class Expected:
+    severity: str
+    line: int
+    message: str
+
+
+def expectations(text: str) -> list[Expected]:
+    """The `expected-<severity>@<offset> {{message}}` comments of a source text."""
+    found = []
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        for m in _EXPECTED.finditer(line):
+            severity, offset, message = m.groups()
+            target = number
+            if offset == "above":
+                target = number - 1
+            elif offset == "below":
+                target = number + 1
+            elif offset:
+                target = number + int(offset)
+            found.append(Expected(severity, target, message))
+    return found
+
+
+def verify(text: str, produced: list[Diag], filename: str) -> list[str]:
+    """Match produced diagnostics against the expectations in `text`.
+
+    Returns the mismatches as messages; empty means the diagnostics are as
+    expected. Notes are checked only when the text expects some.
+    """
+    expected = expectations(text)
+    check_notes = any(e.severity == "note" for e in expected)
+    remaining = list(expected)
+    problems = []
+    for diag in produced:
+        if diag.severity == "note" and not check_notes:
+            continue
+        match = next((e for e in remaining if e.severity == diag.severity
+                      and e.line == diag.line and e.message in diag.message), None)
+        if match is None:
+            problems.append(f"{filename}:{diag.line}:{diag.col}: unexpected {diag.severity}: "
+                            f"{diag.message}")
+            continue
+        remaining.remove(match)
+    for e in remaining:
+        problems.append(f'{filename}:{e.line}: expected {e.severity} "{e.message}" '
+                        "was not produced")
+    return problems

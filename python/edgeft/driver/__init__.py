@@ -1,0 +1,1 @@
+"""Command-line drivers: `edgeft` (cli.py) and `edgeft-opt` (opt.py)."""

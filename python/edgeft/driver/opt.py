@@ -1,0 +1,194 @@
+"""edgeft-opt: an mlir-opt for edgeft's passes and dialects.
+
+    edgeft-opt [INPUT|-] [-p PIPELINE] [-o OUT] [--split-input-file]
+               [--verify-diagnostics] [--mlir-print-ir-after-all] [--list-passes]
+
+PIPELINE mixes upstream and edgeft passes in MLIR's textual syntax; see
+`edgeft.passes.registry`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+
+from edgeft.driver.common import run_main
+from edgeft.errors import UserError
+
+SPLIT_MARKER = re.compile(r"^// -----.*$", re.MULTILINE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="edgeft-opt",
+        description="Run edgeft and upstream MLIR passes over a module, like mlir-opt.",
+    )
+    p.add_argument("input", nargs="?", default="-", help="input file, '-' for stdin")
+    p.add_argument("-p", "--pass-pipeline", default="", metavar="PIPELINE",
+                   help="pipeline in MLIR's textual syntax, e.g. "
+                        "'builtin.module(edgeft-param-summary,canonicalize)'")
+    p.add_argument("-o", dest="output", default="-", help="output file, '-' for stdout")
+    p.add_argument("--split-input-file", action="store_true",
+                   help="process each '// -----' chunk on its own")
+    p.add_argument("--verify-diagnostics", action="store_true",
+                   help="check diagnostics against expected-error@+N {{...}} comments")
+    p.add_argument("--mlir-print-ir-after-all", action="store_true",
+                   help="print the IR after every pass, to stderr")
+    p.add_argument("--mlir-print-op-generic", action="store_true",
+                   help="print operations in the generic form")
+    p.add_argument("--mlir-print-debuginfo", action="store_true",
+                   help="print locations")
+    p.add_argument("--mlir-elide-elementsattrs-if-larger", type=int, default=None, metavar="N",
+                   help="elide constants with more than N elements")
+    p.add_argument("--list-passes", action="store_true",
+                   help="list edgeft's passes with their options and exit")
+    return p
+
+
+def list_passes() -> str:
+    """Every edgeft pass with its summary and options, for --list-passes."""
+    from edgeft.passes import registry
+
+    lines = ["edgeft passes:"]
+    for argument in sorted(registry.PASSES):
+        cls = registry.pass_class(argument)
+        lines.append(f"  {argument}  -  {registry.summary(cls)}")
+        for name, type_name, default, help_text in registry.option_docs(cls):
+            default_text = f" (default: {default})" if default != "" else ""
+            lines.append(f"      {name}=<{type_name}>  {help_text}{default_text}")
+    lines.append("Upstream MLIR passes are accepted by their mlir-opt names.")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Chunk:
+    """A piece of the input with the line number it starts on."""
+
+    text: str
+    first_line: int
+
+
+def split_chunks(text: str, split: bool) -> list[Chunk]:
+    """The input, or its `// -----` separated chunks when splitting."""
+    if not split:
+        return [Chunk(text, 1)]
+    chunks, start, line = [], 0, 1
+    for m in SPLIT_MARKER.finditer(text):
+        chunks.append(Chunk(text[start:m.start()], line))
+        line += text.count("\n", start, m.end())
+        start = m.end()
+    chunks.append(Chunk(text[start:], line))
+    return chunks
+
+
+def parse_module(text: str, source_name: str):  # -> ir.Module-like operation
+    """Parse a chunk, wrapping top-level ops in a module like mlir-opt does.
+
+    The wrapping `module {` goes on the first line, so line numbers stay
+    those of the file.
+    """
+    from torch_mlir import ir
+
+    try:
+        op = ir.Operation.parse(text, source_name=source_name)
+        if op.operation.name == "builtin.module":
+            return op
+        op.operation.erase()
+    except ir.MLIRError as e:
+        if "single top-level operation" not in str(e):
+            raise
+    return ir.Operation.parse("module {" + text + "\n}", source_name=source_name)
+
+
+def process_chunk(chunk: Chunk, opts: argparse.Namespace, source_name: str,
+                  out: list[str]) -> tuple[list[str], bool]:
+    """Run the pipeline over one chunk, appending its printed IR to `out`.
+
+    Returns the lines for stderr and whether the chunk failed. Under
+    --verify-diagnostics the lines are the mismatches with the expectations.
+    """
+    from torch_mlir import ir
+
+    from edgeft import diagnostics
+    from edgeft.context import make_context
+    from edgeft.passes.registry import build_pass_manager
+
+    ctx = make_context()
+    produced: list[diagnostics.Diag] = []
+
+    def handler(d: ir.Diagnostic) -> bool:
+        produced.extend(diagnostics.convert(d))
+        return True
+
+    ctx.attach_diagnostic_handler(handler)
+    text = "\n" * (chunk.first_line - 1) + chunk.text
+    with ctx:
+        pm = build_pass_manager(opts.pass_pipeline, ctx)
+        if opts.mlir_print_ir_after_all:
+            ctx.enable_multithreading(False)
+            pm.enable_ir_printing(print_after_all=True)
+        try:
+            module = parse_module(text, source_name)
+            pm.run(module.operation)
+        except ir.MLIRError as e:
+            produced.extend(diagnostics.from_error(e))
+            module = None
+        failed = module is None or any(d.severity == "error" for d in produced)
+        if not failed:
+            out.append(module.operation.get_asm(
+                print_generic_op_form=opts.mlir_print_op_generic,
+                enable_debug_info=opts.mlir_print_debuginfo,
+                large_elements_limit=opts.mlir_elide_elementsattrs_if_larger,
+                assume_verified=True,
+            ))
+    if opts.verify_diagnostics:
+        problems = diagnostics.verify(text, produced, source_name)
+        return problems, bool(problems)
+    return [d.format() for d in produced], failed
+
+
+def body(argv: list[str]) -> int:
+    opts = _parser().parse_args(argv)
+    if opts.list_passes:
+        sys.stdout.write(list_passes())
+        return 0
+    if opts.input == "-":
+        text, source_name = sys.stdin.read(), "<stdin>"
+    else:
+        try:
+            with open(opts.input) as f:
+                text = f.read()
+        except OSError as e:
+            raise UserError(f"cannot read '{opts.input}': {e.strerror}") from None
+        source_name = opts.input
+    outputs: list[str] = []
+    any_failed = False
+    for chunk in split_chunks(text, opts.split_input_file):
+        messages, failed = process_chunk(chunk, opts, source_name, outputs)
+        if messages:
+            sys.stderr.write("\n".join(messages) + "\n")
+        any_failed = any_failed or failed
+    _write_output("// -----\n".join(outputs), opts.output)
+    return 1 if any_failed else 0
+
+
+def _write_output(text: str, path: str) -> None:
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+    except OSError as e:
+        raise UserError(f"cannot write '{path}': {e.strerror}") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the edgeft-opt console script."""
+    return run_main("edgeft-opt", body, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+"""Errors that edgeft reports to its users.
+
+A `UserError` is bad input: the drivers print its message and exit with 1,
+never a traceback. Anything else that escapes is an internal error (exit 2).
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Bad input from the user: one clear message, exit code 1."""
+
+
+class InternalError(Exception):
+    """A bug in edgeft: reported with a reproducer command line, exit code 2."""

@@ -1,0 +1,1 @@
+"""edgeft's MLIR passes, one module each; `registry` maps names to them."""
