@@ -3,7 +3,8 @@
 Every context edgeft uses comes from `make_context()`: it has the upstream
 dialects of the torch-mlir wheel, our IRDL dialects (`pulp`, `redmule`, read
 from the project's `dialects/` folder) and the verifiers of
-`edgeft.dialects`. Nothing else creates an `ir.Context`.
+`edgeft.dialects`, plus torch-mlir's `torch` dialect for the importer.
+Nothing else creates an `ir.Context`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from torch_mlir import ir
 from torch_mlir.dialects import irdl
+from torch_mlir.dialects import torch as torch_dialect
 
 from edgeft.errors import UserError
 
@@ -25,6 +27,7 @@ def make_context() -> ir.Context:
 
     ctx = ir.Context()
     ctx.allow_unregistered_dialects = False
+    torch_dialect.register_dialect(ctx)
     with ctx, ir.Location.unknown():
         for name in DIALECT_FILES:
             irdl.load_dialects(_read_dialect(name))
