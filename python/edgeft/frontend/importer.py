@@ -22,6 +22,7 @@ import importlib.util
 import re
 import sys
 import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -195,8 +196,10 @@ def _export_and_lower(model: nn.Module, names: list[str], loss: str, x: torch.Te
                       ctx: ir.Context) -> ir.Module:
     wrapper = _LossOf(model, names, loss)
     try:
-        program = torch.export.export(wrapper, (x, y, *params), strict=False)
-        program = program.run_decompositions(get_decomposition_table())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # torch's own deprecations
+            program = torch.export.export(wrapper, (x, y, *params), strict=False)
+            program = program.run_decompositions(get_decomposition_table())
     except Exception as e:  # noqa: BLE001 - torch.export reports many kinds of failure
         raise UserError(f"torch.export cannot trace the model: {_first_line(e)}") from None
     importer = FxImporter(context=ctx)
@@ -265,6 +268,7 @@ def _source_location(node: torch.fx.Node, ctx: ir.Context) -> ir.Location:
 
 
 _ILLEGAL = re.compile(r"failed to legalize operation '([\w.]+)'")
+_OPERATOR_NAME = re.compile(r'torch\.operator"?\(.*?\{name = "([\w.]+)"')
 
 
 def _unsupported_op_message(error: ir.MLIRError) -> str:
@@ -276,7 +280,11 @@ def _unsupported_op_message(error: ir.MLIRError) -> str:
         m = _ILLEGAL.search(d.message)
         if m is None:
             continue
-        op = m.group(1).removeprefix("torch.")
+        op = m.group(1)
+        generic = _OPERATOR_NAME.search(d.message)
+        if op == "torch.operator" and generic:
+            op = generic.group(1)  # an op torch-mlir only knows by name
+        op = op.removeprefix("torch.")
         where = f" in PyTorch layer '{d.layer}'" if d.layer else ""
         source = f" ({d.file}:{d.line})" if d.file else ""
         return f"unsupported op '{op}'{where}{source}: torch-mlir cannot lower it to linalg"

@@ -9,6 +9,8 @@ from typing import Any, ClassVar, Literal
 
 from torch_mlir import ir
 
+from edgeft.passes.base import EdgeftPass
+
 TRAINABLE_ATTR = "edgeft.trainable"
 
 
@@ -99,7 +101,7 @@ def summary_table(params: list[ParamInfo]) -> str:
 
 
 @dataclass(frozen=True)
-class ParamSummary:
+class ParamSummary(EdgeftPass):
     """Print the table of parameter globals: name, layer, role, shape, bytes, trainable.
 
     An analysis: the IR is left unchanged. The layer is the global's name
@@ -107,7 +109,7 @@ class ParamSummary:
     otherwise, and a global is trainable when it carries `edgeft.trainable`.
 
         ml_program.global private mutable @"fc1.weight"(dense<...> : tensor<16x8xf32>)
-            {edgeft.trainable} : tensor<16x8xf32>
+            : tensor<16x8xf32> {edgeft.trainable}
       prints
         name        layer  role    shape  params  bytes  trainable
         fc1.weight  fc1    weight  16x8   128     512    yes
