@@ -184,8 +184,7 @@ def _add_accessors(module: ir.Module, specs: Mapping[str, TensorSpec], mutable: 
             ref = ir.FlatSymbolRefAttr.get(name)
             getter = func.FuncOp(f"{_GETTER}{i}", ([], [t]))
             with ir.InsertionPoint(getter.add_entry_block()):
-                load = ml_program.GlobalLoadOp(t, ref) if name in mutable \
-                    else ml_program.GlobalLoadConstOp(t, ref)
+                load = ml_program.GlobalLoadOp(t, ref)  # bufferizable, unlike load_const
                 func.ReturnOp([load.result])
             if name not in mutable:
                 continue

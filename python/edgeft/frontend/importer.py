@@ -42,6 +42,7 @@ from edgeft.frontend import models
 Loss = Literal["cross-entropy", "mse"]
 LOSSES = ("cross-entropy", "mse")
 LOSS_LAYER = "loss"
+DEFAULT_BATCH = 2
 
 TORCH_TO_BACKEND = ("builtin.module(func.func(torch-match-quantized-custom-ops),"
                     "torchdynamo-export-to-torch-backend-pipeline)")
@@ -83,9 +84,13 @@ def loss_fn(loss: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return nn.functional.cross_entropy(out, y)
 
 
-def resolve_model(spec: str, in_channels: int, batch: int,
+def resolve_model(spec: str, in_channels: int, batch: int | None,
                   seed: int = 0) -> tuple[str, nn.Module, torch.Tensor]:
-    """A built-in name or `file.py:factory` -> (name, model, example input)."""
+    """A built-in name or `file.py:factory` -> (name, model, example input).
+
+    Built-in models take batch 2 unless `batch` is given; factories keep the
+    batch of their example input unless `batch` is given.
+    """
     if ":" in spec and spec.split(":", 1)[0].endswith(".py"):
         return _from_factory(spec, batch, seed)
     if spec not in models.BUILTIN:
@@ -96,7 +101,8 @@ def resolve_model(spec: str, in_channels: int, batch: int,
         raise UserError(f"--in-channels must be at least 1, got {in_channels}")
     model = models.build(spec, in_channels, seed)
     generator = torch.Generator().manual_seed(seed)
-    x = torch.randn((batch, *models.BUILTIN[spec].sample_shape(in_channels)), generator=generator)
+    shape = (batch or DEFAULT_BATCH, *models.BUILTIN[spec].sample_shape(in_channels))
+    x = torch.randn(shape, generator=generator)
     return spec, model, x
 
 
@@ -181,7 +187,7 @@ def import_model_full(model: str | nn.Module, *, batch: int | None = None, in_ch
             raise UserError("importing an nn.Module needs an example input")
         name, torch_model, x = type(model).__name__, model.eval(), example
     else:
-        name, torch_model, x = resolve_model(model, in_channels, batch if batch else 2, seed)
+        name, torch_model, x = resolve_model(model, in_channels, batch, seed)
     y = example_target(torch_model, x, loss, seed)
     names = [n for n, _ in torch_model.named_parameters()]
     params = [p.detach().clone() for _, p in torch_model.named_parameters()]
