@@ -33,5 +33,5 @@ def imported() -> Callable[..., ImportedModel]:
 def run_tool(tool: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run an installed console script (edgeft, edgeft-opt) and capture its output."""
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    return subprocess.run([str(BIN / tool), *args], capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([str(BIN / tool), *args], check=False, capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=300)

@@ -79,3 +79,14 @@ def test_failing_pass_raises_with_its_diagnostic() -> None:
             pm.run(module.operation)
     messages = [d.message for d in error.value.error_diagnostics]
     assert any("parameter global 'w' has type tensor<?xf32>" in m for m in messages)
+
+
+def test_pass_docs_are_current() -> None:
+    """docs/passes.md is generated from the registry; it must match the code."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, str(root / "tools" / "gen_pass_docs.py"), "--check"],
+                            check=False, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -31,7 +31,7 @@ def memory_level(value_type: ir.Type) -> str | None:
 def _is_contiguous(t: ir.MemRefType) -> bool:
     strides, _ = t.get_strides_and_offset()
     expected = 1
-    for size, stride in zip(reversed(t.shape), reversed(strides)):
+    for size, stride in zip(reversed(t.shape), reversed(strides), strict=True):
         if stride != expected:
             return False
         expected *= size
@@ -138,14 +138,17 @@ def verify_gemm(op: ir.OpView) -> bool:
     names = ["X", "W", "Y", "Z"] if len(operands) == 4 else ["X", "W", "Z"]
     shapes = {"X": [m, n], "W": [n, k], "Y": [m, k], "Z": [m, k]}
     element = {"fp32": ir.F32Type.get(), "fp16": ir.F16Type.get()}[fmt]
-    for name, value in zip(names, operands):
+    for name, value in zip(names, operands, strict=True):
         t = ir.MemRefType(value.type)
         if list(t.shape) != shapes[name]:
-            return _fail(op, f"requires {name} of shape {_shape(shapes[name])}, got {_shape(t.shape)}")
+            return _fail(op, f"requires {name} of shape {_shape(shapes[name])}, "
+                             f"got {_shape(t.shape)}")
         if t.element_type != element:
-            return _fail(op, f"with format \"{fmt}\" requires {element} operands, {name} is {t.element_type}")
-        if memory_level(t) != "L1":
-            return _fail(op, f"requires operands in L1, {name} is in {memory_level(t) or 'no pulp level'}")
+            return _fail(op, f"with format \"{fmt}\" requires {element} operands, "
+                             f"{name} is {t.element_type}")
+        level = memory_level(t)
+        if level != "L1":
+            return _fail(op, f"requires operands in L1, {name} is in {level or 'no pulp level'}")
     return True
 
 

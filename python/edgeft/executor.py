@@ -111,7 +111,7 @@ class Executable:
         if len(args) != len(inputs):
             raise UserError(f"@{name} takes {len(inputs)} arguments, got {len(args)}")
         arrays = [_as_array(a, spec, f"@{name} argument {i}") for i, (a, spec)
-                  in enumerate(zip(args, inputs))]
+                  in enumerate(zip(args, inputs, strict=True))]
         outputs = [np.zeros(spec.shape, spec.dtype) for spec in results]
         self._invoke(name, arrays + outputs)
         return outputs

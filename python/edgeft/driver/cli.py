@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from edgeft.driver.common import run_main
 from edgeft.errors import UserError
@@ -56,8 +57,8 @@ def cmd_import(opts: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         try:
-            with open(opts.output, "w") as f:
-                f.write(text)
+            Path(opts.output).parent.mkdir(parents=True, exist_ok=True)
+            Path(opts.output).write_text(text)
         except OSError as e:
             raise UserError(f"cannot write '{opts.output}': {e.strerror}") from None
     params = collect_params(module.operation) or []

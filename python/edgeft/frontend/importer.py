@@ -73,7 +73,8 @@ class _LossOf(nn.Module):
         self.loss = loss
 
     def forward(self, x: torch.Tensor, y: torch.Tensor, *params: torch.Tensor) -> torch.Tensor:
-        out = torch.func.functional_call(self.model, dict(zip(self.names, params)), (x,))
+        state = dict(zip(self.names, params, strict=True))
+        out = torch.func.functional_call(self.model, state, (x,))
         return loss_fn(self.loss, out, y)
 
 
@@ -313,7 +314,7 @@ def globalize_parameters(module: ir.Module, names: list[str], values: list[torch
         entry = forward.regions[0].blocks[0]
         first_param = 2
         body_start = ir.InsertionPoint(entry.operations[0])
-        for name, value in zip(names, values):
+        for name, value in zip(names, values, strict=True):
             arg = entry.arguments[first_param]
             layer = name.rpartition(".")[0] or name
             location = ir.Location.name(layer)
@@ -336,7 +337,9 @@ def globalize_parameters(module: ir.Module, names: list[str], values: list[torch
 
 def _function(module: ir.Module, name: str) -> ir.OpView:
     for op in module.body.operations:
-        if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == name:
+        if op.operation.name != "func.func":
+            continue
+        if ir.StringAttr(op.attributes["sym_name"]).value == name:
             return op
     raise UserError(f"module has no function @{name}")
 

@@ -90,7 +90,8 @@ def summary_table(params: list[ParamInfo]) -> str:
         for p in params
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in rows]
     totals = summary_json(params)
     lines.append(
         f"total: {len(params)} globals, {totals['total_params']} params, "
@@ -110,7 +111,9 @@ class ParamSummary(EdgeftPass):
 
         ml_program.global private mutable @"fc1.weight"(dense<...> : tensor<16x8xf32>)
             : tensor<16x8xf32> {edgeft.trainable}
-      prints
+
+    prints
+
         name        layer  role    shape  params  bytes  trainable
         fc1.weight  fc1    weight  16x8   128     512    yes
         total: 1 globals, 128 params, 512 bytes; trainable: 128 params, 512 bytes
