@@ -1,0 +1,31 @@
+"""The exit-code contract shared by edgeft and edgeft-opt."""
+
+from __future__ import annotations
+
+import pytest
+
+from edgeft.driver.common import run_main
+from edgeft.errors import UserError
+
+
+def _raise(error: BaseException):
+    def body(argv: list[str]) -> int:
+        raise error
+    return body
+
+
+def test_user_error_is_one_line_and_exit_1(capsys: pytest.CaptureFixture) -> None:
+    assert run_main("edgeft", _raise(UserError("no such model")), ["import", "x"]) == 1
+    err = capsys.readouterr().err
+    assert err == "edgeft: error: no such model\n"
+
+
+def test_bug_is_exit_2_with_a_reproducer(capsys: pytest.CaptureFixture) -> None:
+    assert run_main("edgeft-opt", _raise(KeyError("oops")), ["in.mlir", "-p", "a b"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert err.rstrip().endswith("edgeft-opt in.mlir -p 'a b'")
+
+
+def test_success_passes_the_code_through() -> None:
+    assert run_main("edgeft", lambda argv: 0, []) == 0
