@@ -31,6 +31,7 @@ from edgeft.errors import UserError
 # argument -> "module:Class"; one line per pass.
 PASSES: dict[str, str] = {
     "edgeft-param-summary": "edgeft.passes.param_summary:ParamSummary",
+    "edgeft-autodiff": "edgeft.passes.autodiff:Autodiff",
 }
 
 

@@ -1,0 +1,427 @@
+"""Adjoints of structured ops (linalg.generic and named ops given as one).
+
+A structured op computes, over an iteration space d,
+
+    out_j[o_j(d)] = body(in_1[m_1(d)], ..., in_n[m_n(d)], out_j[o_j(d)])
+
+The adjoint of an operand x with map m_x is again structured, over the
+same space:
+
+    dx[m_x(d)] += sum_j dout_j[o_j(d)] * d body_j / d x   (at the point d)
+
+so it is built as a linalg.generic that re-emits the forward body, takes
+its tangent with respect to x (`scalar.tangents`), and accumulates into the
+existing adjoint of x. Dims that are bare results of m_x stay parallel, the
+others become reductions; when m_x has composite results (convolution and
+pooling inputs, `oh + kh`) the generic scatters, which linalg allows.
+
+Reductions: a sum (`acc + g(...)`) passes `dout` straight to its init and
+differentiates `g`; a max/min substitutes the final result for the running
+accumulator, so the derivative becomes the mask `in == max`. Other
+combiners have no rule.
+
+A `tensor.extract` in the body from a tensor defined outside (the label
+gather of the cross-entropy loss) is differentiated by a generic over the
+forward dims plus that tensor's dims, which adds the contribution where the
+extract indices equal the new dims (a scatter written as a masked gather).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch_mlir import ir
+
+from edgeft import ir_build as b
+from edgeft.passes.autodiff import scalar
+
+
+class NoAdjointRule(Exception):
+    """The op (or a part of its body) has no adjoint rule; the message says what."""
+
+    def __init__(self, op: ir.Operation, what: str) -> None:
+        super().__init__(what)
+        self.op = op
+        self.what = what
+
+
+@dataclass
+class Structured:
+    """A structured op seen as a generic: operands, maps, iterators, body."""
+
+    op: ir.Operation
+    inputs: list[ir.Value]
+    outputs: list[ir.Value]
+    results: list[ir.Value]
+    maps: list[ir.AffineMap]
+    iterators: list[str]
+    body: ir.Block
+
+    @property
+    def n_dims(self) -> int:
+        return self.maps[0].n_dims
+
+    def input_arg(self, k: int) -> ir.Value:
+        return self.body.arguments[k]
+
+    def output_arg(self, j: int) -> ir.Value:
+        return self.body.arguments[len(self.inputs) + j]
+
+    def output_map(self, j: int) -> ir.AffineMap:
+        return self.maps[len(self.inputs) + j]
+
+    @property
+    def has_reduction(self) -> bool:
+        return b.REDUCTION in self.iterators
+
+
+def from_generic(op: ir.Operation) -> Structured:
+    """A linalg.generic as it is."""
+    n_in = _operand_segment(op, 0)
+    operands = list(op.operands)
+    maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    iterators = [str(a).split("<")[1].rstrip(">")
+                 for a in ir.ArrayAttr(op.attributes["iterator_types"])]
+    return Structured(op, operands[:n_in], operands[n_in:], list(op.results), maps, iterators,
+                      op.regions[0].blocks[0])
+
+
+def _operand_segment(op: ir.Operation, index: int) -> int:
+    sizes = ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"])
+    return list(sizes)[index]
+
+
+def _ints(op: ir.Operation, name: str, default: int) -> list[int]:
+    if name not in op.attributes:
+        return [default, default]
+    return [int(x) for x in ir.DenseIntElementsAttr(op.attributes[name])]
+
+
+def _window_maps(op: ir.Operation, kind: str) -> list[ir.AffineMap]:
+    """Maps of conv_2d_nchw_fchw (kind "conv") and pooling_nchw_* (kind "pool")."""
+    sh, sw = _ints(op, "strides", 1)
+    dh, dw = _ints(op, "dilations", 1)
+    d = ir.AffineExpr.get_dim
+
+    def window(o: int, k: int, s: int, dil: int) -> ir.AffineExpr:
+        return ir.AffineExpr.get_add(ir.AffineExpr.get_mul(d(o), ir.AffineExpr.get_constant(s)),
+                                     ir.AffineExpr.get_mul(d(k), ir.AffineExpr.get_constant(dil)))
+
+    if kind == "conv":  # dims (n, f, oh, ow, c, kh, kw)
+        n, f, oh, ow, c, kh, kw = range(7)
+        return [ir.AffineMap.get(7, 0, [d(n), d(c), window(oh, kh, sh, dh), window(ow, kw, sw, dw)]),
+                ir.AffineMap.get(7, 0, [d(f), d(c), d(kh), d(kw)]),
+                ir.AffineMap.get(7, 0, [d(n), d(f), d(oh), d(ow)])]
+    n, c, oh, ow, kh, kw = range(6)  # pooling dims
+    return [ir.AffineMap.get(6, 0, [d(n), d(c), window(oh, kh, sh, dh), window(ow, kw, sw, dw)]),
+            ir.AffineMap.get(6, 0, [d(kh), d(kw)]),
+            ir.AffineMap.get(6, 0, [d(n), d(c), d(oh), d(ow)])]
+
+
+WINDOWED = {
+    "linalg.conv_2d_nchw_fchw": ("conv", [b.PARALLEL] * 4 + [b.REDUCTION] * 3),
+    "linalg.pooling_nchw_max": ("pool", [b.PARALLEL] * 4 + [b.REDUCTION] * 2),
+    "linalg.pooling_nchw_sum": ("pool", [b.PARALLEL] * 4 + [b.REDUCTION] * 2),
+}
+
+
+def from_named(op: ir.Operation) -> Structured:
+    """A convolution or pooling op with the maps its definition implies."""
+    kind, iterators = WINDOWED[op.name]
+    n_in = _operand_segment(op, 0)
+    operands = list(op.operands)
+    return Structured(op, operands[:n_in], operands[n_in:], list(op.results),
+                      _window_maps(op, kind), iterators, op.regions[0].blocks[0])
+
+
+# --- the adjoint ----------------------------------------------------------------
+
+
+def adjoint(sweep, s: Structured) -> None:
+    """Accumulate the adjoints of every active operand of `s` into `sweep`."""
+    d_results = {j: sweep.adjoint(r) for j, r in enumerate(s.results)
+                 if b.is_float(r.type) and sweep.adjoint(r) is not None}
+    if not d_results:
+        return
+    combiners = _combiners(s, d_results) if s.has_reduction else {}
+    for k, value in enumerate(s.inputs):
+        if sweep.active(value):
+            _operand_adjoint(sweep, s, d_results, s.input_arg(k), value, s.maps[k], combiners)
+    for j, value in enumerate(s.outputs):
+        if not sweep.active(value) or not _uses(s.output_arg(j)):
+            continue
+        if not s.has_reduction:
+            _operand_adjoint(sweep, s, d_results, s.output_arg(j), value, s.output_map(j),
+                             combiners)
+        elif combiners.get(j) == "sum" and j in d_results:
+            sweep.accumulate(value, d_results[j])
+        else:
+            raise NoAdjointRule(s.op, "a max/min reduction whose initial value needs a gradient")
+    for extract in _captured_extracts(s, sweep):
+        _gather_adjoint(sweep, s, d_results, extract, combiners)
+
+
+def _uses(value: ir.Value) -> bool:
+    return any(True for _ in value.uses)
+
+
+def _combiners(s: Structured, d_results: dict[int, ir.Value]) -> dict[int, str]:
+    """How each differentiated result of a reduction combines: "sum" or "select"."""
+    out = {}
+    yields = scalar.yielded(s.body)
+    for j in d_results:
+        acc, value = s.output_arg(j), yields[j]
+        owner = value.owner if isinstance(value, ir.OpResult) else None
+        name = owner.name if owner is not None else ""
+        operands = list(owner.operands) if owner is not None else []
+        if name == "arith.addf" and acc in operands:
+            other = operands[1] if operands[0] == acc else operands[0]
+            if other != acc and not _depends_on(other, acc):
+                out[j] = "sum"
+                continue
+        if name in ("arith.maximumf", "arith.minimumf", "arith.maxnumf", "arith.minnumf") \
+                and acc in operands:
+            out[j] = "select"
+            continue
+        raise NoAdjointRule(s.op, f"a reduction combining with '{name or 'nothing'}'")
+    return out
+
+
+def _depends_on(value: ir.Value, target: ir.Value) -> bool:
+    """Whether a body value is computed from `target` (within the body)."""
+    stack, seen = [value], set()
+    while stack:
+        v = stack.pop()
+        if v == target:
+            return True
+        if v in seen or not isinstance(v, ir.OpResult):
+            continue
+        seen.add(v)
+        stack.extend(v.owner.operands)
+    return False
+
+
+def _primal_operands(s: Structured) -> list[tuple[ir.Value, ir.AffineMap, ir.Value]]:
+    """(tensor, map, old block arg) that let the adjoint re-emit the forward body.
+
+    The accumulator of a reduction is replaced by the final result (exact for
+    max/min, unused by the derivative of a sum); a parallel op's output
+    argument is its init value.
+    """
+    operands = [(v, s.maps[k], s.input_arg(k)) for k, v in enumerate(s.inputs)]
+    for j, init in enumerate(s.outputs):
+        if _uses(s.output_arg(j)):
+            operands.append((s.results[j] if s.has_reduction else init, s.output_map(j),
+                             s.output_arg(j)))
+    return operands
+
+
+def _operand_adjoint(sweep, s: Structured, d_results: dict[int, ir.Value], seed: ir.Value,
+                     target: ir.Value, target_map: ir.AffineMap,
+                     combiners: dict[int, str]) -> None:
+    """dx[m_x(d)] += sum_j dout_j * d body_j / d x, for x given by its block arg `seed`."""
+    primal = _primal_operands(s)
+    d_operands = [(d, s.output_map(j), j) for j, d in d_results.items()]
+    iterators = [b.PARALLEL if _is_bare(target_map, dim) else b.REDUCTION
+                 for dim in range(s.n_dims)]
+
+    def body(args: list[ir.Value]) -> list[ir.Value]:
+        mapping = {old: args[i] for i, (_, _, old) in enumerate(primal)}
+        scalar.clone_body(s.body, mapping)
+        contribution = _contribution(s, mapping, seed, args[len(primal):-1],
+                                     [j for _, _, j in d_operands], combiners)
+        acc = args[-1]
+        if contribution is None:
+            return [acc]
+        return [b.arith("arith.addf", acc, _cast(contribution, acc.type))]
+
+    inputs = [(v, m) for v, m, _ in primal] + [(d, m) for d, m, _ in d_operands]
+    contribution_exists = _has_tangent(s, seed, d_results)
+    if not contribution_exists:
+        return
+    _emit_pruned(sweep, target, inputs, target_map, iterators, body, len(primal))
+
+
+def _has_tangent(s: Structured, seed: ir.Value, d_results: dict[int, ir.Value]) -> bool:
+    """Whether some differentiated result depends on `seed` at all."""
+    yields = scalar.yielded(s.body)
+    return any(_depends_on(yields[j], seed) for j in d_results)
+
+
+def _contribution(s: Structured, mapping: dict[ir.Value, ir.Value], seed: ir.Value,
+                  d_args: list[ir.Value], result_indices: list[int],
+                  combiners: dict[int, str]) -> ir.Value | None:
+    try:
+        tangent = scalar.tangents(s.body, mapping, seed)
+    except scalar.NoTangentRule as e:
+        raise NoAdjointRule(s.op, f"'{e.op.name}' in the body of '{s.op.name}'") from None
+    yields = scalar.yielded(s.body)
+    total = None
+    for d_arg, j in zip(d_args, result_indices, strict=True):
+        if combiners.get(j) == "select":
+            t = _selected_tangent(s, j, mapping, tangent)
+        else:
+            t = tangent.get(yields[j])
+        if t is None:
+            continue
+        t = _cast(t, d_arg.type)
+        term = b.arith("arith.mulf", d_arg, t)
+        total = term if total is None else b.arith("arith.addf", total, term)
+    return total
+
+
+def _selected_tangent(s: Structured, j: int, mapping: dict[ir.Value, ir.Value],
+                      tangent: dict[ir.Value, ir.Value]) -> ir.Value | None:
+    """A max/min reduction passes the gradient to the elements equal to its result.
+
+    The accumulator was replaced by the final result, so `element == result`
+    marks the winners (ties: every element that attains the extremum).
+    """
+    combiner = scalar.yielded(s.body)[j].owner
+    acc = s.output_arg(j)
+    element = next(v for v in combiner.operands if v != acc)
+    t_element = tangent.get(element)
+    if t_element is None:
+        return None
+    wins = b.cmpf("oeq", mapping[element], mapping[acc])
+    return b.select(wins, t_element, b.scalar(0.0, t_element.type))
+
+
+def _cast(value: ir.Value, to: ir.Type) -> ir.Value:
+    """Convert between float widths (LayerNorm statistics run in f64)."""
+    if value.type == to:
+        return value
+    wider = ir.FloatType(to).width > ir.FloatType(value.type).width
+    return b.arith("arith.extf" if wider else "arith.truncf", value, result=to)
+
+
+def _is_bare(m: ir.AffineMap, dim: int) -> bool:
+    return any(isinstance(r, ir.AffineDimExpr) and ir.AffineDimExpr(r).position == dim
+               for r in m.results)
+
+
+def _emit_pruned(sweep, target: ir.Value, inputs: list[tuple[ir.Value, ir.AffineMap]],
+                 target_map: ir.AffineMap, iterators: list[str], body,
+                 n_primal: int) -> None:
+    """Build the adjoint generic, then rebuild it without primal inputs it never reads.
+
+    Dropping unread activations is what lets the forward free them; an input
+    is kept anyway when it is the only one that gives a loop dim its size.
+    """
+    acc = sweep.accumulator(target)
+    keep = list(range(len(inputs)))
+    for attempt in range(2):
+        chosen = [inputs[i] for i in keep]
+
+        def pruned_body(args: list[ir.Value], chosen_keep=tuple(keep)) -> list[ir.Value]:
+            full: list[ir.Value | None] = [None] * len(inputs)
+            for position, i in enumerate(chosen_keep):
+                full[i] = args[position]
+            return body([a if a is not None else _placeholder(inputs[i][0])
+                         for i, a in enumerate(full)] + [args[-1]])
+
+        result = b.generic([v for v, _ in chosen], [acc], [m for _, m in chosen] + [target_map],
+                           iterators, pruned_body)[0]
+        generic_op = result.owner
+        block = generic_op.regions[0].blocks[0]
+        _erase_dead(block)
+        unused = [keep[p] for p in range(len(chosen))
+                  if keep[p] < n_primal and not _uses(block.arguments[p])]
+        removable = _removable(unused, keep, inputs, target_map, len(iterators))
+        if attempt == 1 or not removable:
+            sweep.set_adjoint(target, result)
+            return
+        generic_op.erase()
+        keep = [i for i in keep if i not in removable]
+
+
+def _placeholder(like: ir.Value) -> ir.Value:
+    """A stand-in scalar for a pruned input; only dead re-emitted ops read it."""
+    element = b.element_of(like)
+    attr = ir.FloatAttr.get(element, 0.0) if isinstance(element, ir.FloatType) \
+        else ir.IntegerAttr.get(element, 0)
+    return ir.Operation.create("arith.constant", results=[element],
+                               attributes={"value": attr}).result
+
+
+def _erase_dead(block: ir.Block) -> None:
+    """Erase re-emitted body ops whose results nobody reads (all are pure)."""
+    changed = True
+    while changed:
+        changed = False
+        for op in reversed(list(block.operations)[:-1]):
+            op = op.operation
+            if all(not _uses(r) for r in op.results):
+                op.erase()
+                changed = True
+
+
+def _removable(unused: list[int], keep: list[int], inputs: list[tuple[ir.Value, ir.AffineMap]],
+               target_map: ir.AffineMap, n_dims: int) -> list[int]:
+    """Unused inputs that can go while every loop dim keeps a bare source."""
+    remaining = list(keep)
+    removed = []
+    for i in unused:
+        trial = [r for r in remaining if r != i]
+        maps = [inputs[r][1] for r in trial] + [target_map]
+        if all(any(_is_bare(m, dim) for m in maps) for dim in range(n_dims)):
+            remaining = trial
+            removed.append(i)
+    return removed
+
+
+# --- gathers from captured tensors ---------------------------------------------
+
+
+def _captured_extracts(s: Structured, sweep) -> list[ir.Operation]:
+    """tensor.extract ops of the body that read an active tensor from outside."""
+    found = []
+    for op in s.body.operations:
+        op = op.operation
+        if op.name == "tensor.extract" and sweep.active(op.operands[0]):
+            found.append(op)
+    return found
+
+
+def _gather_adjoint(sweep, s: Structured, d_results: dict[int, ir.Value],
+                    extract: ir.Operation, combiners: dict[int, str]) -> None:
+    """dC[p] += sum_d [index(d) == p] * dout(d) * d body / d C[index(d)]."""
+    captured = extract.operands[0]
+    rank = len(b.shape_of(captured))
+    n = s.n_dims
+    total = n + rank
+
+    def widen(m: ir.AffineMap) -> ir.AffineMap:
+        return ir.AffineMap.get(total, 0, list(m.results))
+
+    primal = _primal_operands(s)
+    d_operands = [(d, widen(s.output_map(j)), j) for j, d in d_results.items()]
+    target_map = ir.AffineMap.get(total, 0, [ir.AffineExpr.get_dim(n + i) for i in range(rank)])
+    iterators = [b.REDUCTION] * n + [b.PARALLEL] * rank
+    seed = extract.results[0]
+
+    def body(args: list[ir.Value]) -> list[ir.Value]:
+        mapping = {old: args[i] for i, (_, _, old) in enumerate(primal)}
+        scalar.clone_body(s.body, mapping)
+        contribution = _contribution(s, mapping, seed, args[len(primal):-1],
+                                     [j for _, _, j in d_operands], combiners)
+        acc = args[-1]
+        if contribution is None:
+            return [acc]
+        index_type = ir.IndexType.get()
+        hit = None
+        for i, old_index in enumerate(list(extract.operands)[1:]):
+            position = ir.Operation.create(
+                "linalg.index", results=[index_type],
+                attributes={"dim": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), n + i)}
+            ).result
+            same = b.cmpi("eq", mapping.get(old_index, old_index), position)
+            hit = same if hit is None else b.arith("arith.andi", hit, same)
+        contribution = _cast(contribution, acc.type)
+        masked = b.select(hit, contribution, b.scalar(0.0, contribution.type))
+        return [b.arith("arith.addf", acc, masked)]
+
+    if not _has_tangent(s, seed, d_results):
+        return
+    inputs = [(v, widen(m)) for v, m, _ in primal] + [(d, m) for d, m, _ in d_operands]
+    _emit_pruned(sweep, captured, inputs, target_map, iterators, body, len(primal))
