@@ -31,7 +31,9 @@ from edgeft.errors import UserError
 # argument -> "module:Class"; one line per pass.
 PASSES: dict[str, str] = {
     "edgeft-param-summary": "edgeft.passes.param_summary:ParamSummary",
+    "edgeft-select-trainable": "edgeft.passes.select_trainable:SelectTrainable",
     "edgeft-autodiff": "edgeft.passes.autodiff:Autodiff",
+    "edgeft-sgd": "edgeft.passes.sgd:Sgd",
 }
 
 

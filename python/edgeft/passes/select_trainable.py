@@ -1,0 +1,103 @@
+"""edgeft-select-trainable: mark the globals a fine-tuning strategy trains."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from torch_mlir import ir
+
+from edgeft.passes.base import EdgeftPass
+from edgeft.passes.param_summary import TRAINABLE_ATTR
+from edgeft.structure import Structure, module_structure
+
+STRATEGIES = ("ft-all", "ft-last", "ft-bias", "lp", "ft-k")
+_FT_K = re.compile(r"^ft-(\d+)$")
+
+
+def parse_strategy(strategy: str, k: int) -> tuple[str, int]:
+    """`ft-2` -> ("ft-k", 2); other names pass through. Raises ValueError."""
+    m = _FT_K.match(strategy)
+    if m:
+        return "ft-k", int(m.group(1))
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy '{strategy}' (known: ft-all, ft-last, ft-bias, lp, "
+                         "ft-k with k=N, or ft-N)")
+    if strategy == "ft-k" and k < 1:
+        raise ValueError("strategy ft-k needs k=N with N >= 1")
+    return strategy, k
+
+
+def select(structure: Structure, strategy: str, k: int = 0) -> list[str]:
+    """The parameter names a strategy trains (METHODS.md, Fine-tuning strategies)."""
+    strategy, k = parse_strategy(strategy, k)
+    if strategy == "ft-all":
+        return [p for layer in structure.layers for p in layer.params]
+    if strategy in ("ft-last", "lp"):
+        return list(structure.head.params)
+    if strategy == "ft-bias":
+        return [p for layer in structure.layers for p in layer.params if p.endswith(".bias")]
+    if k > structure.countable:
+        what = "blocks" if structure.is_transformer else "layers before the head"
+        raise SelectionError(f"ft-{k} asks for the last {k} {what}, the model has "
+                             f"{structure.countable}")
+    units = structure.last_units(k) + [structure.head_section]
+    return [p for unit in units for p in unit.params]
+
+
+class SelectionError(Exception):
+    """A strategy that does not fit the model."""
+
+
+@dataclass(frozen=True)
+class SelectTrainable(EdgeftPass):
+    """Mark the parameter globals that a strategy trains with `edgeft.trainable`.
+
+    Strategies (METHODS.md): `ft-all` every parameter; `ft-last` and `lp` the
+    last layer (the classifier head); `ft-bias` every bias; `ft-k` (or `ft-N`)
+    the last k blocks of a transformer, or the last k layers before the head
+    of a CNN, in full, plus the head (for a transformer, with the final norm
+    and pooling between the last block and the classifier). The model's
+    layers are read from the parameter names (see `edgeft.structure`). Every
+    other parameter is frozen (the attribute is removed). A strategy that
+    selects nothing is an error.
+
+        ml_program.global private mutable @"fc3.weight"(...) : tensor<10x84xf32>
+      with strategy=ft-last becomes
+        ml_program.global private mutable @"fc3.weight"(...) : tensor<10x84xf32> {edgeft.trainable}
+    """
+
+    argument: ClassVar[str] = "edgeft-select-trainable"
+
+    strategy: str = field(default="ft-all", metadata={
+        "help": "ft-all, ft-last, ft-bias, lp, ft-k (with k), or ft-N"})
+    k: int = field(default=0, metadata={"help": "blocks or layers for ft-k"})
+
+    def __post_init__(self) -> None:
+        parse_strategy(self.strategy, self.k)
+
+    def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        structure = module_structure(op)
+        try:
+            chosen = set(select(structure, self.strategy, self.k))
+        except SelectionError as e:
+            op.location.emit_error(f"edgeft-select-trainable: {e}")
+            pass_.signal_pass_failure()
+            return
+        if not chosen:
+            op.location.emit_error(f"edgeft-select-trainable: strategy '{self.strategy}' "
+                                   "selects no parameter of this model")
+            pass_.signal_pass_failure()
+            return
+        params = {p for layer in structure.layers for p in layer.params}
+        for glob in op.regions[0].blocks[0].operations:
+            if glob.operation.name != "ml_program.global":
+                continue
+            name = ir.StringAttr(glob.attributes["sym_name"]).value
+            if name not in params:
+                continue
+            if name in chosen:
+                glob.attributes[TRAINABLE_ATTR] = ir.UnitAttr.get()
+            elif TRAINABLE_ATTR in glob.attributes:
+                del glob.attributes[TRAINABLE_ATTR]
