@@ -32,6 +32,8 @@ from edgeft.errors import UserError
 PASSES: dict[str, str] = {
     "edgeft-param-summary": "edgeft.passes.param_summary:ParamSummary",
     "edgeft-select-trainable": "edgeft.passes.select_trainable:SelectTrainable",
+    "edgeft-inject-lora": "edgeft.passes.inject_lora:InjectLora",
+    "edgeft-inject-skip-lora": "edgeft.passes.inject_skip_lora:InjectSkipLora",
     "edgeft-autodiff": "edgeft.passes.autodiff:Autodiff",
     "edgeft-sgd": "edgeft.passes.sgd:Sgd",
 }

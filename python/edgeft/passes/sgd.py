@@ -9,7 +9,8 @@ from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
 from edgeft import ir_build as b
-from edgeft.passes.autodiff.driver import GRADIENT_OF_ATTR, function, globals_of
+from edgeft.graph import function, globals_of, symbol
+from edgeft.passes.autodiff.driver import GRADIENT_OF_ATTR
 from edgeft.passes.base import EdgeftPass
 
 STATE_OF_ATTR = "edgeft.state_of"
@@ -63,14 +64,14 @@ class Sgd(EdgeftPass):
         block = step.regions[0].blocks[0]
         stores = [o.operation for o in block.operations
                   if o.operation.name == "ml_program.global_store"
-                  and _symbol(o.operation) in gradients]
+                  and symbol(o.operation) in gradients]
         if not stores:
             op.location.emit_error(f"edgeft-sgd: @{self.function} stores no gradient")
             pass_.signal_pass_failure()
             return
         with op.context:
             for store in stores:
-                param = gradients[_symbol(store)]
+                param = gradients[symbol(store)]
                 self._update(op, block, store, param, params[param])
             for name in gradients:
                 params[name].operation.erase()
@@ -105,10 +106,6 @@ class Sgd(EdgeftPass):
         return state
 
 
-def _symbol(op: ir.Operation) -> str:
-    return ir.FlatSymbolRefAttr(op.attributes["global"]).value
-
-
 def _axpby(x: ir.Value, a: float, y: ir.Value, c: float) -> ir.Value:
     """a * x + c * y, elementwise (a == 1 skips the multiply)."""
     rank = len(b.shape_of(x))
@@ -127,7 +124,7 @@ def _load_of(block: ir.Block, name: str, t: ir.Type, location: ir.Location) -> i
     """The value of global `name` as the function first loads it (added if absent)."""
     for op in block.operations:
         op = op.operation
-        if op.name == "ml_program.global_load" and _symbol(op) == name:
+        if op.name == "ml_program.global_load" and symbol(op) == name:
             return op.results[0]
     with ir.InsertionPoint.at_block_begin(block), location:
         return ml_program.GlobalLoadOp(t, ir.FlatSymbolRefAttr.get(name)).result

@@ -9,7 +9,7 @@ from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
 from edgeft import ir_build as b
-from edgeft.diagnostics import from_location
+from edgeft.graph import function, globals_of, layer_of
 from edgeft.passes.autodiff.rules import CONSTANT_OPS, RULES
 from edgeft.passes.autodiff.structured import NoAdjointRule
 from edgeft.passes.base import EdgeftPass
@@ -17,27 +17,6 @@ from edgeft.passes.param_summary import TRAINABLE_ATTR
 
 GRADIENT_OF_ATTR = "edgeft.gradient_of"
 GRAD_SUFFIX = ".grad"
-
-
-def function(module: ir.Operation, name: str) -> ir.OpView | None:
-    """The func.func named `name` in `module`, or None."""
-    for op in module.regions[0].blocks[0].operations:
-        if op.operation.name == "func.func" and \
-                ir.StringAttr(op.attributes["sym_name"]).value == name:
-            return op
-    return None
-
-
-def globals_of(module: ir.Operation) -> dict[str, ir.OpView]:
-    """The module's ml_program.global ops by name, in order."""
-    return {ir.StringAttr(op.attributes["sym_name"]).value: op
-            for op in module.regions[0].blocks[0].operations
-            if op.operation.name == "ml_program.global"}
-
-
-def layer_of(op: ir.Operation) -> str:
-    """The PyTorch layer an op came from (its location's name), or '?'."""
-    return from_location("error", op.location, "").layer or "?"
 
 
 def _region_operands(op: ir.Operation) -> list[ir.Value]:

@@ -1,0 +1,140 @@
+"""Finding things in an imported module: functions, globals, layers, activations.
+
+The passes that rewrite layers (LoRA, Skip-LoRA) locate a PyTorch layer's
+computation through the parameter global it loads and through op locations,
+which name the PyTorch module that produced each op
+(`loc("blocks.1.attn.qkv"(...))`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch_mlir import ir
+from torch_mlir.dialects import ml_program
+
+from edgeft import ir_build as b
+from edgeft.diagnostics import from_location
+
+
+def function(module: ir.Operation, name: str) -> ir.OpView | None:
+    """The func.func named `name` in `module`, or None."""
+    for op in module.regions[0].blocks[0].operations:
+        if op.operation.name == "func.func" and \
+                ir.StringAttr(op.attributes["sym_name"]).value == name:
+            return op
+    return None
+
+
+def globals_of(module: ir.Operation) -> dict[str, ir.OpView]:
+    """The module's ml_program.global ops by name, in order."""
+    return {ir.StringAttr(op.attributes["sym_name"]).value: op
+            for op in module.regions[0].blocks[0].operations
+            if op.operation.name == "ml_program.global"}
+
+
+def layer_of(op: ir.Operation) -> str:
+    """The PyTorch layer an op came from (its location's name), or '?'."""
+    return from_location("error", op.location, "").layer or "?"
+
+
+def symbol(op: ir.Operation) -> str:
+    """The global a global_load/global_store refers to."""
+    return ir.FlatSymbolRefAttr(op.attributes["global"]).value
+
+
+def load_of(block: ir.Block, name: str) -> ir.Value | None:
+    """The first value loaded from global `name` in `block`."""
+    for op in block.operations:
+        op = op.operation
+        if op.name == "ml_program.global_load" and symbol(op) == name:
+            return op.results[0]
+    return None
+
+
+def users(value: ir.Value) -> list[ir.Operation]:
+    return [use.owner.operation for use in value.uses]
+
+
+def add_global(module: ir.Operation, after: ir.OpView, name: str, value: ir.Attribute,
+               attributes: dict[str, ir.Attribute], location: ir.Location) -> ir.OpView:
+    """A private mutable global placed right after `after`."""
+    t = ir.DenseElementsAttr(value).type
+    with ir.InsertionPoint(module.regions[0].blocks[0]), location:
+        glob = ml_program.GlobalOp(sym_name=name, type_=t, value=value, is_mutable=True,
+                                   sym_visibility="private")
+    for key, attr in attributes.items():
+        glob.attributes[key] = attr
+    glob.operation.move_after(after.operation)
+    return glob
+
+
+@dataclass
+class LayerOp:
+    """Where a linear or convolution layer computes `W x`."""
+
+    kind: str                 # "linear" or "conv"
+    op: ir.Operation          # the linalg.matmul or linalg.conv_2d_nchw_fchw
+    data: ir.Value            # x as the op reads it (flattened / padded)
+    activation: ir.Value      # x as the layer receives it (before padding)
+
+
+def find_layer_op(block: ir.Block, weight: str) -> LayerOp | str:
+    """The matmul or conv that applies parameter `weight`, or why there is none."""
+    loaded = load_of(block, weight)
+    if loaded is None:
+        return "its weight is never loaded"
+    for user in users(loaded):
+        if user.name == "linalg.conv_2d_nchw_fchw" and user.operands[1] == loaded:
+            data = user.operands[0]
+            source = data.owner.operation if isinstance(data, ir.OpResult) else None
+            activation = source.operands[0] if source is not None and \
+                source.name == "tensor.pad" else data
+            return LayerOp("conv", user, data, activation)
+        if user.name == "linalg.transpose" and len(b.shape_of(loaded)) == 2:
+            for mm in users(user.results[0]):
+                if mm.name == "linalg.matmul" and mm.operands[1] == user.results[0]:
+                    return LayerOp("linear", mm, mm.operands[0], mm.operands[0])
+    names = sorted({u.name for u in users(loaded)})
+    return f"its weight feeds {', '.join(names)}, not a linear or 2-D convolution"
+
+
+def redirect(users_before: list[ir.Operation], old: ir.Value, new: ir.Value) -> None:
+    """Make the given users of `old` read `new` instead (new IR keeps reading `old`)."""
+    for user in users_before:
+        for i, operand in enumerate(user.operands):
+            if operand == old:
+                user.operands[i] = new
+
+
+_EXCLUDED_PRODUCERS = {"tensor.empty", "linalg.fill", "arith.constant",
+                       "ml_program.global_load"}
+
+
+def in_unit(layer: str, prefixes: list[str]) -> bool:
+    """Whether an op located at `layer` belongs to a unit with these layer names."""
+    return any(layer == p or layer.startswith(p + ".") or p.startswith(layer + ".")
+               for p in prefixes)
+
+
+def unit_input(block: ir.Block, prefixes: list[str], batch: int) -> ir.Value | None:
+    """The activation entering a unit: the first batch-shaped float tensor that
+    an op of the unit reads and an op outside it (or the function) produced."""
+    inside = set()
+    candidates: list[ir.Value] = []
+    for op in block.operations:
+        op = op.operation
+        if not in_unit(layer_of(op), prefixes):
+            continue
+        inside.add(op)
+        for value in op.operands:
+            producer = value.owner.operation if isinstance(value, ir.OpResult) else None
+            if producer is not None and (producer in inside
+                                         or producer.name in _EXCLUDED_PRODUCERS):
+                continue
+            if not isinstance(value.type, ir.RankedTensorType) or not b.is_float(value.type):
+                continue
+            shape = b.shape_of(value)
+            if shape and shape[0] == batch and value not in candidates:
+                candidates.append(value)
+    return candidates[0] if candidates else None

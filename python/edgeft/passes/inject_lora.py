@@ -1,0 +1,225 @@
+"""edgeft-inject-lora: LoRA adapters on linear and convolution layers."""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from torch_mlir import ir
+from torch_mlir.dialects import linalg, ml_program
+
+from edgeft import ir_build as b
+from edgeft.graph import LayerOp, add_global, find_layer_op, function, globals_of, \
+    redirect, users
+from edgeft.passes.base import EdgeftPass
+from edgeft.passes.param_summary import TRAINABLE_ATTR
+from edgeft.structure import Structure, module_structure
+
+ADAPTER_OF_ATTR = "edgeft.adapter_of"
+_LORA_K = re.compile(r"^lora-(\d+)$")
+
+
+class TargetError(Exception):
+    """Targets that do not name adaptable layers of this model."""
+
+
+def adaptable_layers(structure: Structure, params: dict[str, ir.OpView]) -> list[str]:
+    """Layers with a 2-D (linear) or 4-D (conv) weight, in order."""
+    out = []
+    for layer in structure.layers:
+        weight = params.get(f"{layer.name}.weight")
+        if weight is None:
+            continue
+        rank = len(ir.RankedTensorType(ir.TypeAttr(weight.attributes["type"]).value).shape)
+        if rank in (2, 4):
+            out.append(layer.name)
+    return out
+
+
+def resolve_targets(structure: Structure, targets: tuple[str, ...],
+                    candidates: list[str]) -> list[str]:
+    """Strategy names (lora-all, lora-last, lora-N) and globs -> layer names, in order."""
+    chosen: set[str] = set()
+    for target in targets:
+        k = _LORA_K.match(target)
+        if target == "lora-all":
+            chosen.update(candidates)
+        elif target == "lora-last":
+            chosen.add(structure.head.name)
+        elif k:
+            count = int(k.group(1))
+            if count > structure.countable:
+                what = "blocks" if structure.is_transformer else "layers before the head"
+                raise TargetError(f"lora-{count} asks for the last {count} {what}, the model "
+                                  f"has {structure.countable}")
+            units = structure.last_units(count)
+            chosen.update(layer.name for unit in units for layer in unit.layers
+                          if layer.name in candidates)
+        else:
+            matched = [c for c in candidates if fnmatch.fnmatchcase(c, target)]
+            if not matched:
+                raise TargetError(f"target '{target}' matches no layer; layers with a weight: "
+                                  f"{', '.join(candidates)}")
+            chosen.update(matched)
+    return [c for c in candidates if c in chosen]
+
+
+@dataclass(frozen=True)
+class InjectLora(EdgeftPass):
+    """Add LoRA adapters `W x + b + (alpha / r) B (A x)` to the target layers.
+
+    For each target layer, adds trainable globals `<layer>.lora_A` (Gaussian,
+    std 1/sqrt(fan-in), drawn from `seed`) and `<layer>.lora_B` (zeros),
+    freezes the layer's weight and computes `B (A x)` as two thin products
+    (B A is never formed), accumulated onto the layer's `W x`. Targets are
+    `lora-all` (every linear and conv layer), `lora-last` (the classifier
+    head), `lora-N` (every linear/conv of the last N blocks, or of the last N
+    layers before the head of a CNN) and glob patterns over layer names.
+    Convolutions take the `dense` form (A over the flattened input
+    activation, B over the flattened output) or the `kernel` form (A a
+    k x k conv to r channels, B a 1x1 conv).
+
+        %y = linalg.matmul ins(%x, %wT) outs(%zero)
+      becomes
+        %ax = linalg.matmul ins(%x, %aT) outs(%zero_r)
+        %y  = linalg.matmul ins(%ax, %bT) outs(<the old %y>)
+    """
+
+    argument: ClassVar[str] = "edgeft-inject-lora"
+
+    rank: int = field(default=4, metadata={"help": "adapter rank r"})
+    alpha: float = field(default=0.0, metadata={"help": "scale numerator; 0 means alpha = r"})
+    targets: tuple[str, ...] = field(default=("lora-all",), metadata={
+        "help": "lora-all, lora-last, lora-N or glob patterns over layer names"})
+    conv_form: Literal["dense", "kernel"] = field(default="dense", metadata={
+        "help": "adapter form on convolutions"})
+    seed: int = field(default=0, metadata={"help": "seed of the Gaussian A matrices"})
+    function: str = field(default="forward", metadata={"help": "function to rewrite"})
+
+    def __post_init__(self) -> None:
+        if self.rank < 1:
+            raise ValueError(f"rank must be at least 1, got {self.rank}")
+        if not self.targets:
+            raise ValueError("targets must name at least one layer or strategy")
+
+    @property
+    def scale(self) -> float:
+        return (self.alpha or self.rank) / self.rank
+
+    def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        forward = function(op, self.function)
+        if forward is None:
+            op.location.emit_error(f"edgeft-inject-lora: no function @{self.function}")
+            pass_.signal_pass_failure()
+            return
+        structure = module_structure(op)
+        block = forward.regions[0].blocks[0]
+        params = globals_of(op)
+        try:
+            layers = resolve_targets(structure, self.targets, adaptable_layers(structure, params))
+        except TargetError as e:
+            op.location.emit_error(f"edgeft-inject-lora: {e}")
+            pass_.signal_pass_failure()
+            return
+        with op.context:
+            for index, layer in enumerate(layers):
+                found = find_layer_op(block, f"{layer}.weight")
+                if isinstance(found, str):
+                    params[f"{layer}.weight"].location.emit_error(
+                        f"edgeft-inject-lora: cannot adapt layer '{layer}': {found}")
+                    pass_.signal_pass_failure()
+                    return
+                self._adapt(op, params, layer, found, np.random.default_rng([self.seed, index]))
+
+    def _adapt(self, module: ir.Operation, params: dict[str, ir.OpView], layer: str,
+               found: LayerOp, rng: np.random.Generator) -> None:
+        weight = params[f"{layer}.weight"]
+        if TRAINABLE_ATTR in weight.attributes:
+            del weight.attributes[TRAINABLE_ATTR]
+        result = found.op.results[0]
+        a_shape, b_shape = self._shapes(found)
+        fan_in = math.prod(a_shape[1:])
+        a_value = (rng.standard_normal(a_shape) / math.sqrt(fan_in)).astype(np.float32)
+        anchor = params[f"{layer}.bias"] if f"{layer}.bias" in params else weight
+        tag = {TRAINABLE_ATTR: ir.UnitAttr.get(), ADAPTER_OF_ATTR: ir.StringAttr.get(layer)}
+        a_glob = add_global(module, anchor, f"{layer}.lora_A",
+                            ir.DenseElementsAttr.get(a_value), tag, weight.location)
+        zero = np.zeros(b_shape, np.float32)
+        add_global(module, a_glob, f"{layer}.lora_B", ir.DenseElementsAttr.get(zero), tag,
+                   weight.location)
+        old_users = users(result)
+        with ir.InsertionPoint.after(found.op), found.op.location:
+            a = _load(f"{layer}.lora_A", a_shape)
+            bb = _load(f"{layer}.lora_B", b_shape)
+            if found.kind == "linear":
+                adapted = self._linear(found, a, bb, result)
+            elif self.conv_form == "dense":
+                adapted = self._conv_dense(found, a, bb, result)
+            else:
+                adapted = self._conv_kernel(found, a, bb, result)
+        redirect(old_users, result, adapted)
+
+    def _shapes(self, found: LayerOp) -> tuple[list[int], list[int]]:
+        r = self.rank
+        out_shape = b.shape_of(found.op.results[0])
+        if found.kind == "linear":
+            return [r, b.shape_of(found.data)[1]], [out_shape[1], r]
+        if self.conv_form == "dense":
+            return [r, math.prod(b.shape_of(found.activation)[1:])], [math.prod(out_shape[1:]), r]
+        filt = b.shape_of(found.op.operands[1])  # (c_out, c_in, kh, kw)
+        return [r, filt[1], filt[2], filt[3]], [filt[0], r, 1, 1]
+
+    def _scaled(self, value: ir.Value) -> ir.Value:
+        if self.scale == 1.0:
+            return value
+        rank = len(b.shape_of(value))
+        element = b.element_of(value)
+        out = b.empty(b.shape_of(value), element)
+        return b.generic([value], [out], [b.identity(rank)] * 2, [b.PARALLEL] * rank,
+                         lambda args: [b.arith("arith.mulf", args[0],
+                                               b.scalar(self.scale, element))])[0]
+
+    def _linear(self, found: LayerOp, a: ir.Value, bb: ir.Value, result: ir.Value) -> ir.Value:
+        x = found.data
+        rows = b.shape_of(x)[0]
+        ax = b.matmul(x, b.transpose(a, [1, 0]), b.filled([rows, self.rank], b.element_of(x)))
+        return b.matmul(self._scaled(ax), b.transpose(bb, [1, 0]), result)
+
+    def _conv_dense(self, found: LayerOp, a: ir.Value, bb: ir.Value,
+                    result: ir.Value) -> ir.Value:
+        x = found.activation
+        batch = b.shape_of(x)[0]
+        element = b.element_of(x)
+        flat = b.reshape_to(x, [batch, math.prod(b.shape_of(x)[1:])])
+        ax = b.matmul(flat, b.transpose(a, [1, 0]), b.filled([batch, self.rank], element))
+        out_shape = b.shape_of(result)
+        bax = b.matmul(self._scaled(ax), b.transpose(bb, [1, 0]),
+                       b.filled([batch, math.prod(out_shape[1:])], element))
+        return b.add(result, b.reshape_to(bax, out_shape))
+
+    def _conv_kernel(self, found: LayerOp, a: ir.Value, bb: ir.Value,
+                     result: ir.Value) -> ir.Value:
+        conv = found.op
+        out_shape = b.shape_of(result)
+        element = b.element_of(result)
+        attrs = {n: conv.attributes[n] for n in ("strides", "dilations") if n in conv.attributes}
+        reduced = b.filled([out_shape[0], self.rank, out_shape[2], out_shape[3]], element)
+        ax = _conv(found.data, a, reduced, attrs)
+        return _conv(self._scaled(ax), bb, result, {})
+
+
+def _load(name: str, shape: list[int]) -> ir.Value:
+    t = b.tensor_type(shape, ir.F32Type.get())
+    return ml_program.GlobalLoadOp(t, ir.FlatSymbolRefAttr.get(name)).result
+
+
+def _conv(x: ir.Value, w: ir.Value, init: ir.Value, attrs: dict[str, ir.Attribute]) -> ir.Value:
+    op = linalg.conv_2d_nchw_fchw(x, w, outs=[init])
+    owner = op.owner.operation if isinstance(op, ir.OpResult) else op.operation
+    for name, attr in attrs.items():
+        owner.attributes[name] = attr
+    return op if isinstance(op, ir.Value) else owner.results[0]
