@@ -141,5 +141,5 @@ def sgd_steps(model: nn.Module, trainable: list[str], batches: list[tuple], lr: 
         value = loss_fn(loss, model(x), y)
         value.backward()
         optimizer.step()
-        losses.append(float(value))
+        losses.append(value.item())
     return losses

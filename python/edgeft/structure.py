@@ -90,6 +90,18 @@ def parameter_names(module: ir.Operation) -> list[str]:
     return names
 
 
+def trained_and_adapter_names(module: ir.Operation) -> list[str]:
+    """Parameters including adapters (not gradients, not optimizer state)."""
+    names = []
+    for op in module.regions[0].blocks[0].operations:
+        if op.operation.name != "ml_program.global":
+            continue
+        if any(a in op.attributes for a in NOT_PARAMETER_ATTRS[:2]):
+            continue
+        names.append(ir.StringAttr(op.attributes["sym_name"]).value)
+    return names
+
+
 def layer_name(param: str) -> str:
     return param.rpartition(".")[0] or param
 

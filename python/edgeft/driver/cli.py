@@ -41,6 +41,26 @@ def _parser() -> argparse.ArgumentParser:
                      "example batch (default 0)")
     imp.add_argument("-o", dest="output", default="-", help="output file, '-' for stdout")
     imp.set_defaults(run=cmd_import)
+
+    comp = sub.add_parser(
+        "compile", help="build the training step of a model for a fine-tuning strategy",
+        description="Import MODEL, select what trains, add adapters, generate the backward "
+                    "pass and the SGD update, and write BUILD/train.mlir and BUILD/report.json.")
+    comp.add_argument("model", help="built-in model (mlp, lenet5, cct2) or path/to/file.py:factory")
+    comp.add_argument("--strategy", required=True, help="ft-all, ft-last, ft-bias, lp, ft-N, "
+                      "lora-all, lora-last, lora-N, skip-lora")
+    comp.add_argument("--rank", type=int, default=4, help="adapter rank (default 4)")
+    comp.add_argument("--alpha", type=float, default=None, help="LoRA alpha (default: the rank)")
+    comp.add_argument("--lr", type=float, default=0.1, help="SGD learning rate (default 0.1)")
+    comp.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
+    comp.add_argument("--batch", type=int, default=20, help="batch size (default 20)")
+    comp.add_argument("--in-channels", type=int, default=1, help="input channels (default 1)")
+    comp.add_argument("--loss", default="cross-entropy", help="cross-entropy (default) or mse")
+    comp.add_argument("--conv-form", default="dense", choices=["dense", "kernel"],
+                      help="LoRA form on convolutions (default dense)")
+    comp.add_argument("--seed", type=int, default=0, help="seed of weights and adapters")
+    comp.add_argument("-o", dest="output", required=True, help="build directory")
+    comp.set_defaults(run=cmd_compile)
     return p
 
 
@@ -67,6 +87,25 @@ def cmd_import(opts: argparse.Namespace) -> int:
     print(f"edgeft: imported {imported.name} ({opts.loss} loss, batch "
           f"{imported.example_x.shape[0]}): {len(params)} parameter globals, {count} "
           f"parameters{where}", file=sys.stderr)
+    return 0
+
+
+def cmd_compile(opts: argparse.Namespace) -> int:
+    """`edgeft compile`: write BUILD/train.mlir and BUILD/report.json."""
+    from edgeft.compiler import CompileOptions, compile_model, write_build
+
+    options = CompileOptions(strategy=opts.strategy, rank=opts.rank, alpha=opts.alpha,
+                             lr=opts.lr, momentum=opts.momentum, batch=opts.batch,
+                             in_channels=opts.in_channels, loss=opts.loss, seed=opts.seed,
+                             conv_form=opts.conv_form)
+    compiled = compile_model(opts.model, options)
+    write_build(compiled, Path(opts.output))
+    report = compiled.report
+    f = report["flops"]
+    print(f"edgeft: {report['model']} {report['strategy']}: {report['trainable_params']} of "
+          f"{report['total_params']} parameters train; FLOPs per sample: forward "
+          f"{f['forward']:.0f}, backward {f['backward']:.0f}, optimizer {f['optimizer']:.0f} "
+          f"-> {opts.output}/train.mlir", file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,82 @@
+"""Run a compiled training step and the PyTorch reference side by side."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from edgeft import pipelines
+from edgeft.executor import Executable
+from edgeft.frontend.importer import ImportedModel
+from edgeft.passes.registry import build_pass_manager
+from edgeft.structure import structure_of
+
+from torch_reference import SkipLora, unit_modules, with_lora
+
+LR = 0.1
+
+
+@dataclass
+class Pair:
+    """The compiled step and its PyTorch twin, from identical values."""
+
+    executable: Executable
+    reference: torch.nn.Module
+    trainable: dict[str, str]   # reference parameter name -> global name
+    loss: str
+
+
+def compile_step(imported: ImportedModel, strategy: str, **options) -> Executable:
+    """Import (already done) + the standard training pipeline, JIT-compiled."""
+    module = imported.module
+    from torch_mlir import ir
+
+    with module.context:
+        copy = ir.Module.parse(module.operation.get_asm(assume_verified=True,
+                                                        enable_debug_info=True))
+        build_pass_manager(pipelines.training(strategy, lr=LR, **options),
+                           module.context).run(copy.operation)
+    return Executable(copy)
+
+
+def paired(imported: ImportedModel, strategy: str, conv_form: str = "dense",
+           momentum: float = 0.0) -> Pair:
+    """Compile `strategy`, give every LoRA B random values (so A gets a gradient too),
+    and build the same model with the same adapters in PyTorch."""
+    executable = compile_step(imported, strategy, conv_form=conv_form, momentum=momentum)
+    values = executable.globals()
+    rng = np.random.default_rng(11)
+    for name in values:
+        if name.endswith("lora_B"):
+            values[name] = (rng.standard_normal(values[name].shape) * 0.1).astype(np.float32)
+            executable.set_global(name, values[name])
+    names = [n for n, _ in imported.torch_model.named_parameters()]
+    structure = structure_of(names)
+    if strategy == "skip-lora":
+        pooled = [structure.is_transformer and i > 0 for i in range(len(structure.units))]
+        reference = SkipLora(imported.torch_model, unit_modules(structure), pooled, values)
+        trainable = {f"lora_{m}.{i}": f"skip_lora.{i}.lora_{m}"
+                     for i in range(len(structure.units)) for m in "AB"}
+    elif strategy.startswith("lora-"):
+        layers = sorted({k.rsplit(".", 1)[0] for k in values if k.endswith(".lora_A")})
+        reference = with_lora(imported.torch_model, layers, values, 1.0, conv_form)
+        trainable = {}
+        for name, _ in reference.named_parameters():
+            if "lora_" in name:
+                trainable[name] = name
+            elif re.match(r"lora-\d+$", strategy) and name.startswith(structure.head.name + "."):
+                trainable[name] = name
+    else:
+        from edgeft.passes.select_trainable import select
+
+        reference = __import__("copy").deepcopy(imported.torch_model)
+        trainable = {n: n for n in select(structure, strategy)}
+    return Pair(executable, reference, trainable, imported.loss)
+
+
+def global_name(reference_name: str) -> str:
+    """Reference parameter names of wrapped layers drop the `.base` level."""
+    return reference_name.replace(".base.", ".")
