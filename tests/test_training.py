@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from torch_reference import sgd_steps
 from training_harness import LR, global_name, paired
 

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch_reference import SkipLora, unit_modules, with_lora
 
 from edgeft import pipelines
 from edgeft.executor import Executable
 from edgeft.frontend.importer import ImportedModel
 from edgeft.passes.registry import build_pass_manager
 from edgeft.structure import structure_of
-
-from torch_reference import SkipLora, unit_modules, with_lora
 
 LR = 0.1
 

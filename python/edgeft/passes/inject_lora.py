@@ -13,8 +13,7 @@ from torch_mlir import ir
 from torch_mlir.dialects import linalg, ml_program
 
 from edgeft import ir_build as b
-from edgeft.graph import LayerOp, add_global, find_layer_op, function, globals_of, \
-    redirect, users
+from edgeft.graph import LayerOp, add_global, find_layer_op, function, globals_of, redirect, users
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.structure import Structure, module_structure

@@ -11,12 +11,19 @@ from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
 from edgeft import ir_build as b
-from edgeft.graph import add_global, function, globals_of, in_unit, layer_of, redirect, \
-    unit_input, users
+from edgeft.graph import (
+    add_global,
+    function,
+    globals_of,
+    layer_of,
+    redirect,
+    unit_input,
+    users,
+)
+from edgeft.passes.base import EdgeftPass
 from edgeft.passes.inject_lora import ADAPTER_OF_ATTR
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.structure import Structure, module_structure
-from edgeft.passes.base import EdgeftPass
 
 SKIP_PREFIX = "skip_lora"
 
@@ -122,7 +129,8 @@ class InjectSkipLora(EdgeftPass):
             width = b.shape_of(tap.value)[2] if tap.pooled else \
                 math.prod(b.shape_of(tap.value)[1:])
             rng = np.random.default_rng([self.seed, i])
-            a_value = (rng.standard_normal((self.rank, width)) / math.sqrt(width)).astype(np.float32)
+            a_value = rng.standard_normal((self.rank, width)) / math.sqrt(width)
+            a_value = a_value.astype(np.float32)
             tag = {TRAINABLE_ATTR: ir.UnitAttr.get(),
                    ADAPTER_OF_ATTR: ir.StringAttr.get(f"input of {tap.unit}")}
             a_name, b_name = f"{SKIP_PREFIX}.{i}.lora_A", f"{SKIP_PREFIX}.{i}.lora_B"

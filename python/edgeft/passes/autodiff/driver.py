@@ -205,13 +205,18 @@ def _reverse(ops: list[ir.Operation], sweep: Sweep, ret: ir.OpView) -> None:
         rule = RULES.get(op.name)
         if rule is None:
             raise AutodiffError(op.location, f"edgeft-autodiff: no adjoint rule for "
-                                f"'{op.name}' (PyTorch layer '{layer_of(op)}')")
+                                f"'{op.name}'{_from_layer(op)}")
         with ir.InsertionPoint(ret), op.location:
             try:
                 rule(sweep, op)
             except NoAdjointRule as e:
                 raise AutodiffError(op.location, f"edgeft-autodiff: no adjoint rule for "
-                                    f"{e.what} (PyTorch layer '{layer_of(op)}')") from None
+                                    f"{e.what}{_from_layer(op)}") from None
+
+
+def _from_layer(op: ir.Operation) -> str:
+    layer = layer_of(op)
+    return "" if layer == "?" else f" (PyTorch layer '{layer}')"
 
 
 def _store_gradients(module: ir.Operation, step: ir.OpView, ops: list[ir.Operation],

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from torch_mlir import ir
-from torch_mlir.dialects import linalg, tensor
+from torch_mlir.dialects import tensor
 
 from edgeft import ir_build as b
 from edgeft.passes.autodiff import structured
@@ -25,6 +25,10 @@ def _generic(sweep, op: ir.Operation) -> None:
 
 def _windowed(sweep, op: ir.Operation) -> None:
     structured.adjoint(sweep, structured.from_named(op))
+
+
+def _elementwise(sweep, op: ir.Operation) -> None:
+    structured.adjoint(sweep, structured.from_elementwise(op))
 
 
 _DEFAULT_MAPS = {
@@ -195,6 +199,7 @@ RULES: dict[str, Rule] = {
     "tensor.extract_slice": _extract_slice,
     "tensor.pad": _pad,
     "tensor.concat": _concat,
+    **{name: _elementwise for name in structured.ELEMENTWISE},
 }
 
 # Ops whose results never carry a gradient to their operands.

@@ -109,7 +109,8 @@ def _window_maps(op: ir.Operation, kind: str) -> list[ir.AffineMap]:
 
     if kind == "conv":  # dims (n, f, oh, ow, c, kh, kw)
         n, f, oh, ow, c, kh, kw = range(7)
-        return [ir.AffineMap.get(7, 0, [d(n), d(c), window(oh, kh, sh, dh), window(ow, kw, sw, dw)]),
+        image = [d(n), d(c), window(oh, kh, sh, dh), window(ow, kw, sw, dw)]
+        return [ir.AffineMap.get(7, 0, image),
                 ir.AffineMap.get(7, 0, [d(f), d(c), d(kh), d(kw)]),
                 ir.AffineMap.get(7, 0, [d(n), d(f), d(oh), d(ow)])]
     n, c, oh, ow, kh, kw = range(6)  # pooling dims
@@ -123,6 +124,22 @@ WINDOWED = {
     "linalg.pooling_nchw_max": ("pool", [b.PARALLEL] * 4 + [b.REDUCTION] * 2),
     "linalg.pooling_nchw_sum": ("pool", [b.PARALLEL] * 4 + [b.REDUCTION] * 2),
 }
+
+
+ELEMENTWISE = {"linalg.add", "linalg.sub", "linalg.mul", "linalg.div", "linalg.max",
+               "linalg.min", "linalg.exp", "linalg.log", "linalg.abs", "linalg.negf",
+               "linalg.sqrt", "linalg.rsqrt", "linalg.tanh", "linalg.erf", "linalg.square",
+               "linalg.reciprocal", "linalg.copy", "linalg.powf"}
+
+
+def from_elementwise(op: ir.Operation) -> Structured:
+    """A named elementwise op (linalg.add, linalg.exp, ...): identity maps."""
+    n_in = _operand_segment(op, 0)
+    operands = list(op.operands)
+    rank = len(b.shape_of(op.results[0]))
+    return Structured(op, operands[:n_in], operands[n_in:], list(op.results),
+                      [b.identity(rank)] * len(operands), [b.PARALLEL] * rank,
+                      op.regions[0].blocks[0])
 
 
 def from_named(op: ir.Operation) -> Structured:
