@@ -33,6 +33,9 @@ class Diag:
     layer: str | None
     message: str
 
+    def with_file(self, file: str) -> Diag:
+        return Diag(self.severity, file, self.line, self.col, self.layer, self.message)
+
     def format(self) -> str:
         where = f"{self.file}:{self.line}:{self.col}: " if self.file is not None else ""
         layer = f" [PyTorch layer '{self.layer}']" if self.layer else ""

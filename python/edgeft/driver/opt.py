@@ -83,11 +83,12 @@ def split_chunks(text: str, split: bool) -> list[Chunk]:
     return chunks
 
 
-def parse_module(text: str, source_name: str):  # -> ir.Module-like operation
+def parse_module(text: str, source_name: str):  # -> an operation holding the module
     """Parse a chunk, wrapping top-level ops in a module like mlir-opt does.
 
-    The wrapping `module {` goes on the first line, so line numbers stay
-    those of the file.
+    A chunk that is one `module` is parsed under its file name; anything else
+    goes through `Module.parse`, whose locations name the source "-" (the
+    driver prints those as the file name).
     """
     from torch_mlir import ir
 
@@ -99,7 +100,7 @@ def parse_module(text: str, source_name: str):  # -> ir.Module-like operation
     except ir.MLIRError as e:
         if "single top-level operation" not in str(e):
             raise
-    return ir.Operation.parse("module {" + text + "\n}", source_name=source_name)
+    return ir.Module.parse(text).operation
 
 
 def process_chunk(chunk: Chunk, opts: argparse.Namespace, source_name: str,
@@ -143,6 +144,7 @@ def process_chunk(chunk: Chunk, opts: argparse.Namespace, source_name: str,
                 large_elements_limit=opts.mlir_elide_elementsattrs_if_larger,
                 assume_verified=True,
             ))
+    produced = [d.with_file(source_name) if d.file == "-" else d for d in produced]
     if opts.verify_diagnostics:
         problems = diagnostics.verify(text, produced, source_name)
         return problems, bool(problems)

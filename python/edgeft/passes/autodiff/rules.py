@@ -48,16 +48,37 @@ def _require_default_maps(op: ir.Operation) -> None:
 
 
 def _matmul(sweep, op: ir.Operation) -> None:
-    """C = A B + C0:  dA += dC B^T,  dB += A^T dC,  dC0 += dC."""
+    """C = A B + C0:  dA += dC B^T,  dB += A^T dC,  dC0 += dC.
+
+    A linear layer multiplies by W^T (B = transpose(W), used only here); its
+    weight gradient is then formed directly as dW += dC^T A, transposing the
+    small dC (batch x out) instead of the weight-sized dB.
+    """
     _require_default_maps(op)
     a, bb, c0 = op.operands
     d_c = sweep.adjoint(op.results[0])
     if sweep.active(a):
         sweep.set_adjoint(a, b.matmul(d_c, b.transpose(bb, [1, 0]), sweep.accumulator(a)))
-    if sweep.active(bb):
+    weight = _transposed_weight(sweep, bb)
+    if weight is not None:
+        sweep.set_adjoint(weight, b.matmul(b.transpose(d_c, [1, 0]), a,
+                                           sweep.accumulator(weight)))
+    elif sweep.active(bb):
         sweep.set_adjoint(bb, b.matmul(b.transpose(a, [1, 0]), d_c, sweep.accumulator(bb)))
     if sweep.active(c0):
         sweep.accumulate(c0, d_c)
+
+
+def _transposed_weight(sweep, value: ir.Value) -> ir.Value | None:
+    """W when `value` = transpose(W, [1, 0]) is read by one op only and W is active."""
+    if not isinstance(value, ir.OpResult) or value.owner.name != "linalg.transpose":
+        return None
+    transpose = value.owner.operation
+    if list(ir.DenseI64ArrayAttr(transpose.attributes["permutation"])) != [1, 0]:
+        return None
+    if sum(1 for _ in value.uses) != 1 or not sweep.active(transpose.operands[0]):
+        return None
+    return transpose.operands[0]
 
 
 def _batch_matmul(sweep, op: ir.Operation) -> None:

@@ -237,6 +237,10 @@ def _operand_adjoint(sweep, s: Structured, d_results: dict[int, ir.Value], seed:
                      target: ir.Value, target_map: ir.AffineMap,
                      combiners: dict[int, str]) -> None:
     """dx[m_x(d)] += sum_j dout_j * d body_j / d x, for x given by its block arg `seed`."""
+    if _passes_through(s, d_results, seed, target_map):
+        (d_out,) = d_results.values()
+        sweep.accumulate(target, d_out)
+        return
     primal = _primal_operands(s)
     d_operands = [(d, s.output_map(j), j) for j, d in d_results.items()]
     iterators = [b.PARALLEL if _is_bare(target_map, dim) else b.REDUCTION
@@ -257,6 +261,38 @@ def _operand_adjoint(sweep, s: Structured, d_results: dict[int, ir.Value], seed:
     if not contribution_exists:
         return
     _emit_pruned(sweep, target, inputs, target_map, iterators, body, len(primal))
+
+
+def _passes_through(s: Structured, d_results: dict[int, ir.Value], seed: ir.Value,
+                    target_map: ir.AffineMap) -> bool:
+    """Whether dx is exactly dout: one result, same indexing, derivative 1.
+
+    True for `x + y` or `x - y` with respect to x (a bias add, a residual):
+    the adjoint is then the result's adjoint itself, with no new op.
+    """
+    if len(d_results) != 1 or s.has_reduction:
+        return False
+    (j,) = d_results
+    if target_map != s.output_map(j) or d_results[j].type != seed_tensor_type(s, seed):
+        return False
+    value = scalar.yielded(s.body)[j]
+    if value == seed:
+        return True
+    owner = value.owner if isinstance(value, ir.OpResult) else None
+    if owner is None or owner.name not in ("arith.addf", "arith.subf"):
+        return False
+    a, c = owner.operands
+    if owner.name == "arith.addf" and c == seed:
+        a, c = c, a
+    return a == seed and not _depends_on(c, seed)
+
+
+def seed_tensor_type(s: Structured, seed: ir.Value) -> ir.Type | None:
+    """The tensor type of the operand whose block argument is `seed`."""
+    for k, arg in enumerate(s.body.arguments):
+        if arg == seed:
+            return [*s.inputs, *s.outputs][k].type
+    return None
 
 
 def _has_tangent(s: Structured, seed: ir.Value, d_results: dict[int, ir.Value]) -> bool:
