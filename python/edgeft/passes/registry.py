@@ -219,7 +219,9 @@ def _convert(argument: str, option: str, raw: str, t: Any) -> Any:
         return value
     if typing.get_origin(t) is tuple:
         inner = typing.get_args(t)[0]
-        items = [v for v in value.strip("{}[]").split(",") if v.strip()]
+        if value.startswith("{") and value.endswith("}"):
+            value = value[1:-1]
+        items = [v for v in value.split(",") if v.strip()]
         return tuple(_convert(argument, option, v, inner) for v in items)
     return value
 
