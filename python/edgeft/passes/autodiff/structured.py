@@ -247,18 +247,14 @@ def _operand_adjoint(sweep, s: Structured, d_results: dict[int, ir.Value], seed:
                  for dim in range(s.n_dims)]
 
     def body(args: list[ir.Value]) -> list[ir.Value]:
-        mapping = {old: args[i] for i, (_, _, old) in enumerate(primal)}
-        scalar.clone_body(s.body, mapping)
-        contribution = _contribution(s, mapping, seed, args[len(primal):-1],
-                                     [j for _, _, j in d_operands], combiners)
+        contribution, _ = _recompute(s, primal, d_operands, seed, combiners, args)
         acc = args[-1]
         if contribution is None:
             return [acc]
         return [b.arith("arith.addf", acc, _cast(contribution, acc.type))]
 
     inputs = [(v, m) for v, m, _ in primal] + [(d, m) for d, m, _ in d_operands]
-    contribution_exists = _has_tangent(s, seed, d_results)
-    if not contribution_exists:
+    if not _has_tangent(s, seed, d_results):
         return
     _emit_pruned(sweep, target, inputs, target_map, iterators, body, len(primal))
 
@@ -299,6 +295,22 @@ def _has_tangent(s: Structured, seed: ir.Value, d_results: dict[int, ir.Value]) 
     """Whether some differentiated result depends on `seed` at all."""
     yields = scalar.yielded(s.body)
     return any(_depends_on(yields[j], seed) for j in d_results)
+
+
+def _recompute(s: Structured, primal: list[tuple[ir.Value, ir.AffineMap, ir.Value]],
+               d_operands: list[tuple[ir.Value, ir.AffineMap, int]], seed: ir.Value,
+               combiners: dict[int, str], args: list[ir.Value]
+               ) -> tuple[ir.Value | None, dict[ir.Value, ir.Value]]:
+    """In an adjoint body: re-emit the forward scalars, then dout * d body / d seed.
+
+    `args` are the adjoint generic's block arguments: the primal operands,
+    the result adjoints, then the accumulator.
+    """
+    mapping = {old: args[i] for i, (_, _, old) in enumerate(primal)}
+    scalar.clone_body(s.body, mapping)
+    contribution = _contribution(s, mapping, seed, args[len(primal):-1],
+                                 [j for _, _, j in d_operands], combiners)
+    return contribution, mapping
 
 
 def _contribution(s: Structured, mapping: dict[ir.Value, ir.Value], seed: ir.Value,
@@ -454,10 +466,7 @@ def _gather_adjoint(sweep, s: Structured, d_results: dict[int, ir.Value],
     seed = extract.results[0]
 
     def body(args: list[ir.Value]) -> list[ir.Value]:
-        mapping = {old: args[i] for i, (_, _, old) in enumerate(primal)}
-        scalar.clone_body(s.body, mapping)
-        contribution = _contribution(s, mapping, seed, args[len(primal):-1],
-                                     [j for _, _, j in d_operands], combiners)
+        contribution, mapping = _recompute(s, primal, d_operands, seed, combiners, args)
         acc = args[-1]
         if contribution is None:
             return [acc]
