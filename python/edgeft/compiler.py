@@ -97,12 +97,19 @@ def make_report(module: ir.Module, model: str, options: CompileOptions) -> dict[
     }
 
 
-def write_build(compiled: Compiled, build: Path) -> None:
-    """BUILD/train.mlir (with locations) and BUILD/report.json."""
+def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
+    """BUILD/train.mlir (with locations), BUILD/report.json and the C program
+    (network.c/.h, weights.c, CMakeLists.txt, program.json; see codegen/)."""
+    from edgeft.codegen import cwriter
+
     try:
         build.mkdir(parents=True, exist_ok=True)
         text = compiled.module.operation.get_asm(enable_debug_info=True, assume_verified=True)
         (build / "train.mlir").write_text(text)
+        if emit_c:
+            with compiled.module.context:
+                lowered = ir.Module.parse(text)  # C generation lowers a copy
+            cwriter.write(cwriter.generate(lowered), build)
         (build / "report.json").write_text(json.dumps(compiled.report, indent=2) + "\n")
     except OSError as e:
         raise UserError(f"cannot write into '{build}': {e.strerror}") from None

@@ -1,7 +1,7 @@
 """Benchmark: how long `edgeft compile` takes, and where the time goes.
 
     .venv/bin/python tools/bench/compile_time.py [--model cct2] [--strategy lora-2]
-                                                 [--repeat 3] [-o tools/bench/results/compile_time.json]
+        [--repeat 3] [-o tools/bench/results/compile_time.json]
 
 Measures the whole command's wall time in a fresh process (what a user
 waits for, Python start-up and imports included), then the phases in

@@ -1,0 +1,1 @@
+"""C code generation: lower the training module to loops and emit C11."""

@@ -1,0 +1,599 @@
+"""The C emitter: scf/arith/math/memref/func after lowering to loops -> C11.
+
+Design:
+- every memref value is a *view* known at compile time: a C base pointer
+  expression, an element offset and strides (static after
+  expand-strided-metadata), so a load is `base[offset + i*s0 + j*s1]`;
+- `memref.alloc` becomes a slice of one static arena at a named offset; the
+  offsets come from a liveness plan (first fit over the live ranges of the
+  buffers and their views, 64-byte aligned), so buffers that are never live
+  together share bytes;
+- parameter globals become mutable arrays (their initial values live in
+  weights.c and `edgeft_init` copies them), constant globals `const` arrays;
+- each top-level loop nest is outlined into its own `static void` kernel
+  named after, and commented with, the PyTorch layer its op came from;
+- names are numbered in program order, so the same module gives the same C.
+
+Ops are dispatched through `Emitter.OPS`; the `pulp` and `redmule` dialects
+add entries there (DMA calls, job descriptors) with the memory stages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from torch_mlir import ir
+
+from edgeft.errors import UserError
+from edgeft.graph import layer_of
+
+ALIGN = 64
+
+C_TYPES = {"f32": "float", "f64": "double", "i1": "bool", "i8": "int8_t", "i16": "int16_t",
+           "i32": "int32_t", "i64": "int64_t", "index": "long"}
+NUMPY_TYPES = {"f32": np.float32, "f64": np.float64, "i1": np.bool_, "i8": np.int8,
+               "i16": np.int16, "i32": np.int32, "i64": np.int64}
+
+
+class EmitError(UserError):
+    """An op or type the emitter cannot translate (names it and its layer)."""
+
+
+def ctype(t: ir.Type) -> str:
+    name = str(t)
+    if name not in C_TYPES:
+        raise EmitError(f"the C emitter has no type for {name}")
+    return C_TYPES[name]
+
+
+def element_bytes(t: ir.Type) -> int:
+    name = str(t)
+    return {"i1": 1, "index": 8}.get(name, max(1, (ir.FloatType(t).width if
+                                                   isinstance(t, ir.FloatType) else
+                                                   ir.IntegerType(t).width) // 8))
+
+
+def c_identifier(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_]", "_", text)
+
+
+def float_literal(value: float, t: str) -> str:
+    """A C literal that reads back as exactly `value` in type `t`."""
+    suffix = "f" if t == "float" else ""
+    if math.isnan(value):
+        return "NAN" if t == "float" else "(double)NAN"
+    if math.isinf(value):
+        sign = "-" if value < 0 else ""
+        return f"{sign}INFINITY" if t == "float" else f"{sign}(double)INFINITY"
+    text = f"{value:.9g}" if t == "float" else f"{value:.17g}"
+    if not any(c in text for c in ".en"):
+        text += ".0"
+    return text + suffix
+
+
+@dataclass
+class View:
+    """A memref as C sees it: `base[offset + sum(i_k * strides[k])]`."""
+
+    base: str
+    element: str
+    shape: list[int]
+    offset: int | str = 0
+    strides: list[int | str] = field(default_factory=list)
+
+    @staticmethod
+    def contiguous(base: str, element: str, shape: list[int]) -> View:
+        strides: list[int | str] = []
+        running = 1
+        for d in reversed(shape):
+            strides.insert(0, running)
+            running *= d
+        return View(base, element, list(shape), 0, strides)
+
+    def at(self, indices: list[str]) -> str:
+        terms = [] if self.offset in (0, "0") else [str(self.offset)]
+        for index, stride in zip(indices, self.strides, strict=True):
+            if stride == 1:
+                terms.append(index)
+            elif stride != 0:
+                terms.append(f"{index} * {stride}")
+        return f"{self.base}[{' + '.join(terms) or '0'}]"
+
+    @property
+    def count(self) -> int:
+        return math.prod(self.shape)
+
+    def is_contiguous(self) -> bool:
+        return View.contiguous(self.base, self.element, self.shape).strides == self.strides
+
+
+@dataclass
+class Buffer:
+    """An arena slice: its name, size and live range in a function."""
+
+    name: str
+    bytes: int
+    start: int
+    end: int
+    layer: str
+    shape: str
+    offset: int = -1
+
+
+def _memref_type(value: ir.Value) -> ir.MemRefType:
+    return ir.MemRefType(value.type)
+
+
+def _attr_int(op: ir.Operation, name: str) -> int:
+    return ir.IntegerAttr(op.attributes[name]).value
+
+
+class FunctionEmitter:
+    """Emits one func.func as a C function plus its kernels."""
+
+    def __init__(self, module: Emitter, func: ir.OpView) -> None:
+        self.module = module
+        self.func = func
+        self.name = ir.StringAttr(func.attributes["sym_name"]).value
+        self.values: dict[ir.Value, str] = {}
+        self.views: dict[ir.Value, View] = {}
+        self.counter = 0
+        self.kernels: list[str] = []
+        self.buffers: list[Buffer] = []
+        self.params: list[str] = []
+        # C expression of a buffer's start -> (element type, name inside kernels)
+        self.bases: dict[str, tuple[str, str]] = {}
+
+    # --- names -------------------------------------------------------------------
+
+    def fresh(self, prefix: str = "v") -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def value(self, v: ir.Value) -> str:
+        if v in self.values:
+            return self.values[v]
+        owner = v.owner.operation if isinstance(v, ir.OpResult) else None
+        if owner is not None and owner.name == "arith.constant":
+            return self.constant(owner)
+        raise EmitError(f"value used before the C emitter defined it in @{self.name}")
+
+    def constant(self, op: ir.Operation) -> str:
+        attr = op.attributes["value"]
+        t = op.results[0].type
+        c = ctype(t)
+        if isinstance(attr, ir.FloatAttr):
+            return float_literal(ir.FloatAttr(attr).value, c)
+        if isinstance(attr, ir.IntegerAttr):
+            v = ir.IntegerAttr(attr).value
+            if c == "bool":
+                return "true" if v else "false"
+            return f"INT64_C({v})" if c == "int64_t" and abs(v) > 2**31 - 1 else str(v)
+        raise EmitError(f"unsupported constant {attr}")
+
+    # --- buffers -----------------------------------------------------------------
+
+    def plan(self, block: ir.Block) -> None:
+        """Live ranges of the function's allocs (with their views), in top-level order."""
+        ops = [o.operation for o in block.operations]
+        position = {op: i for i, op in enumerate(ops)}
+        for i, op in enumerate(ops):
+            if op.name not in ("memref.alloc", "memref.alloca"):
+                continue
+            t = _memref_type(op.results[0])
+            size = math.prod(t.shape) * element_bytes(t.element_type)
+            last = i
+            aliases, frontier = {op.results[0]}, [op.results[0]]
+            while frontier:
+                value = frontier.pop()
+                for use in value.uses:
+                    user = use.owner.operation
+                    top = user
+                    while top.parent is not None and top.parent.operation != self.func.operation:
+                        top = top.parent.operation
+                    last = max(last, position.get(top, last))
+                    if user.name in VIEW_OPS:
+                        for r in user.results:
+                            if isinstance(r.type, ir.MemRefType) and r not in aliases:
+                                aliases.add(r)
+                                frontier.append(r)
+            shape = "x".join(map(str, t.shape)) or "scalar"
+            self.buffers.append(Buffer(f"{len(self.buffers)}", size, i, last, layer_of(op),
+                                       f"{shape}x{t.element_type}"))
+        # First fit by start order: a buffer reuses bytes of buffers already dead.
+        placed: list[Buffer] = []
+        for buf in self.buffers:
+            live = sorted((p for p in placed if p.end >= buf.start), key=lambda p: p.offset)
+            offset = 0
+            for other in live:
+                if offset + buf.bytes <= other.offset:
+                    break
+                offset = max(offset, _align(other.offset + other.bytes))
+            buf.offset = offset
+            placed.append(buf)
+
+    @property
+    def arena_bytes(self) -> int:
+        return max((_align(b.offset + b.bytes) for b in self.buffers), default=0)
+
+    def offset_name(self, index: int) -> str:
+        return f"EDGEFT_OFF_{self.name.upper()}_{index}"
+
+    # --- emission ------------------------------------------------------------------
+
+    def emit(self) -> str:
+        block = self.func.regions[0].blocks[0]
+        self.plan(block)
+        t = ir.FunctionType(ir.TypeAttr(self.func.attributes["function_type"]).value)
+        if t.results:
+            raise EmitError(f"@{self.name} returns values; run buffer-results-to-out-params")
+        for i, (arg, arg_type) in enumerate(zip(block.arguments, t.inputs, strict=True)):
+            mt = ir.MemRefType(arg_type)
+            c = ctype(mt.element_type)
+            name = f"arg{i}"
+            self.params.append(f"{c} *restrict {name}")
+            self.views[arg] = View.contiguous(name, c, list(mt.shape))
+            self.bases[name] = (c, name)
+        body: list[str] = []
+        alloc_index = 0
+        for op in block.operations:
+            op = op.operation
+            if op.name == "func.return":
+                continue
+            if op.name in ("memref.alloc", "memref.alloca"):
+                mt = _memref_type(op.results[0])
+                c = ctype(mt.element_type)
+                base = f"(({c} *)(edgeft_arena + {self.offset_name(alloc_index)}))"
+                self.views[op.results[0]] = View.contiguous(base, c, list(mt.shape))
+                self.bases[base] = (c, f"buf{alloc_index}")
+                alloc_index += 1
+                continue
+            if op.name == "scf.for":
+                body.append(self.kernel(op))
+                continue
+            body.extend(self.op(op, 1))
+        signature = f"static void edgeft_{self.name}_fn({', '.join(self.params) or 'void'})"
+        lines = self.kernels + [f"{signature}\n{{"] + body + ["}"]
+        return "\n".join(lines) + "\n"
+
+    def kernel(self, loop: ir.Operation) -> str:
+        """Outline a top-level loop nest into `static void k<N>_<layer>(...)`."""
+        layer = layer_of(loop)
+        name_ = f"k{len(self.kernels)}_{self.name}_{c_identifier(layer)}".rstrip("_")
+        where = str(loop.location)
+        source = re.search(r'"([^"]+\.py)":(\d+)', where)
+        comment = f"/* {layer}" + (f" ({source.group(1)}:{source.group(2)})" if source else "") \
+            + " */"
+        scalars = self._outer_scalars(loop)
+        body = self.op(loop, 1)
+        # Every buffer the nest touches becomes a pointer parameter: readable,
+        # ready for L1 tiles, and it keeps GCC from miscompiling arena address
+        # arithmetic it sees through after inlining (seen with GCC 12 at -O2).
+        text = "\n".join(body)
+        found = []
+        for base, (c, name) in self.bases.items():
+            m = re.search(rf"(?<!\w){re.escape(base)}(?!\w)", text)
+            if m:
+                found.append((m.start(), base, c, name))
+        used = [(base, c, name) for _, base, c, name in sorted(found)]
+        for base, _, name in used:
+            pattern = re.compile(rf"(?<!\w){re.escape(base)}(?!\w)")
+            body = [pattern.sub(name, line) for line in body]
+        params = [f"{c} *{name}" for _, c, name in used] + \
+            [f"{ctype(v.type)} {self.value(v)}" for v in scalars]
+        lines = [comment, f"static void {name_}({', '.join(params) or 'void'})", "{"]
+        lines += body
+        lines.append("}")
+        self.kernels.append("\n".join(lines) + "\n")
+        args = [base for base, _, _ in used] + [self.value(v) for v in scalars]
+        return f"    {name_}({', '.join(args)});"
+
+    def _outer_scalars(self, loop: ir.Operation) -> list[ir.Value]:
+        """Non-constant scalars defined outside the nest that it reads."""
+        inside: set[ir.Value] = set()
+        needed: list[ir.Value] = []
+
+        def visit(op: ir.Operation) -> None:
+            for region in op.regions:
+                for block in region.blocks:
+                    inside.update(block.arguments)
+                    for inner in block.operations:
+                        inner = inner.operation
+                        for v in inner.operands:
+                            if v in inside or isinstance(v.type, ir.MemRefType) or v in needed:
+                                continue
+                            owner = v.owner.operation if isinstance(v, ir.OpResult) else None
+                            if owner is not None and owner.name == "arith.constant":
+                                continue
+                            needed.append(v)
+                        inside.update(inner.results)
+                        visit(inner)
+
+        for v in loop.operands:
+            owner = v.owner.operation if isinstance(v, ir.OpResult) else None
+            if (owner is None or owner.name != "arith.constant") and v not in needed:
+                needed.append(v)
+        visit(loop)
+        return [v for v in needed if v not in inside]
+
+    def op(self, op: ir.Operation, depth: int) -> list[str]:
+        handler = OPS.get(op.name)
+        if handler is None:
+            layer = layer_of(op)
+            where = f" (PyTorch layer '{layer}')" if layer != "?" else ""
+            raise EmitError(f"the C emitter cannot translate '{op.name}'{where}")
+        return handler(self, op, "    " * depth, depth)
+
+    def define(self, op: ir.Operation, expression: str, indent: str) -> list[str]:
+        result = op.results[0]
+        name = self.fresh()
+        self.values[result] = name
+        return [f"{indent}const {ctype(result.type)} {name} = {expression};"]
+
+    def operands(self, op: ir.Operation) -> list[str]:
+        return [self.value(v) for v in op.operands]
+
+
+def _align(n: int) -> int:
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+VIEW_OPS = {"memref.reinterpret_cast", "memref.subview", "memref.collapse_shape",
+            "memref.expand_shape", "memref.cast", "memref.extract_strided_metadata"}
+
+# --- op handlers ----------------------------------------------------------------
+
+Handler = Callable[[FunctionEmitter, ir.Operation, str, int], list[str]]
+OPS: dict[str, Handler] = {}
+
+
+def handles(*names: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for name in names:
+            OPS[name] = fn
+        return fn
+    return register
+
+
+BINARY = {"arith.addf": "+", "arith.subf": "-", "arith.mulf": "*", "arith.divf": "/",
+          "arith.addi": "+", "arith.subi": "-", "arith.muli": "*", "arith.divsi": "/",
+          "arith.remsi": "%", "arith.andi": "&", "arith.ori": "|", "arith.xori": "^",
+          "arith.divui": "/", "arith.remui": "%", "arith.shli": "<<", "arith.shrsi": ">>"}
+
+
+@handles(*BINARY)
+def _binary(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
+    a, b = e.operands(op)
+    return e.define(op, f"{a} {BINARY[op.name]} {b}", indent)
+
+
+@handles("arith.constant")
+def _constant(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
+    if isinstance(op.results[0].type, (ir.RankedTensorType, ir.VectorType)):
+        raise EmitError("tensor constants must be bufferized before C emission")
+    return []  # constants are inlined where they are used
+
+
+@handles("arith.negf")
+def _neg(e, op, indent, depth):
+    return e.define(op, f"-{e.operands(op)[0]}", indent)
+
+
+FLOAT_FUNCTIONS = {"math.exp": "exp", "math.log": "log", "math.erf": "erf",
+                   "math.tanh": "tanh", "math.sqrt": "sqrt", "math.absf": "fabs",
+                   "math.powf": "pow", "math.log1p": "log1p", "math.expm1": "expm1",
+                   "math.sin": "sin", "math.cos": "cos", "math.exp2": "exp2",
+                   "math.log2": "log2", "math.atan": "atan", "math.floor": "floor",
+                   "math.ceil": "ceil", "arith.maximumf": "fmax", "arith.minimumf": "fmin",
+                   "arith.maxnumf": "fmax", "arith.minnumf": "fmin", "math.fma": "fma"}
+
+
+@handles(*FLOAT_FUNCTIONS)
+def _float_function(e, op, indent, depth):
+    c = ctype(op.results[0].type)
+    fn = FLOAT_FUNCTIONS[op.name] + ("f" if c == "float" else "")
+    return e.define(op, f"{fn}({', '.join(e.operands(op))})", indent)
+
+
+@handles("math.rsqrt")
+def _rsqrt(e, op, indent, depth):
+    c = ctype(op.results[0].type)
+    one = "1.0f" if c == "float" else "1.0"
+    fn = "sqrtf" if c == "float" else "sqrt"
+    return e.define(op, f"{one} / {fn}({e.operands(op)[0]})", indent)
+
+
+INT_MINMAX = {"arith.maxsi": ">", "arith.minsi": "<", "arith.maxui": ">", "arith.minui": "<"}
+
+
+@handles(*INT_MINMAX)
+def _int_minmax(e, op, indent, depth):
+    a, b = e.operands(op)
+    return e.define(op, f"({a} {INT_MINMAX[op.name]} {b}) ? {a} : {b}", indent)
+
+
+CMPF = {0: "false", 1: "{a} == {b}", 2: "{a} > {b}", 3: "{a} >= {b}", 4: "{a} < {b}",
+        5: "{a} <= {b}", 6: "({a} < {b} || {a} > {b})", 7: "!isnan({a}) && !isnan({b})",
+        8: "!({a} < {b} || {a} > {b})", 9: "!({a} <= {b})", 10: "!({a} < {b})",
+        11: "!({a} >= {b})", 12: "!({a} > {b})", 13: "!({a} == {b})",
+        14: "isnan({a}) || isnan({b})", 15: "true"}
+CMPI = {0: "==", 1: "!=", 2: "<", 3: "<=", 4: ">", 5: ">=", 6: "<", 7: "<=", 8: ">", 9: ">="}
+
+
+@handles("arith.cmpf")
+def _cmpf(e, op, indent, depth):
+    a, b = e.operands(op)
+    return e.define(op, CMPF[_attr_int(op, "predicate")].format(a=a, b=b), indent)
+
+
+@handles("arith.cmpi")
+def _cmpi(e, op, indent, depth):
+    a, b = e.operands(op)
+    predicate = _attr_int(op, "predicate")
+    if predicate >= 6:  # unsigned comparisons
+        t = ctype(op.operands[0].type).replace("int", "uint")
+        a, b = f"({t}){a}", f"({t}){b}"
+    return e.define(op, f"{a} {CMPI[predicate]} {b}", indent)
+
+
+@handles("arith.select")
+def _select(e, op, indent, depth):
+    c, a, b = e.operands(op)
+    return e.define(op, f"{c} ? {a} : {b}", indent)
+
+
+@handles("arith.extf", "arith.truncf", "arith.sitofp", "arith.uitofp", "arith.fptosi",
+         "arith.fptoui", "arith.index_cast", "arith.index_castui", "arith.extsi",
+         "arith.extui", "arith.trunci")
+def _cast(e, op, indent, depth):
+    return e.define(op, f"({ctype(op.results[0].type)}){e.operands(op)[0]}", indent)
+
+
+@handles("scf.for")
+def _for(e, op, indent, depth):
+    if len(op.results):
+        raise EmitError("scf.for with loop-carried values is not supported by the C emitter")
+    lb, ub, step = (e.value(v) for v in list(op.operands)[:3])
+    block = op.regions[0].blocks[0]
+    iv = e.fresh("i")
+    e.values[block.arguments[0]] = iv
+    lines = [f"{indent}for (long {iv} = {lb}; {iv} < {ub}; {iv} += {step}) {{"]
+    for inner in block.operations:
+        inner = inner.operation
+        if inner.name == "scf.yield":
+            continue
+        lines += e.op(inner, depth + 1)
+    lines.append(f"{indent}}}")
+    return lines
+
+
+@handles("scf.if")
+def _if(e, op, indent, depth):
+    if len(op.results):
+        raise EmitError("scf.if with results is not supported by the C emitter")
+    lines = [f"{indent}if ({e.value(op.operands[0])}) {{"]
+    for i, region in enumerate(op.regions):
+        if not region.blocks:
+            continue
+        if i == 1:
+            lines.append(f"{indent}}} else {{")
+        for inner in region.blocks[0].operations:
+            if inner.operation.name != "scf.yield":
+                lines += e.op(inner.operation, depth + 1)
+    lines.append(f"{indent}}}")
+    return lines
+
+
+@handles("cf.assert")
+def _assert(e, op, indent, depth):
+    message = ir.StringAttr(op.attributes["msg"]).value.replace('"', "'")
+    layer = layer_of(op)
+    return [f'{indent}if (!({e.value(op.operands[0])})) edgeft_rt_fail("{layer}: {message}");']
+
+
+@handles("memref.load")
+def _load(e, op, indent, depth):
+    view = e.views[op.operands[0]]
+    indices = [e.value(v) for v in list(op.operands)[1:]]
+    return e.define(op, view.at(indices), indent)
+
+
+@handles("memref.store")
+def _store(e, op, indent, depth):
+    value = e.value(op.operands[0])
+    view = e.views[op.operands[1]]
+    indices = [e.value(v) for v in list(op.operands)[2:]]
+    return [f"{indent}{view.at(indices)} = {value};"]
+
+
+@handles("memref.get_global")
+def _get_global(e, op, indent, depth):
+    name = ir.FlatSymbolRefAttr(op.attributes["name"]).value
+    mt = _memref_type(op.results[0])
+    symbol = e.module.global_symbol(name)
+    c = ctype(mt.element_type)
+    e.views[op.results[0]] = View.contiguous(symbol, c, list(mt.shape))
+    e.bases[symbol] = (("const " if "constant" in e.module.globals[name].attributes else "") + c,
+                       c_identifier(name))
+    return []
+
+
+@handles("memref.reinterpret_cast")
+def _reinterpret(e, op, indent, depth):
+    if len(list(op.operands)) != 1:
+        raise EmitError("memref.reinterpret_cast with dynamic offset, sizes or strides")
+    source = e.views[op.operands[0]]
+    offset = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))[0]
+    sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
+    strides = list(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+    # reinterpret_cast addresses from the source's base buffer.
+    e.views[op.results[0]] = View(source.base, source.element, sizes, offset, strides)
+    return []
+
+
+@handles("memref.cast")
+def _memref_cast(e, op, indent, depth):
+    e.views[op.results[0]] = e.views[op.operands[0]]
+    return []
+
+
+@handles("memref.extract_strided_metadata")
+def _metadata(e, op, indent, depth):
+    source = e.views[op.operands[0]]
+    results = list(op.results)
+    e.views[results[0]] = View(source.base, source.element, [], 0, [])
+    rank = len(source.shape)
+    e.values[results[1]] = str(source.offset)
+    for i in range(rank):
+        e.values[results[2 + i]] = str(source.shape[i])
+        e.values[results[2 + rank + i]] = str(source.strides[i])
+    return []
+
+
+@handles("memref.dealloc")
+def _dealloc(e, op, indent, depth):
+    return []  # arena slices are planned statically
+
+
+@handles("memref.copy")
+def _copy(e, op, indent, depth):
+    src, dst = e.views[op.operands[0]], e.views[op.operands[1]]
+    if src.is_contiguous() and dst.is_contiguous():
+        return [f"{indent}memcpy(&{dst.at(['0'] * len(dst.shape))}, "
+                f"&{src.at(['0'] * len(src.shape))}, {src.count} * sizeof({src.element}));"]
+    lines, ivs = [], []
+    for k, d in enumerate(src.shape):
+        iv = e.fresh("i")
+        ivs.append(iv)
+        lines.append(f"{indent}{'    ' * k}for (long {iv} = 0; {iv} < {d}; ++{iv})")
+    lines.append(f"{indent}{'    ' * len(ivs)}{dst.at(ivs)} = {src.at(ivs)};")
+    return lines
+
+
+@handles("func.call")
+def _call(e, op, indent, depth):
+    callee = ir.FlatSymbolRefAttr(op.attributes["callee"]).value
+    args = [e.views[v].base if v in e.views else e.value(v) for v in op.operands]
+    return [f"{indent}edgeft_{callee}_fn({', '.join(args)});"]
+
+
+class Emitter:
+    """Emits a whole lowered module: globals, arena, functions."""
+
+    def __init__(self, module: ir.Module) -> None:
+        self.module = module
+        self.globals: dict[str, ir.OpView] = {}
+        for op in module.body.operations:
+            if op.operation.name == "memref.global":
+                self.globals[ir.StringAttr(op.attributes["sym_name"]).value] = op
+
+    def global_symbol(self, name: str) -> str:
+        return "edgeft_g_" + c_identifier(name)
+
+    def functions(self) -> list[FunctionEmitter]:
+        return [FunctionEmitter(self, op) for op in self.module.body.operations
+                if op.operation.name == "func.func" and op.regions[0].blocks]

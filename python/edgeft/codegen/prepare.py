@@ -1,0 +1,91 @@
+"""Get a training module ready for C: add @predict, bufferize, lower to loops.
+
+The lowering is upstream MLIR only: one-shot bufferization with identity
+layouts at function boundaries, results as out-parameters, linalg to
+structured loops (scf.for), strided views made explicit
+(memref.reinterpret_cast with static offsets and strides).
+"""
+
+from __future__ import annotations
+
+from torch_mlir import ir, passmanager
+
+from edgeft.errors import UserError
+from edgeft.graph import function, layer_of
+
+TO_LOOPS = (
+    "builtin.module("
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-results-to-out-params{modify-public-functions},"
+    "func.func(convert-linalg-to-loops),"
+    "expand-strided-metadata,lower-affine,canonicalize,cse)"
+)
+
+
+def logits_of_forward(forward: ir.OpView) -> ir.Value:
+    """The value the loss reads: a (batch, classes) float tensor made outside the loss."""
+    block = forward.regions[0].blocks[0]
+    for op in block.operations:
+        op = op.operation
+        if layer_of(op) != "loss":
+            continue
+        for value in op.operands:
+            producer = value.owner.operation if isinstance(value, ir.OpResult) else None
+            if producer is None or layer_of(producer) == "loss":
+                continue
+            t = value.type
+            if isinstance(t, ir.RankedTensorType) and len(t.shape) == 2 and \
+                    isinstance(t.element_type, ir.FloatType):
+                return value
+    raise UserError("cannot find the logits in @forward (ops of the loss are located "
+                    "at 'loss' by edgeft import)")
+
+
+def add_predict(module: ir.Module) -> None:
+    """@predict(x) -> logits: @forward without its loss, for evaluation."""
+    forward = function(module.operation, "forward")
+    with module.context:
+        clone = forward.operation.clone(ip=ir.InsertionPoint.after(forward))
+        clone.attributes["sym_name"] = ir.StringAttr.get("predict")
+        block = clone.regions[0].blocks[0]
+        logits = logits_of_forward(clone.opview if hasattr(clone, "opview") else clone)
+        ret = block.operations[len(block.operations) - 1]
+        with ir.InsertionPoint(ret), ret.location:
+            ir.Operation.create("func.return", operands=[logits])
+        ret.operation.erase()
+        args = [a.type for a in block.arguments]
+        clone.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get(args, [logits.type]))
+        # Remove the dead loss (its label gather asserts, so DCE keeps it), then
+        # the labels argument nobody reads any more.
+        _erase_unused_results(block)
+        if any(True for _ in block.arguments[1].uses):
+            raise UserError("@predict still reads the labels after removing the loss")
+        block.erase_argument(1)
+        clone.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get([args[0]], [logits.type]))
+
+
+def _erase_unused_results(block: ir.Block) -> None:
+    """Erase ops whose results are all unused, side effects in bodies included."""
+    changed = True
+    while changed:
+        changed = False
+        for op in reversed(list(block.operations)[:-1]):
+            op = op.operation
+            if len(op.results) and all(not any(True for _ in r.uses) for r in op.results):
+                op.erase()
+                changed = True
+
+
+def to_loops(module: ir.Module) -> None:
+    """Bufferize and lower to scf loops in place."""
+    with module.context:
+        try:
+            passmanager.PassManager.parse(TO_LOOPS).run(module.operation)
+        except ir.MLIRError as e:
+            from edgeft import diagnostics
+
+            first = diagnostics.from_error(e)[0]
+            raise UserError(f"lowering to loops failed: {first.format()}") from None

@@ -1,0 +1,121 @@
+"""Build the emitted C of a build directory for the host and call it (ctypes).
+
+    program = HostProgram.build(Path("BUILD"))
+    program.init()
+    loss = program.train_step(x, y)
+    logits = program.predict(x)
+    program.parameters()["fc3.weight"]      # numpy views of the C arrays
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgeft.errors import UserError
+
+PROGRAM_JSON = "program.json"
+
+
+class _Tensor(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("data", ctypes.POINTER(ctypes.c_float)),
+                ("count", ctypes.c_long), ("trainable", ctypes.c_int)]
+
+
+@dataclass
+class ProgramInfo:
+    """What the C program expects: shapes and label kind (BUILD/program.json)."""
+
+    batch: int
+    sample_shape: list[int]
+    classes: int
+    labels_are_indices: bool
+    arena_bytes: int
+
+    @staticmethod
+    def load(build: Path) -> ProgramInfo:
+        path = build / PROGRAM_JSON
+        if not path.is_file():
+            raise UserError(f"'{build}' is not an edgeft build directory (no {PROGRAM_JSON}; "
+                            "make one with edgeft compile ... -o DIR)")
+        return ProgramInfo(**json.loads(path.read_text()))
+
+
+def _require(tool: str, package: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise UserError(f"'{tool}' is not installed; install it with "
+                        f"`sudo apt-get install {package}`")
+    return path
+
+
+def build_host_library(build: Path, extra_flags: list[str] | None = None) -> Path:
+    """Configure and build BUILD/CMakeLists.txt into BUILD/host/; returns the .so."""
+    _require("cmake", "cmake")
+    _require("gcc", "gcc")
+    out = build / "host"
+    flags = " ".join(extra_flags or [])
+    configure = ["cmake", "-S", str(build), "-B", str(out), "-DCMAKE_BUILD_TYPE=Release",
+                 f"-DCMAKE_C_FLAGS={flags}"]
+    for command in (configure, ["cmake", "--build", str(out), "--parallel", "2"]):
+        result = subprocess.run(command, check=False, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise UserError(f"building {build} failed:\n{result.stdout[-2000:]}"
+                            f"{result.stderr[-2000:]}")
+    return out / "libedgeft_network.so"
+
+
+class HostProgram:
+    """The emitted training step, loaded into this process."""
+
+    def __init__(self, library: Path, info: ProgramInfo) -> None:
+        self.info = info
+        self.lib = ctypes.CDLL(str(library))
+        self.lib.edgeft_init.restype = None
+        self.lib.edgeft_train_step.restype = None
+        self.lib.edgeft_predict.restype = None
+        count = ctypes.c_int.in_dll(self.lib, "edgeft_param_count").value
+        table = (_Tensor * count).in_dll(self.lib, "edgeft_params")
+        self._params = {t.name.decode(): np.ctypeslib.as_array(t.data, shape=(t.count,))
+                        for t in table}
+
+    @staticmethod
+    def build(build: Path, extra_flags: list[str] | None = None) -> HostProgram:
+        info = ProgramInfo.load(build)
+        return HostProgram(build_host_library(build, extra_flags), info)
+
+    def init(self) -> None:
+        self.lib.edgeft_init()
+
+    def _x(self, x: np.ndarray) -> np.ndarray:
+        expected = (self.info.batch, *self.info.sample_shape)
+        array = np.ascontiguousarray(x, dtype=np.float32)
+        if array.shape != expected:
+            raise UserError(f"x has shape {list(array.shape)}, the program takes {list(expected)}")
+        return array
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
+        xs = self._x(x)
+        dtype = np.int32 if self.info.labels_are_indices else np.float32
+        ys = np.ascontiguousarray(y, dtype=dtype)
+        loss = ctypes.c_float()
+        self.lib.edgeft_train_step(xs.ctypes.data_as(ctypes.c_void_p),
+                                   ys.ctypes.data_as(ctypes.c_void_p), ctypes.byref(loss))
+        return loss.value
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        xs = self._x(x)
+        logits = np.zeros((self.info.batch, self.info.classes), np.float32)
+        self.lib.edgeft_predict(xs.ctypes.data_as(ctypes.c_void_p),
+                                logits.ctypes.data_as(ctypes.c_void_p))
+        return logits
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """Flat numpy views of every float global (parameters, adapters, state)."""
+        return self._params

@@ -1,0 +1,54 @@
+/* edgeft runtime: what emitted training steps call.
+ *
+ * One interface, several implementations: host/ (gcc, functional models of
+ * the DMA and RedMulE), rv32/ (bare metal on QEMU virt, one core) and later
+ * the PULP SDK. Emitted code includes only this header.
+ */
+#ifndef EDGEFT_RT_H
+#define EDGEFT_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A violated runtime check (an assertion of the model, e.g. a label out of
+ * range): reports the message and stops the program. */
+void edgeft_rt_fail(const char *message);
+
+/* Counters for measurements around a region: cycles (or a wall-clock
+ * stand-in on the host) and retired instructions (0 where unknown). */
+uint64_t edgeft_rt_cycles(void);
+uint64_t edgeft_rt_instructions(void);
+
+/* Asynchronous copy between memory levels; the returned token is waited on. */
+typedef uint32_t edgeft_dma_token_t;
+edgeft_dma_token_t edgeft_rt_dma_start_1d(void *dst, const void *src, size_t bytes);
+edgeft_dma_token_t edgeft_rt_dma_start_2d(void *dst, const void *src, size_t row_bytes,
+                                          size_t rows, size_t dst_stride, size_t src_stride);
+void edgeft_rt_dma_wait(edgeft_dma_token_t token);
+
+/* One RedMulE job: the register values of METHODS.md (Z = X(MxN) W(NxK) [+ Y]). */
+typedef struct {
+    const void *x;
+    const void *w;
+    const void *y;     /* NULL for op = matmul */
+    void *z;
+    uint32_t mcfg0;    /* K << 16 | M */
+    uint32_t mcfg1;    /* N */
+    uint32_t arith;    /* op in bits 12:10 (0 matmul, 1 gemm), format in bits 9:7 */
+} edgeft_redmule_job_t;
+void edgeft_rt_redmule_submit(const edgeft_redmule_job_t *job);
+void edgeft_rt_redmule_wait(void);
+
+/* The cluster: run fn(core, arg) on `cores` cores and wait; a barrier inside. */
+void edgeft_rt_fork(int cores, void (*fn)(int core, void *arg), void *arg);
+void edgeft_rt_barrier(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
