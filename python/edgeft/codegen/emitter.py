@@ -271,8 +271,8 @@ class FunctionEmitter:
         scalars = self._outer_scalars(loop)
         body = self.op(loop, 1)
         # Every buffer the nest touches becomes a pointer parameter: readable,
-        # ready for L1 tiles, and it keeps GCC from miscompiling arena address
-        # arithmetic it sees through after inlining (seen with GCC 12 at -O2).
+        # ready for L1 tiles, and it avoids a wrong result GCC 12 -O2 gave with
+        # inline arena arithmetic (docs/codegen.md).
         text = "\n".join(body)
         found = []
         for base, (c, name) in self.bases.items():
