@@ -1,0 +1,132 @@
+"""Benchmark: fine-tuning on the host, emitted C against PyTorch eager.
+
+    .venv/bin/python tools/bench/host_finetune.py [--epochs 10] [--samples 1024]
+        [-o tools/bench/results/host_finetune.json]
+
+For each strategy: lenet5 (pretrained), Fashion-MNIST rotated 75 degrees,
+`samples` samples, batch 20, SGD lr 0.1, `epochs` epochs. The emitted C
+(gcc -O3, one thread) runs through `edgeft.run`; PyTorch eager trains the
+same model with the same adapters (tests/torch_reference.py) on the same
+batches in the same process, with torch's default threads. Only the
+training loops are timed. Writes JSON with the seconds of both and their
+ratio (PyTorch / C: above 1 means the C is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+
+STRATEGIES = ("ft-last", "lora-all", "skip-lora", "ft-all")
+
+
+def torch_seconds(imported, strategy: str, values: dict, batches: list) -> float:
+    import torch
+    from torch_reference import SkipLora, unit_modules, with_lora
+
+    from edgeft.passes.select_trainable import select
+    from edgeft.structure import structure_of
+
+    model = imported.torch_model
+    structure = structure_of([n for n, _ in model.named_parameters()])
+    if strategy == "skip-lora":
+        reference = SkipLora(model, unit_modules(structure), [False] * len(structure.units),
+                             values)
+        trainable = [n for n, _ in reference.named_parameters() if "lora" in n]
+    elif strategy.startswith("lora-"):
+        layers = sorted({k.rsplit(".", 1)[0] for k in values if k.endswith(".lora_A")})
+        reference = with_lora(model, layers, values, 1.0, "dense")
+        trainable = [n for n, _ in reference.named_parameters() if "lora" in n]
+    else:
+        import copy
+
+        reference = copy.deepcopy(model)
+        trainable = select(structure, strategy)
+    params = dict(reference.named_parameters())
+    for name, p in params.items():
+        p.requires_grad_(name in trainable)
+    optimizer = torch.optim.SGD([params[n] for n in trainable], lr=0.1)
+    start = time.perf_counter()
+    for x, y in batches:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(reference(x), y).backward()
+        optimizer.step()
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--samples", type=int, default=1024)
+    p.add_argument("-o", dest="output",
+                   default=str(ROOT / "tools/bench/results/host_finetune.json"))
+    opts = p.parse_args()
+    import torch
+    from torch_mlir import ir
+
+    from edgeft import data as datasets
+    from edgeft.compiler import CompileOptions, compile_model, write_build
+    from edgeft.frontend.importer import import_model_full
+    from edgeft.graph import globals_of
+    from edgeft.host import HostProgram
+    from edgeft.run import run
+
+    imported = import_model_full("lenet5", batch=20)
+    test = datasets.load(datasets.parse_spec("fmnist-rot:75"), "test")
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(test))[:opts.samples]
+    x_all, y_all = torch.from_numpy(test.images[order]), torch.from_numpy(test.labels[order])
+    batches = []
+    for _ in range(opts.epochs):
+        shuffle = rng.permutation(opts.samples)
+        for s in range(opts.samples // 20):
+            index = torch.from_numpy(shuffle[s * 20:(s + 1) * 20])
+            batches.append((x_all[index], y_all[index]))
+    results = []
+    for strategy in STRATEGIES:
+        compiled = compile_model("lenet5", CompileOptions(strategy=strategy))
+        shapes = {name: tuple(ir.RankedTensorType(ir.TypeAttr(g.attributes["type"]).value).shape)
+                  for name, g in globals_of(compiled.module.operation).items()}
+        with tempfile.TemporaryDirectory() as build_dir:
+            build = Path(build_dir)
+            write_build(compiled, build)
+            program = HostProgram.build(build)
+            program.init()  # the initial values, for PyTorch to start from the same numbers
+            values = {k: v.copy().reshape(shapes[k]) for k, v in program.parameters().items()}
+            metrics = run(build, "fmnist-rot:75", samples=opts.samples, epochs=opts.epochs,
+                          progress=False)
+        c_seconds = sum(metrics.epoch_seconds)
+        t_seconds = torch_seconds(imported, strategy, values, batches)
+        steps = len(metrics.loss_per_step)
+        results.append({"strategy": strategy, "steps": steps, "c_seconds": c_seconds,
+                        "torch_seconds": t_seconds, "speedup": t_seconds / c_seconds,
+                        "c_ms_per_step": 1000 * c_seconds / steps,
+                        "torch_ms_per_step": 1000 * t_seconds / steps,
+                        "accuracy_before": metrics.accuracy_before,
+                        "accuracy_after": metrics.accuracy_after})
+        print(f"{strategy:<10} C {c_seconds:6.2f} s  PyTorch {t_seconds:6.2f} s  "
+              f"PyTorch/C {t_seconds / c_seconds:5.2f}x")
+    out = {"benchmark": "host_finetune", "model": "lenet5", "data": "fmnist-rot:75",
+           "samples": opts.samples, "epochs": opts.epochs, "batch": 20,
+           "torch_threads": torch.get_num_threads(),
+           "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+           "results": results}
+    Path(opts.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(opts.output).write_text(json.dumps(out, indent=2) + "\n")
+    print(f"-> {opts.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
