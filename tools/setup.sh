@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # gcc and CMake build the emitted C and the runtime; python3-venv makes .venv;
-# Fashion-MNIST is the data set of the demo and the fine-tuning runs.
-APT_PACKAGES=(gcc g++ make cmake python3-venv dataset-fashion-mnist)
+# Fashion-MNIST is the data set of the demo and the fine-tuning runs; the
+# RISC-V toolchain, picolibc and QEMU run the rv32 backend.
+APT_PACKAGES=(gcc g++ make cmake python3-venv dataset-fashion-mnist gcc-riscv64-unknown-elf
+              picolibc-riscv64-unknown-elf qemu-system-misc)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

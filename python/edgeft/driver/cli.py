@@ -107,7 +107,7 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    "mnist-rot:DEG or idx:DIR")
     p.add_argument("--samples", type=int, default=1024, help="fine-tuning samples (1024)")
     p.add_argument("--epochs", type=int, default=10, help="epochs (10)")
-    p.add_argument("--backend", default="host", help="host (the rv32 backend is not built yet)")
+    p.add_argument("--backend", default="host", help="host (default) or rv32 (QEMU)")
     p.add_argument("--seed", type=int, default=0, help="seed of sample choice and order")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
@@ -162,10 +162,14 @@ def cmd_run(opts: argparse.Namespace) -> int:
 
     metrics = run(Path(opts.build), opts.data, opts.samples, opts.epochs, opts.seed,
                   opts.backend, progress=not opts.no_progress)
-    print(f"edgeft: {metrics.data}: accuracy {metrics.accuracy_before:.1%} -> "
-          f"{metrics.accuracy_after:.1%} on {metrics.eval_samples} held-out samples; "
-          f"{len(metrics.loss_per_step)} steps in {sum(metrics.epoch_seconds):.1f} s "
-          f"-> {opts.build}/metrics.json", file=sys.stderr)
+    instructions = ""
+    if metrics.instructions_per_step:
+        per_step = sum(metrics.instructions_per_step) / len(metrics.instructions_per_step)
+        instructions = f", {per_step:,.0f} RV32 instructions per step"
+    print(f"edgeft: {metrics.data} ({metrics.backend}): accuracy {metrics.accuracy_before:.1%} "
+          f"-> {metrics.accuracy_after:.1%} on {metrics.eval_samples} held-out samples; "
+          f"{len(metrics.loss_per_step)} steps in {sum(metrics.epoch_seconds):.1f} s"
+          f"{instructions} -> {opts.build}/metrics.json", file=sys.stderr)
     return 0
 
 
