@@ -28,8 +28,8 @@ STRATEGIES = ["ft-all", "ft-last", "ft-bias", "lp", "ft-1", "ft-2", "lora-all", 
               "skip-lora"]
 
 
-def _build(tmp_path_factory, model: str, strategy: str, batch: int = 4):
-    compiled = compile_model(model, CompileOptions(strategy=strategy, batch=batch))
+def _build(tmp_path_factory, model: str, strategy: str, batch: int = 4, lr: float = 0.1):
+    compiled = compile_model(model, CompileOptions(strategy=strategy, batch=batch, lr=lr))
     build = tmp_path_factory.mktemp(f"{model}-{strategy}")
     write_build(compiled, build)
     with compiled.module.context:
@@ -42,7 +42,8 @@ def _batches(program: HostProgram, count: int, seed: int):
     rng = np.random.default_rng(seed)
     info = program.info
     for _ in range(count):
-        x = rng.standard_normal((info.batch, *info.sample_shape)).astype(np.float32)
+        # Image-like inputs in [0, 1], as the pretrained models expect.
+        x = rng.random((info.batch, *info.sample_shape)).astype(np.float32)
         yield x, rng.integers(0, info.classes, info.batch)
 
 
@@ -50,6 +51,7 @@ def _compare(executable: Executable, program: HostProgram, steps: int) -> None:
     program.init()
     for x, y in _batches(program, steps, steps):
         expected = float(executable.call("train_step", x, y.astype(np.int64))[0])
+        assert np.isfinite(expected)
         assert program.train_step(x, y) == pytest.approx(expected, rel=REL_TOL)
     reference = executable.globals()
     for name, value in program.parameters().items():
@@ -77,7 +79,9 @@ def test_cct2_one_step(tmp_path_factory, strategy: str) -> None:
 
 @pytest.mark.parametrize("strategy", ["ft-all", "lora-all"])
 def test_lenet5_twenty_steps(tmp_path_factory, strategy: str) -> None:
-    _, executable, program = _build(tmp_path_factory, "lenet5", strategy)
+    # lr 0.01: random labels on random images make lr 0.1 diverge for lora-all
+    # (its dense conv adapters are 4704 x 4), which would compare NaN with NaN.
+    _, executable, program = _build(tmp_path_factory, "lenet5", strategy, lr=0.01)
     _compare(executable, program, 20)
 
 
