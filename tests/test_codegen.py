@@ -70,7 +70,8 @@ def _sanitized_step(build: Path) -> None:
                     "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
                     f"-I{build}", f"-I{RUNTIME / 'include'}", str(HARNESS),
                     str(build / "network.c"), str(build / "weights.c"),
-                    str(RUNTIME / "host" / "edgeft_rt_host.c"), "-lm", "-o", str(exe)],
+                    str(RUNTIME / "host" / "edgeft_rt_host.c"),
+                    str(RUNTIME / "common" / "edgeft_rt_models.c"), "-lm", "-o", str(exe)],
                    check=True, capture_output=True)
     result = subprocess.run([str(exe)], check=False, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

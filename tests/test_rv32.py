@@ -52,7 +52,7 @@ def test_run_on_rv32_writes_instruction_counts(tmp_path: Path) -> None:
 
 
 def test_missing_toolchain_says_how_to_install(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(rv32.shutil, "which", lambda tool: None)
+    monkeypatch.setattr("edgeft.host.shutil.which", lambda tool: None)
     write_build(compile_model("mlp", CompileOptions(strategy="ft-last", batch=2)), tmp_path)
     with pytest.raises(UserError, match="sudo apt-get install gcc-riscv64-unknown-elf "
                                         "picolibc-riscv64-unknown-elf"):

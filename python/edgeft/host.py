@@ -47,18 +47,19 @@ class ProgramInfo:
         return ProgramInfo(**json.loads(path.read_text()))
 
 
-def _require(tool: str, package: str) -> str:
+def require_tool(tool: str, packages: str) -> str:
+    """The path of `tool`, or a user error naming the Debian packages to install."""
     path = shutil.which(tool)
     if path is None:
         raise UserError(f"'{tool}' is not installed; install it with "
-                        f"`sudo apt-get install {package}`")
+                        f"`sudo apt-get install {packages}`")
     return path
 
 
 def build_host_library(build: Path, extra_flags: list[str] | None = None) -> Path:
     """Configure and build BUILD/CMakeLists.txt into BUILD/host/; returns the .so."""
-    _require("cmake", "cmake")
-    _require("gcc", "gcc")
+    require_tool("cmake", "cmake")
+    require_tool("gcc", "gcc")
     out = build / "host"
     flags = " ".join(extra_flags or [])
     configure = ["cmake", "-S", str(build), "-B", str(out), "-DCMAKE_BUILD_TYPE=Release",

@@ -9,7 +9,6 @@ BUILD/rv32/ (runtime/rv32/main.c says the format).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeft.errors import UserError
-from edgeft.host import ProgramInfo
+from edgeft.host import ProgramInfo, require_tool
 
 RUNTIME = Path(__file__).resolve().parents[2] / "runtime"
 GCC = "riscv64-unknown-elf-gcc"
@@ -38,22 +37,14 @@ class Rv32Result:
     parameters: dict[str, np.ndarray]
 
 
-def _require(tool: str, packages: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        raise UserError(f"'{tool}' is not installed; install it with "
-                        f"`sudo apt-get install {packages}`")
-    return path
-
-
 def build_elf(build: Path) -> Path:
     """BUILD/rv32/train.elf from the build's C files and the rv32 runtime."""
-    gcc = _require(GCC, "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf")
+    gcc = require_tool(GCC, "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf")
     out = build / "rv32"
     out.mkdir(exist_ok=True)
     elf = out / "train.elf"
     sources = [build / "network.c", build / "weights.c", RUNTIME / "rv32" / "main.c",
-               RUNTIME / "rv32" / "edgeft_rt_rv32.c"]
+               RUNTIME / "rv32" / "edgeft_rt_rv32.c", RUNTIME / "common" / "edgeft_rt_models.c"]
     if elf.is_file() and all(elf.stat().st_mtime >= s.stat().st_mtime for s in sources):
         return elf
     command = [gcc, *FLAGS, f"-I{build}", f"-I{RUNTIME / 'include'}", *map(str, sources),
@@ -71,7 +62,7 @@ def run_steps(build: Path, batches: list[tuple[np.ndarray, np.ndarray]],
     info = ProgramInfo.load(build)
     if not info.labels_are_indices:
         raise UserError("the rv32 program takes class labels (cross-entropy builds)")
-    qemu = _require(QEMU, "qemu-system-misc")
+    qemu = require_tool(QEMU, "qemu-system-misc")
     elf = build_elf(build)
     work = build / "rv32"
     with open(work / "edgeft_in.bin", "wb") as f:

@@ -1,11 +1,10 @@
 /* edgeft runtime for bare-metal RV32 on QEMU virt (picolibc, semihosting).
- * One core: DMA is memcpy, RedMulE a functional model, fork sequential;
- * counters are the machine-mode CSRs (exact with QEMU's -icount). */
+ * One core; the DMA, RedMulE and fork models are in common/; counters are
+ * the machine-mode CSRs (exact with QEMU's -icount). */
 #include "edgeft_rt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 void edgeft_rt_fail(const char *message)
 {
@@ -25,52 +24,4 @@ uint64_t edgeft_rt_instructions(void)
     uint32_t value;
     __asm__ volatile("csrr %0, minstret" : "=r"(value));
     return value;
-}
-
-edgeft_dma_token_t edgeft_rt_dma_start_1d(void *dst, const void *src, size_t bytes)
-{
-    memcpy(dst, src, bytes);
-    return 0;
-}
-
-edgeft_dma_token_t edgeft_rt_dma_start_2d(void *dst, const void *src, size_t row_bytes,
-                                          size_t rows, size_t dst_stride, size_t src_stride)
-{
-    for (size_t r = 0; r < rows; ++r)
-        memcpy((char *)dst + r * dst_stride, (const char *)src + r * src_stride, row_bytes);
-    return 0;
-}
-
-void edgeft_rt_dma_wait(edgeft_dma_token_t token)
-{
-    (void)token;
-}
-
-void edgeft_rt_redmule_submit(const edgeft_redmule_job_t *job)
-{
-    const uint32_t m = job->mcfg0 & 0xffffu, k = job->mcfg0 >> 16, n = job->mcfg1;
-    const uint32_t op = (job->arith >> 10) & 0x7u;
-    const float *x = job->x, *w = job->w, *y = job->y;
-    float *z = job->z;
-    for (uint32_t i = 0; i < m; ++i)
-        for (uint32_t j = 0; j < k; ++j) {
-            float acc = op == 1 ? y[i * k + j] : 0.0f;
-            for (uint32_t l = 0; l < n; ++l)
-                acc += x[i * n + l] * w[l * k + j];
-            z[i * k + j] = acc;
-        }
-}
-
-void edgeft_rt_redmule_wait(void)
-{
-}
-
-void edgeft_rt_fork(int cores, void (*fn)(int core, void *arg), void *arg)
-{
-    for (int core = 0; core < cores; ++core)
-        fn(core, arg);
-}
-
-void edgeft_rt_barrier(void)
-{
 }

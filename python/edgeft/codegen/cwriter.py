@@ -243,7 +243,8 @@ if(NOT CMAKE_BUILD_TYPE)
 endif()
 set(CMAKE_C_FLAGS_RELEASE "-O3")
 
-set(EDGEFT_SOURCES network.c weights.c ${{EDGEFT_RUNTIME}}/host/edgeft_rt_host.c)
+set(EDGEFT_SOURCES network.c weights.c ${{EDGEFT_RUNTIME}}/host/edgeft_rt_host.c
+    ${{EDGEFT_RUNTIME}}/common/edgeft_rt_models.c)
 add_library(edgeft_network SHARED ${{EDGEFT_SOURCES}})
 target_include_directories(edgeft_network PRIVATE ${{CMAKE_CURRENT_SOURCE_DIR}}
                            ${{EDGEFT_RUNTIME}}/include)
