@@ -51,7 +51,9 @@ def _check(pair, batches) -> None:
         scale = np.abs(expected).max()
         np.testing.assert_allclose(after[glob], expected, rtol=0, atol=REL_TOL * scale,
                                    err_msg=f"parameter {glob}")
-        if not np.array_equal(expected, before[glob]):  # pool.bias has a zero gradient
+        # A parameter PyTorch moves beyond rounding must move here too (cct2's
+        # pool.bias has an exactly zero gradient: both leave it, up to noise).
+        if not np.allclose(expected, before[glob], rtol=0, atol=REL_TOL * scale):
             assert not np.array_equal(after[glob], before[glob]), f"{glob} did not train"
     trained = set(pair.trainable.values())
     for name, value in after.items():
