@@ -47,7 +47,7 @@ def phases(model: str, strategy: str) -> dict[str, float]:
     out: dict[str, float] = {}
     start = time.perf_counter()
     import torch
-    from torch_mlir import ir, passmanager
+    from torch_mlir import passmanager
     from torch_mlir.extras.fx_decomp_util import get_decomposition_table
 
     from edgeft import pipelines
@@ -96,7 +96,6 @@ def phases(model: str, strategy: str) -> dict[str, float]:
         t = time.perf_counter()
         module.operation.get_asm(enable_debug_info=True)
         out["print train.mlir"] = time.perf_counter() - t
-    _ = ir
     return out
 
 
