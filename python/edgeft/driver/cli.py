@@ -1,10 +1,13 @@
 """edgeft: the user-facing command.
 
-    edgeft import MODEL [--batch N] [--in-channels C] [--loss cross-entropy|mse]
-                        [--seed S] [-o OUT.mlir]
+    edgeft import MODEL [--batch N] [--in-channels C] [--loss cross-entropy|mse] [-o OUT]
+    edgeft compile MODEL --strategy S [--rank R] [--alpha A] [--lr LR] [--batch B] -o BUILD
+    edgeft run BUILD --data SPEC [--samples N] [--epochs E] [--backend host|rv32]
+    edgeft finetune MODEL --strategy S --data SPEC -o BUILD
+    edgeft pretrain MODEL --data SPEC [--epochs E]
+    edgeft demo
 
-Later stages (compile, run, finetune, report, demo) are added here as they
-land; see docs/architecture.md.
+`edgeft report` arrives with the performance model; see docs/architecture.md.
 """
 
 from __future__ import annotations
