@@ -69,6 +69,30 @@ def add_global(module: ir.Operation, after: ir.OpView, name: str, value: ir.Attr
     return glob
 
 
+def add_zero_global(module: ir.Operation, after: ir.OpView, name: str, t: ir.Type,
+                    attributes: dict[str, ir.Attribute], location: ir.Location) -> ir.OpView:
+    """A private mutable global of type `t` filled with zeros (gradients, state)."""
+    with location:  # FloatAttr.get reports through a location
+        zero = ir.DenseElementsAttr.get_splat(t, ir.FloatAttr.get(b.element_of(t), 0.0))
+    return add_global(module, after, name, zero, attributes, location)
+
+
+def erase_unused(block: ir.Block) -> None:
+    """Erase ops (the terminator aside) whose results nobody reads, repeatedly.
+
+    Side effects inside them do not keep them: callers use it on re-emitted
+    scalar bodies and on a forward whose loss (with its assertions) is gone.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for op in reversed(list(block.operations)[:-1]):
+            op = op.operation
+            if len(op.results) and all(not any(True for _ in r.uses) for r in op.results):
+                op.erase()
+                changed = True
+
+
 @dataclass
 class LayerOp:
     """Where a linear or convolution layer computes `W x`."""

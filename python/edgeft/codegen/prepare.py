@@ -11,7 +11,7 @@ from __future__ import annotations
 from torch_mlir import ir, passmanager
 
 from edgeft.errors import UserError
-from edgeft.graph import function, layer_of
+from edgeft.graph import erase_unused, function, layer_of
 
 TO_LOOPS = (
     "builtin.module("
@@ -59,24 +59,12 @@ def add_predict(module: ir.Module) -> None:
             ir.FunctionType.get(args, [logits.type]))
         # Remove the dead loss (its label gather asserts, so DCE keeps it), then
         # the labels argument nobody reads any more.
-        _erase_unused_results(block)
+        erase_unused(block)
         if any(True for _ in block.arguments[1].uses):
             raise UserError("@predict still reads the labels after removing the loss")
         block.erase_argument(1)
         clone.attributes["function_type"] = ir.TypeAttr.get(
             ir.FunctionType.get([args[0]], [logits.type]))
-
-
-def _erase_unused_results(block: ir.Block) -> None:
-    """Erase ops whose results are all unused, side effects in bodies included."""
-    changed = True
-    while changed:
-        changed = False
-        for op in reversed(list(block.operations)[:-1]):
-            op = op.operation
-            if len(op.results) and all(not any(True for _ in r.uses) for r in op.results):
-                op.erase()
-                changed = True
 
 
 def to_loops(module: ir.Module) -> None:

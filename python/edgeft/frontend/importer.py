@@ -38,6 +38,7 @@ from torch_mlir.extras.fx_importer import ContextCache, FxImporter
 from edgeft.context import make_context
 from edgeft.errors import UserError
 from edgeft.frontend import models
+from edgeft.graph import function
 
 Loss = Literal["cross-entropy", "mse"]
 LOSSES = ("cross-entropy", "mse")
@@ -310,7 +311,9 @@ def globalize_parameters(module: ir.Module, names: list[str], values: list[torch
           %w = ml_program.global_load @"fc.weight" : tensor<4x8xf32>
     """
     with module.context:
-        forward = _function(module, "forward")
+        forward = function(module.operation, "forward")
+        if forward is None:
+            raise UserError("the imported module has no function @forward")
         entry = forward.regions[0].blocks[0]
         first_param = 2
         body_start = ir.InsertionPoint(entry.operations[0])
@@ -333,15 +336,6 @@ def globalize_parameters(module: ir.Module, names: list[str], values: list[torch
         inputs = [a.type for a in entry.arguments]
         results = ir.FunctionType(ir.TypeAttr(forward.attributes["function_type"]).value).results
         forward.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(inputs, results))
-
-
-def _function(module: ir.Module, name: str) -> ir.OpView:
-    for op in module.body.operations:
-        if op.operation.name != "func.func":
-            continue
-        if ir.StringAttr(op.attributes["sym_name"]).value == name:
-            return op
-    raise UserError(f"module has no function @{name}")
 
 
 def torch_loss(imported: ImportedModel, params: dict[str, Any] | None = None) -> float:

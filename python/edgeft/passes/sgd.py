@@ -9,7 +9,7 @@ from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
 from edgeft import ir_build as b
-from edgeft.graph import function, globals_of, symbol
+from edgeft.graph import add_zero_global, function, globals_of, symbol
 from edgeft.passes.autodiff.driver import GRADIENT_OF_ATTR
 from edgeft.passes.base import EdgeftPass
 
@@ -97,12 +97,8 @@ class Sgd(EdgeftPass):
     def _state_global(self, module: ir.Operation, name: str, param: ir.OpView,
                       t: ir.Type) -> str:
         state = name + MOMENTUM_SUFFIX
-        zero = ir.DenseElementsAttr.get_splat(t, ir.FloatAttr.get(b.element_of(t), 0.0))
-        with ir.InsertionPoint(module.regions[0].blocks[0]), param.location:
-            glob = ml_program.GlobalOp(sym_name=state, type_=t, value=zero, is_mutable=True,
-                                       sym_visibility="private")
-            glob.attributes[STATE_OF_ATTR] = ir.StringAttr.get(name)
-        glob.operation.move_after(param.operation)
+        add_zero_global(module, param, state, t, {STATE_OF_ATTR: ir.StringAttr.get(name)},
+                        param.location)
         return state
 
 

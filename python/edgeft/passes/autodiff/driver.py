@@ -9,7 +9,7 @@ from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
 from edgeft import ir_build as b
-from edgeft.graph import function, globals_of, layer_of
+from edgeft.graph import add_zero_global, function, globals_of, layer_of
 from edgeft.passes.autodiff.rules import CONSTANT_OPS, RULES
 from edgeft.passes.autodiff.structured import NoAdjointRule
 from edgeft.passes.base import EdgeftPass
@@ -232,12 +232,8 @@ def _store_gradients(module: ir.Operation, step: ir.OpView, ops: list[ir.Operati
         param = params[name]
         t = ir.TypeAttr(param.attributes["type"]).value
         grad_name = name + GRAD_SUFFIX
-        with ir.InsertionPoint(step), param.location:
-            zero = ir.DenseElementsAttr.get_splat(t, ir.FloatAttr.get(b.element_of(t), 0.0))
-            grad = ml_program.GlobalOp(sym_name=grad_name, type_=t, value=zero, is_mutable=True,
-                                       sym_visibility="private")
-            grad.attributes[GRADIENT_OF_ATTR] = ir.StringAttr.get(name)
-            grad.operation.move_after(param.operation)
+        add_zero_global(module, param, grad_name, t,
+                        {GRADIENT_OF_ATTR: ir.StringAttr.get(name)}, param.location)
         with ir.InsertionPoint(ret), param.location:
             total = None
             for value in loads.get(name, []):

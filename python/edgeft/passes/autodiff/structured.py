@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from torch_mlir import ir
 
 from edgeft import ir_build as b
+from edgeft.graph import erase_unused
 from edgeft.passes.autodiff import scalar
 
 
@@ -389,7 +390,7 @@ def _emit_pruned(sweep, target: ir.Value, inputs: list[tuple[ir.Value, ir.Affine
                            iterators, pruned_body)[0]
         generic_op = result.owner
         block = generic_op.regions[0].blocks[0]
-        _erase_dead(block)
+        erase_unused(block)
         unused = [keep[p] for p in range(len(chosen))
                   if keep[p] < n_primal and not _uses(block.arguments[p])]
         removable = _removable(unused, keep, inputs, target_map, len(iterators))
@@ -407,18 +408,6 @@ def _placeholder(like: ir.Value) -> ir.Value:
         else ir.IntegerAttr.get(element, 0)
     return ir.Operation.create("arith.constant", results=[element],
                                attributes={"value": attr}).result
-
-
-def _erase_dead(block: ir.Block) -> None:
-    """Erase re-emitted body ops whose results nobody reads (all are pure)."""
-    changed = True
-    while changed:
-        changed = False
-        for op in reversed(list(block.operations)[:-1]):
-            op = op.operation
-            if all(not _uses(r) for r in op.results):
-                op.erase()
-                changed = True
 
 
 def _removable(unused: list[int], keep: list[int], inputs: list[tuple[ir.Value, ir.AffineMap]],
