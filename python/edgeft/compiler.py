@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from torch_mlir import ir
 
 from edgeft import flops, pipelines
 from edgeft.errors import UserError
-from edgeft.graph import function
+from edgeft.graph import function, globals_of
 from edgeft.passes.param_summary import collect_params, summary_json
 from edgeft.structure import trained_and_adapter_names
 
@@ -32,6 +33,9 @@ class CompileOptions:
     loss: str = "cross-entropy"
     seed: int = 0
     conv_form: str = "dense"
+    cache: str = "none"
+    cache_samples: int = 1024
+    cache_block: int = 64
 
 
 @dataclass
@@ -50,9 +54,17 @@ def compile_model(model: str, options: CompileOptions) -> Compiled:
         raise UserError(f"--batch must be at least 1, got {options.batch}")
     if options.rank < 1:
         raise UserError(f"--rank must be at least 1, got {options.rank}")
+    if options.cache != "none" and options.cache_samples < options.batch:
+        raise UserError(f"--cache-samples must be at least the batch ({options.batch}), got "
+                        f"{options.cache_samples}")
+    if options.cache_block < 2 or options.cache_block % 2:
+        raise UserError(f"--cache-block must be an even number of at least 2, got "
+                        f"{options.cache_block}")
     pipeline = pipelines.training(options.strategy, rank=options.rank, alpha=options.alpha,
                                   lr=options.lr, momentum=options.momentum, seed=options.seed,
-                                  conv_form=options.conv_form)
+                                  conv_form=options.conv_form, cache=options.cache,
+                                  cache_samples=options.cache_samples,
+                                  cache_block=options.cache_block)
     imported = import_model_full(model, batch=options.batch, in_channels=options.in_channels,
                                  loss=options.loss, seed=options.seed)
     module = imported.module
@@ -82,7 +94,7 @@ def make_report(module: ir.Module, model: str, options: CompileOptions) -> dict[
     optimizer = flops.optimizer_flops(step, names)
     backward = flops.function_flops(step) - forward_flops - optimizer
     batch = options.batch
-    return {
+    report: dict[str, Any] = {
         "model": model,
         "strategy": options.strategy,
         "options": {k: v for k, v in asdict(options).items() if k != "strategy"},
@@ -95,6 +107,38 @@ def make_report(module: ir.Module, model: str, options: CompileOptions) -> dict[
             "optimizer": optimizer / batch,
         },
     }
+    cache = cache_report(op, batch)
+    if cache is not None:
+        report["cache"] = cache
+    return report
+
+
+def cache_report(op: ir.Operation, batch: int) -> dict[str, Any] | None:
+    """report.json `cache`: its size and what a step costs with it, or None."""
+    from edgeft.passes.forward_cache import CACHE_ATTR, CACHED, FILL
+
+    caches = [g for g in globals_of(op).values() if CACHE_ATTR in g.attributes]
+    if not caches:
+        return None
+    info = ir.DictAttr(caches[0].attributes[CACHE_ATTR])
+    samples = ir.IntegerAttr(info["samples"]).value
+    total = 0
+    for glob in caches:
+        t = ir.RankedTensorType(ir.TypeAttr(glob.attributes["type"]).value)
+        total += math.prod(t.shape) * (t.element_type.width // 8)
+    quant = ir.StringAttr(info["quant"]).value
+    out: dict[str, Any] = {
+        "quant": "nf4" if quant == "nf4" else "fp32",
+        "samples": samples,
+        "bytes": total,
+        "bytes_per_sample": total // samples,
+        "flops": {"fill": flops.function_flops(function(op, FILL)) / batch,
+                  "cached_step": flops.function_flops(function(op, CACHED)) / batch},
+        "globals": [ir.StringAttr(g.attributes["sym_name"]).value for g in caches],
+    }
+    if "block" in info:
+        out["block"] = ir.IntegerAttr(info["block"]).value
+    return out
 
 
 def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:

@@ -37,6 +37,7 @@ class ProgramInfo:
     classes: int
     labels_are_indices: bool
     arena_bytes: int
+    cache: dict | None = None   # {"samples", "quant"} when built with a forward cache
 
     @staticmethod
     def load(build: Path) -> ProgramInfo:
@@ -81,6 +82,9 @@ class HostProgram:
         self.lib.edgeft_init.restype = None
         self.lib.edgeft_train_step.restype = None
         self.lib.edgeft_predict.restype = None
+        if info.cache is not None:
+            self.lib.edgeft_cache_fill.restype = None
+            self.lib.edgeft_train_step_cached.restype = None
         count = ctypes.c_int.in_dll(self.lib, "edgeft_param_count").value
         table = (_Tensor * count).in_dll(self.lib, "edgeft_params")
         self._params = {t.name.decode(): np.ctypeslib.as_array(t.data, shape=(t.count,))
@@ -108,6 +112,33 @@ class HostProgram:
         loss = ctypes.c_float()
         self.lib.edgeft_train_step(xs.ctypes.data_as(ctypes.c_void_p),
                                    ys.ctypes.data_as(ctypes.c_void_p), ctypes.byref(loss))
+        return loss.value
+
+    def _idx(self, idx: np.ndarray) -> np.ndarray:
+        if self.info.cache is None:
+            raise UserError("this build has no forward cache (compile it with --cache fp32 "
+                            "or --cache nf4)")
+        rows = np.ascontiguousarray(idx, dtype=np.int32)
+        samples = self.info.cache["samples"]
+        if rows.shape != (self.info.batch,) or rows.min() < 0 or rows.max() >= samples:
+            raise UserError(f"cache rows must be {self.info.batch} indices in [0, {samples})")
+        return rows
+
+    def cache_fill(self, x: np.ndarray, idx: np.ndarray) -> None:
+        """Run the frozen prefix on x and store sample b in cache row idx[b]."""
+        xs, rows = self._x(x), self._idx(idx)
+        self.lib.edgeft_cache_fill(xs.ctypes.data_as(ctypes.c_void_p),
+                                   rows.ctypes.data_as(ctypes.c_void_p))
+
+    def train_step_cached(self, idx: np.ndarray, y: np.ndarray) -> float:
+        """One step on cache rows idx with labels y; returns the loss."""
+        rows = self._idx(idx)
+        dtype = np.int32 if self.info.labels_are_indices else np.float32
+        ys = np.ascontiguousarray(y, dtype=dtype)
+        loss = ctypes.c_float()
+        self.lib.edgeft_train_step_cached(rows.ctypes.data_as(ctypes.c_void_p),
+                                          ys.ctypes.data_as(ctypes.c_void_p),
+                                          ctypes.byref(loss))
         return loss.value
 
     def predict(self, x: np.ndarray) -> np.ndarray:

@@ -26,10 +26,17 @@ def describe() -> str:
             "skip-lora")
 
 
+CACHE_KINDS = ("none", "fp32", "nf4")
+
+
 def training_steps(strategy: str, rank: int = 4, alpha: float | None = None, lr: float = 0.1,
-                   momentum: float = 0.0, seed: int = 0,
-                   conv_form: str = "dense") -> list[tuple[str, dict[str, Any]]]:
-    """(pass argument, options) in order for `strategy`."""
+                   momentum: float = 0.0, seed: int = 0, conv_form: str = "dense",
+                   cache: str = "none", cache_samples: int = 1024,
+                   cache_block: int = 64) -> list[tuple[str, dict[str, Any]]]:
+    """(pass argument, options) in order for `strategy`; `cache` fp32 or nf4
+    appends the forward cache for `cache_samples` samples."""
+    if cache not in CACHE_KINDS:
+        raise UserError(f"unknown cache '{cache}' (known: {', '.join(CACHE_KINDS)})")
     alpha = float(rank) if alpha is None else alpha
     k_match = _K.match(strategy)
     steps: list[tuple[str, dict[str, Any]]]
@@ -50,6 +57,10 @@ def training_steps(strategy: str, rank: int = 4, alpha: float | None = None, lr:
         raise UserError(f"unknown strategy '{strategy}' (known: {describe()})")
     steps.append(("edgeft-autodiff", {}))
     steps.append(("edgeft-sgd", {"lr": lr, "momentum": momentum}))
+    if cache != "none":
+        steps.append(("edgeft-forward-cache", {"quant": "nf4" if cache == "nf4" else "none",
+                                               "block": cache_block,
+                                               "samples": cache_samples}))
     return steps
 
 
@@ -65,12 +76,15 @@ def _text(argument: str, options: dict[str, Any]) -> str:
 def training(strategy: str, **options: Any) -> str:
     """The textual pipeline that turns an imported module into a training step.
 
-    Cleanup passes (canonicalize, cse) follow the gradient generation.
+    Cleanup passes (canonicalize, cse) follow the gradient generation and
+    the forward cache.
     """
     steps = training_steps(strategy, **options)
     texts = [_text(a, o) for a, o in steps]
-    texts.insert(len(texts) - 1, "canonicalize")
-    texts.insert(len(texts) - 1, "cse")
+    sgd = next(i for i, (a, _) in enumerate(steps) if a == "edgeft-sgd")
+    texts[sgd:sgd] = ["canonicalize", "cse"]
+    if steps[-1][0] == "edgeft-forward-cache":
+        texts += ["canonicalize", "cse"]
     return "builtin.module(" + ",".join(texts) + ")"
 
 

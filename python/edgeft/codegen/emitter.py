@@ -338,6 +338,9 @@ class FunctionEmitter:
         return [self.value(v) for v in op.operands]
 
 
+DYNAMIC = -(2**63)  # ShapedType::kDynamic in static offset lists
+
+
 def _align(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
@@ -362,13 +365,25 @@ def handles(*names: str) -> Callable[[Handler], Handler]:
 BINARY = {"arith.addf": "+", "arith.subf": "-", "arith.mulf": "*", "arith.divf": "/",
           "arith.addi": "+", "arith.subi": "-", "arith.muli": "*", "arith.divsi": "/",
           "arith.remsi": "%", "arith.andi": "&", "arith.ori": "|", "arith.xori": "^",
-          "arith.divui": "/", "arith.remui": "%", "arith.shli": "<<", "arith.shrsi": ">>"}
+          "arith.divui": "/", "arith.remui": "%", "arith.shli": "<<", "arith.shrsi": ">>",
+          "arith.shrui": ">>"}
+UNSIGNED = {"arith.divui", "arith.remui", "arith.shrui"}
 
 
 @handles(*BINARY)
 def _binary(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     a, b = e.operands(op)
+    if op.name in UNSIGNED:
+        t = _unsigned(op.operands[0].type)
+        return e.define(op, f"({ctype(op.results[0].type)})(({t}){a} {BINARY[op.name]} "
+                            f"({t}){b})", indent)
     return e.define(op, f"{a} {BINARY[op.name]} {b}", indent)
+
+
+def _unsigned(t: ir.Type) -> str:
+    """The C unsigned type of an integer or index type's width."""
+    return "unsigned long" if str(t) == "index" else f"uint{ir.IntegerType(t).width}_t" \
+        if ir.IntegerType(t).width > 1 else "bool"
 
 
 @handles("arith.constant")
@@ -446,11 +461,17 @@ def _select(e, op, indent, depth):
     return e.define(op, f"{c} ? {a} : {b}", indent)
 
 
-@handles("arith.extf", "arith.truncf", "arith.sitofp", "arith.uitofp", "arith.fptosi",
-         "arith.fptoui", "arith.index_cast", "arith.index_castui", "arith.extsi",
-         "arith.extui", "arith.trunci")
+@handles("arith.extf", "arith.truncf", "arith.sitofp", "arith.fptosi", "arith.fptoui",
+         "arith.index_cast", "arith.extsi", "arith.trunci")
 def _cast(e, op, indent, depth):
     return e.define(op, f"({ctype(op.results[0].type)}){e.operands(op)[0]}", indent)
+
+
+@handles("arith.extui", "arith.uitofp", "arith.index_castui")
+def _unsigned_cast(e, op, indent, depth):
+    """Zero-extending casts read the operand as unsigned first."""
+    t = _unsigned(op.operands[0].type)
+    return e.define(op, f"({ctype(op.results[0].type)})({t}){e.operands(op)[0]}", indent)
 
 
 @handles("scf.for")
@@ -524,12 +545,15 @@ def _get_global(e, op, indent, depth):
 
 @handles("memref.reinterpret_cast")
 def _reinterpret(e, op, indent, depth):
-    if len(list(op.operands)) != 1:
-        raise EmitError("memref.reinterpret_cast with dynamic offset, sizes or strides")
     source = e.views[op.operands[0]]
-    offset = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))[0]
+    offset: int | str = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))[0]
     sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
     strides = list(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+    dynamic = list(op.operands)[1:]
+    if offset == DYNAMIC and len(dynamic) == 1:
+        offset = e.value(dynamic[0])  # a row chosen at run time (cache writes)
+    elif dynamic:
+        raise EmitError("memref.reinterpret_cast with dynamic sizes or strides")
     # reinterpret_cast addresses from the source's base buffer.
     e.views[op.results[0]] = View(source.base, source.element, sizes, offset, strides)
     return []

@@ -68,7 +68,7 @@ def add_predict(module: ir.Module) -> None:
 
 
 def to_loops(module: ir.Module) -> None:
-    """Bufferize and lower to scf loops in place."""
+    """Bufferize and lower to scf loops in place, then update globals in place."""
     with module.context:
         try:
             passmanager.PassManager.parse(TO_LOOPS).run(module.operation)
@@ -77,3 +77,70 @@ def to_loops(module: ir.Module) -> None:
 
             first = diagnostics.from_error(e)[0]
             raise UserError(f"lowering to loops failed: {first.format()}") from None
+        for op in module.body.operations:
+            if op.operation.name == "func.func" and op.regions[0].blocks:
+                write_globals_in_place(op.regions[0].blocks[0])
+
+
+def write_globals_in_place(block: ir.Block) -> None:
+    """Drop the private copy bufferization makes of a global that a function
+    updates in part (the forward cache's rows):
+
+        %a = memref.alloc; memref.copy %g, %a; <writes into %a>; memref.copy %a, %g
+      becomes
+        <writes into %g>
+
+    when nothing else touches that global between the two copies. Without
+    this, every cache fill would copy the whole cache twice.
+    """
+    while _write_one_in_place(block):
+        pass
+
+
+def _write_one_in_place(block: ir.Block) -> bool:
+    ops = [o.operation for o in block.operations]
+    position = {op: i for i, op in enumerate(ops)}
+    for i, first in enumerate(ops):
+        if first.name != "memref.copy":
+            continue
+        source, copy = first.operands
+        name = _global_name(source)
+        alloc = copy.owner.operation if isinstance(copy, ir.OpResult) else None
+        if name is None or alloc is None or alloc.name != "memref.alloc":
+            continue
+        back = [u for u in _users(copy) if u.name == "memref.copy" and u.operands[0] == copy
+                and _global_name(u.operands[1]) == name and u in position]
+        if len(back) != 1 or position[back[0]] < i:
+            continue
+        end = position[back[0]]
+        inside = all(i <= position.get(_top(u, block), -1) <= end for u in _users(copy))
+        touched = any(i < position.get(_top(u, block), -1) < end
+                      for g in ops if g.name == "memref.get_global" and _global_name(g.results[0])
+                      == name for u in _users(g.results[0]))
+        if not inside or touched:
+            continue
+        copy.replace_all_uses_with(source)
+        back[0].erase()
+        first.erase()
+        alloc.erase()
+        return True
+    return False
+
+
+def _global_name(value: ir.Value) -> str | None:
+    producer = value.owner.operation if isinstance(value, ir.OpResult) else None
+    if producer is None or producer.name != "memref.get_global":
+        return None
+    return ir.FlatSymbolRefAttr(producer.attributes["name"]).value
+
+
+def _users(value: ir.Value) -> list[ir.Operation]:
+    return [use.owner.operation for use in value.uses]
+
+
+def _top(op: ir.Operation, block: ir.Block) -> ir.Operation:
+    """The ancestor of `op` that sits directly in `block`."""
+    parent = block.owner.operation
+    while op.parent is not None and op.parent.operation != parent:
+        op = op.parent.operation
+    return op

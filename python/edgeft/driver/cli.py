@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--conv-form", default="dense", choices=["dense", "kernel"],
                       help="LoRA form on convolutions (default dense)")
     comp.add_argument("--seed", type=int, default=0, help="seed of weights and adapters")
+    _cache_options(comp)
     comp.add_argument("-o", dest="output", required=True, help="build directory")
     comp.set_defaults(run=cmd_compile)
 
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
                                 ("--batch", int, 20), ("--in-channels", int, 1)):
         fin.add_argument(flag, type=kind, default=default)
     fin.add_argument("--conv-form", default="dense", choices=["dense", "kernel"])
+    _cache_options(fin)
     fin.add_argument("-o", dest="output", required=True, help="build directory")
     _run_options(fin)
     fin.set_defaults(run=cmd_finetune)
@@ -103,6 +105,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", dest="output", default="build/demo", help="where the builds go")
     demo.set_defaults(run=cmd_demo)
     return p
+
+
+def _cache_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache", default="none", choices=["none", "fp32", "nf4"],
+                   help="forward cache of the frozen prefix's activations (default none)")
+    p.add_argument("--cache-samples", type=int, default=1024,
+                   help="samples the cache holds (default 1024)")
+    p.add_argument("--cache-block", type=int, default=64, help="NF4 block size (default 64)")
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
@@ -148,7 +158,8 @@ def cmd_compile(opts: argparse.Namespace) -> int:
     options = CompileOptions(strategy=opts.strategy, rank=opts.rank, alpha=opts.alpha,
                              lr=opts.lr, momentum=opts.momentum, batch=opts.batch,
                              in_channels=opts.in_channels, loss=opts.loss, seed=opts.seed,
-                             conv_form=opts.conv_form)
+                             conv_form=opts.conv_form, cache=opts.cache,
+                             cache_samples=opts.cache_samples, cache_block=opts.cache_block)
     compiled = compile_model(opts.model, options)
     write_build(compiled, Path(opts.output))
     report = compiled.report
@@ -157,6 +168,12 @@ def cmd_compile(opts: argparse.Namespace) -> int:
           f"{report['total_params']} parameters train; FLOPs per sample: forward "
           f"{f['forward']:.0f}, backward {f['backward']:.0f}, optimizer {f['optimizer']:.0f} "
           f"-> {opts.output}/train.mlir", file=sys.stderr)
+    cache = report.get("cache")
+    if cache:
+        print(f"edgeft: {cache['quant']} forward cache of {cache['samples']} samples: "
+              f"{cache['bytes_per_sample']} bytes per sample, {cache['bytes']} in all; a cached "
+              f"step costs {cache['flops']['cached_step']:.0f} FLOPs per sample",
+              file=sys.stderr)
     return 0
 
 

@@ -36,6 +36,7 @@ PASSES: dict[str, str] = {
     "edgeft-inject-skip-lora": "edgeft.passes.inject_skip_lora:InjectSkipLora",
     "edgeft-autodiff": "edgeft.passes.autodiff:Autodiff",
     "edgeft-sgd": "edgeft.passes.sgd:Sgd",
+    "edgeft-forward-cache": "edgeft.passes.forward_cache:ForwardCache",
 }
 
 

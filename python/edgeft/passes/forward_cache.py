@@ -1,0 +1,514 @@
+"""edgeft-forward-cache: split a training step into a cache fill and a cached step."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from torch_mlir import ir
+from torch_mlir.dialects import ml_program, scf, tensor
+
+from edgeft import ir_build as b
+from edgeft import nf4
+from edgeft.graph import add_global, erase_unused, function, globals_of, layer_of, symbol
+from edgeft.passes.autodiff.driver import data_operands
+from edgeft.passes.base import EdgeftPass
+
+CACHE_ATTR = "edgeft.cache"
+CACHE_NAME = "forward_cache"
+FILL = "cache_fill"
+CACHED = "train_step_cached"
+
+# What a value of the training step depends on, in increasing order.
+CONSTANT, SAMPLE, VARYING = 0, 1, 2
+
+_ELEMENTWISE_NAMED = {"linalg.add", "linalg.sub", "linalg.mul", "linalg.div", "linalg.max",
+                      "linalg.min", "linalg.exp", "linalg.log", "linalg.abs", "linalg.negf",
+                      "linalg.copy", "linalg.sqrt", "linalg.rsqrt", "linalg.tanh",
+                      "linalg.erf", "linalg.square", "linalg.reciprocal", "linalg.floor"}
+_FIRST_OPERAND_BATCH = {"linalg.matmul", "linalg.conv_2d_nchw_fchw", "linalg.conv_2d_nhwc_hwcf",
+                        "linalg.pooling_nchw_max", "linalg.pooling_nchw_sum",
+                        "linalg.depthwise_conv_2d_nchw_chw"}
+
+
+class CacheError(Exception):
+    """The training step cannot be split (the message says why, at `location`)."""
+
+    def __init__(self, message: str, location: ir.Location | None = None) -> None:
+        super().__init__(message)
+        self.location = location
+
+
+@dataclass
+class Split:
+    """Where the frozen prefix ends in a training step (indices into its ops)."""
+
+    block: ir.Block
+    ops: list[ir.Operation]
+    kind: dict[ir.Operation, int]
+    value_kind: dict[ir.Value, int]
+    recompute: set[ir.Operation]
+    boundary: list[ir.Value]           # values the cached step reads from the cache
+
+    def kept(self, op: ir.Operation) -> bool:
+        """Whether the cached step still runs `op`."""
+        return self.kind[op] != SAMPLE or op in self.recompute
+
+
+@dataclass
+class Segment:
+    """One cached activation in a sample's record."""
+
+    value: ir.Value
+    shape: list[int]
+    per_sample: int        # floats per sample
+    offset: int            # fp32: float offset; nf4: byte offset of the codes
+    scale_offset: int = 0  # nf4: offset of the first scale
+
+
+@dataclass(frozen=True)
+class ForwardCache(EdgeftPass):
+    """Cache the frozen prefix's activations: `@cache_fill` and `@train_step_cached`.
+
+    A value of the training step is *per-sample frozen* when it depends on the
+    input x but on no global the step updates and not on the labels. The
+    cached step reads, from a cache global indexed by the sample's position
+    in the fine-tuning set, exactly the per-sample frozen values its
+    remaining ops read (for skip-lora x^0..x^{L-1} and the base logits; for
+    ft-last the head's input); everything in front of them runs only in
+    `@cache_fill`. Values that depend on neither (transposed frozen weights)
+    are recomputed. A cached value must keep the batch as its outermost
+    dimension, so that a sample's part is one contiguous row; otherwise its
+    producer moves to the cached step and its operands are cached instead.
+    `quant=nf4` stores 4-bit NormalFloat codes and fp32 block scales
+    (`edgeft.nf4`), `quant=none` fp32. `@train_step` stays as it was.
+
+        func.func @train_step(%x, %y) -> loss
+      becomes, besides it,
+        ml_program.global private mutable @forward_cache(dense<0.0> : tensor<SxNxf32>)
+        func.func @cache_fill(%x, %idx: tensor<Bxi32>)   // frozen prefix, rows idx[b]
+        func.func @train_step_cached(%idx, %y) -> loss   // reads rows idx[b]
+    """
+
+    argument: ClassVar[str] = "edgeft-forward-cache"
+
+    quant: Literal["none", "nf4"] = field(default="none",
+                                          metadata={"help": "none (fp32) or nf4"})
+    block: int = field(default=64, metadata={"help": "NF4 block size (values per scale)"})
+    samples: int = field(default=1024, metadata={"help": "samples the cache holds"})
+    function: str = field(default="train_step", metadata={"help": "the training function"})
+
+    def __post_init__(self) -> None:
+        if self.quant not in ("none", "nf4"):
+            raise ValueError(f"quant must be none or nf4, got '{self.quant}'")
+        nf4.check_block(self.block)
+        if self.samples < 1:
+            raise ValueError(f"samples must be at least 1, got {self.samples}")
+
+    def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        step = function(op, self.function)
+        if step is None:
+            op.location.emit_error(f"edgeft-forward-cache: no function @{self.function} (run "
+                                   "edgeft-autodiff and edgeft-sgd first)")
+            pass_.signal_pass_failure()
+            return
+        for name in (FILL, CACHED):
+            if function(op, name) is not None:
+                step.location.emit_error(f"edgeft-forward-cache: the module already has @{name}")
+                pass_.signal_pass_failure()
+                return
+        try:
+            with op.context, step.location:
+                split = find_split(step)
+                self._rewrite(op, step, split)
+        except CacheError as e:
+            (e.location or step.location).emit_error(f"edgeft-forward-cache: {e}")
+            pass_.signal_pass_failure()
+
+    # --- rewriting ----------------------------------------------------------------
+
+    def _rewrite(self, module: ir.Operation, step: ir.OpView, split: Split) -> None:
+        block = step.regions[0].blocks[0]
+        batch = b.shape_of(block.arguments[0])[0]
+        segments = self._layout(split.boundary, batch)
+        caches = self._add_globals(module, step, segments)
+        fill = step.operation.clone(ip=ir.InsertionPoint.after(step))
+        cached = step.operation.clone(ip=ir.InsertionPoint.after(fill))
+        self._make_fill(fill, split, segments, caches, batch)
+        self._make_cached(cached, split, segments, caches, batch)
+
+    def _layout(self, boundary: list[ir.Value], batch: int) -> list[Segment]:
+        segments, offset, scale_offset = [], 0, 0
+        for value in boundary:
+            shape = b.shape_of(value)
+            n = math.prod(shape) // batch
+            segments.append(Segment(value, shape, n, offset, scale_offset))
+            if self.quant == "nf4":
+                nbytes, nblocks = nf4.row_layout(n, self.block)
+                offset += nbytes
+                scale_offset += nblocks
+            else:
+                offset += n
+        return segments
+
+    def _add_globals(self, module: ir.Operation, step: ir.OpView,
+                     segments: list[Segment]) -> list[tuple[str, ir.RankedTensorType]]:
+        """The cache globals (name, type): fp32 rows, or NF4 codes and scales."""
+        f32 = ir.F32Type.get()
+        anchor = list(globals_of(module).values())[-1]
+        info = {"quant": ir.StringAttr.get(self.quant),
+                "samples": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), self.samples)}
+        if self.quant == "nf4":
+            info["block"] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), self.block)
+            last = segments[-1]
+            n_bytes, n_blocks = nf4.row_layout(last.per_sample, self.block)
+            i8 = ir.IntegerType.get_signless(8)
+            kinds = [(f"{CACHE_NAME}.codes", b.tensor_type([self.samples, last.offset + n_bytes],
+                                                          i8), "codes"),
+                     (f"{CACHE_NAME}.scales",
+                      b.tensor_type([self.samples, last.scale_offset + n_blocks], f32), "scales")]
+        else:
+            last = segments[-1]
+            kinds = [(CACHE_NAME, b.tensor_type([self.samples, last.offset + last.per_sample],
+                                                f32), "values")]
+        out = []
+        for name, t, part in kinds:
+            zero = ir.FloatAttr.get(f32, 0.0) if part != "codes" else \
+                ir.IntegerAttr.get(t.element_type, 0)
+            attrs = dict(info, part=ir.StringAttr.get(part))
+            anchor = add_global(module, anchor, name, ir.DenseElementsAttr.get_splat(t, zero),
+                                {CACHE_ATTR: ir.DictAttr.get(attrs)}, step.location)
+            out.append((name, t))
+        return out
+
+    def _make_fill(self, fill: ir.Operation, split: Split, segments: list[Segment],
+                   caches: list[tuple[str, ir.RankedTensorType]], batch: int) -> None:
+        """@cache_fill(x, idx): the frozen prefix, then rows idx[b] of the cache."""
+        fill.attributes["sym_name"] = ir.StringAttr.get(FILL)
+        block = fill.regions[0].blocks[0]
+        ops = [o.operation for o in block.operations]
+        values = _value_map(split, ops, block)
+        for original, op in reversed(list(zip(split.ops, ops, strict=True))):
+            if split.kind[original] == VARYING:
+                _erase(op)
+        idx_type = b.tensor_type([batch], ir.IntegerType.get_signless(32))
+        idx = block.arguments[1]
+        idx.set_type(idx_type)
+        idx.set_location(ir.Location.name("idx"))
+        with ir.InsertionPoint(block), ir.Location.name("forward_cache"):
+            rows = [b.reshape_to(values[s.value], [batch, s.per_sample]) for s in segments]
+            parts: list[list[ir.Value]]
+            if self.quant == "nf4":
+                quantized = [nf4.quantize(r, self.block) for r in rows]
+                parts = [[c for c, _ in quantized], [s for _, s in quantized]]
+                offsets = [[s.offset for s in segments], [s.scale_offset for s in segments]]
+            else:
+                parts = [rows]
+                offsets = [[s.offset for s in segments]]
+            loaded = [ml_program.GlobalLoadOp(t, ir.FlatSymbolRefAttr.get(name)).result
+                      for name, t in caches]
+            written = self._scatter(idx, loaded, parts, offsets, batch)
+            for (name, _), value in zip(caches, written, strict=True):
+                ml_program.GlobalStoreOp(ir.FlatSymbolRefAttr.get(name), value)
+            ir.Operation.create("func.return")
+        erase_unused(block)
+        fill.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get([a.type for a in block.arguments], []))
+
+    def _scatter(self, idx: ir.Value, caches: list[ir.Value], parts: list[list[ir.Value]],
+                 offsets: list[list[int]], batch: int) -> list[ir.Value]:
+        """Write row b of every part into row idx[b] of its cache, for each b."""
+        zero, one = _index(0), _index(1)
+        loop = scf.ForOp(zero, _index(batch), one, caches)
+        with ir.InsertionPoint(loop.body):
+            row = _checked_row(idx, loop.induction_variable, self.samples)
+            current = list(loop.inner_iter_args)
+            for k, (values, starts) in enumerate(zip(parts, offsets, strict=True)):
+                for value, start in zip(values, starts, strict=True):
+                    width = b.shape_of(value)[1]
+                    t = b.tensor_type([1, width], b.element_of(value))
+                    piece = tensor.ExtractSliceOp(t, value, [loop.induction_variable], [], [],
+                                                  [_DYNAMIC, 0], [1, width], [1, 1]).result
+                    current[k] = tensor.InsertSliceOp(piece, current[k], [row], [], [],
+                                                      [_DYNAMIC, start], [1, width],
+                                                      [1, 1]).result
+            scf.YieldOp(current)
+        return list(loop.results)
+
+    def _make_cached(self, cached: ir.Operation, split: Split, segments: list[Segment],
+                     caches: list[tuple[str, ir.RankedTensorType]], batch: int) -> None:
+        """@train_step_cached(idx, y): the cache rows idx[b], then the rest of the step."""
+        cached.attributes["sym_name"] = ir.StringAttr.get(CACHED)
+        block = cached.regions[0].blocks[0]
+        ops = [o.operation for o in block.operations]
+        values = _value_map(split, ops, block)
+        idx_type = b.tensor_type([batch], ir.IntegerType.get_signless(32))
+        idx = block.add_argument(idx_type, ir.Location.name("idx"))
+        with ir.InsertionPoint.at_block_begin(block), ir.Location.name("forward_cache"):
+            loaded = [ml_program.GlobalLoadOp(t, ir.FlatSymbolRefAttr.get(name)).result
+                      for name, t in caches]
+            _check_rows(idx, batch, self.samples)
+            table = nf4.code_table(ir.F32Type.get()) if self.quant == "nf4" else None
+            for s in segments:
+                rows = self._gather(idx, loaded, s, batch, table)
+                values[s.value].replace_all_uses_with(b.reshape_to(rows, s.shape))
+        pairs = list(zip(split.ops, ops, strict=True))
+        dropped = {op for original, op in pairs if not split.kept(original)}
+        for original, op in pairs:
+            if split.kept(original):
+                _drop_unread_inits(op, dropped)
+        for original, op in reversed(pairs):
+            if not split.kept(original):
+                _erase(op)
+        x = block.arguments[0]
+        x.set_type(idx_type)
+        x.set_location(ir.Location.name("idx"))
+        idx.replace_all_uses_with(x)
+        block.erase_argument(len(block.arguments) - 1)
+        erase_unused(block)  # frozen weights only the prefix loaded
+        old = ir.FunctionType(ir.TypeAttr(cached.attributes["function_type"]).value)
+        cached.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get([a.type for a in block.arguments], old.results))
+
+    def _gather(self, idx: ir.Value, caches: list[ir.Value], s: Segment, batch: int,
+                table: ir.Value | None) -> ir.Value:
+        """(batch, n) floats: row idx[b] of the cache for each b, dequantized."""
+        f32 = ir.F32Type.get()
+        d0 = ir.AffineDimExpr.get(0)
+        of_batch = ir.AffineMap.get(2, 0, [d0])
+        block = self.block
+
+        def body(args: list[ir.Value]) -> list[ir.Value]:
+            row = b.arith("arith.index_cast", args[0], result=ir.IndexType.get())
+            column = linalg_index(1)
+            if table is None:
+                at = b.arith("arith.addi", column, _index(s.offset))
+                return [tensor.ExtractOp(caches[0], [row, at]).result]
+            byte_at = b.arith("arith.addi", b.arith("arith.divui", column, _index(2)),
+                              _index(s.offset))
+            scale_at = b.arith("arith.addi", b.arith("arith.divui", column, _index(block)),
+                               _index(s.scale_offset))
+            odd = b.arith("arith.index_cast",
+                          b.arith("arith.remui", column, _index(2)),
+                          result=ir.IntegerType.get_signless(1))
+            byte = tensor.ExtractOp(caches[0], [row, byte_at]).result
+            scale = tensor.ExtractOp(caches[1], [row, scale_at]).result
+            return [nf4.dequantize_element(byte, scale, odd, table)]
+
+        return b.generic([idx], [b.empty([batch, s.per_sample], f32)],
+                         [of_batch, b.identity(2)], [b.PARALLEL, b.PARALLEL], body)[0]
+
+
+# --- analysis --------------------------------------------------------------------
+
+
+def find_split(step: ir.OpView) -> Split:
+    """Classify the step's ops and choose the cached values. Raises CacheError."""
+    block = step.regions[0].blocks[0]
+    if len(block.arguments) != 2:
+        raise CacheError("expects a training step (x, y) -> loss")
+    ops = [o.operation for o in block.operations]
+    stored = {symbol(op) for op in ops if op.name == "ml_program.global_store"}
+    value_kind: dict[ir.Value, int] = {block.arguments[0]: SAMPLE, block.arguments[1]: VARYING}
+    kind: dict[ir.Operation, int] = {}
+    for op in ops:
+        if op.name == "ml_program.global_load":
+            k = VARYING if symbol(op) in stored else CONSTANT
+        elif op.name in ("ml_program.global_store", "func.return"):
+            k = VARYING
+        else:
+            k = max((value_kind.get(v, CONSTANT) for v in data_operands(op)), default=CONSTANT)
+        kind[op] = k
+        for r in op.results:
+            value_kind[r] = k
+    split = Split(block, ops, kind, value_kind, set(), [])
+    batch = b.shape_of(block.arguments[0])[0]
+    major: dict[ir.Value, bool] = {}
+    while True:
+        split.boundary = _boundary(split)
+        moved = [v for v in split.boundary if not _batch_major(v, batch, split, major)]
+        if not moved:
+            break
+        for value in moved:
+            split.recompute.add(value.owner.operation)
+    _check_prefix(split)
+    return split
+
+
+def _boundary(split: Split) -> list[ir.Value]:
+    """Per-sample frozen values that ops of the cached step read, in program order."""
+    seen: set[ir.Value] = set()
+    for op in split.ops:
+        if not split.kept(op):
+            continue
+        for value in data_operands(op):
+            if split.value_kind.get(value) != SAMPLE:
+                continue
+            producer = value.owner.operation if isinstance(value, ir.OpResult) else None
+            if producer is not None and producer in split.recompute:
+                continue
+            seen.add(value)
+    block_args = [v for v in seen if not isinstance(v, ir.OpResult)]
+    ordered = block_args + [r for op in split.ops for r in op.results if r in seen]
+    return ordered
+
+
+def _check_prefix(split: Split) -> None:
+    """At least one layer must run entirely in front of the cache."""
+    if not split.boundary:
+        raise CacheError("the trainable part reads nothing from the input: nothing to cache")
+    kept_layers = {layer_of(op) for op in split.ops
+                   if split.kept(op) and split.kind[op] != CONSTANT}
+    front = {layer_of(op) for op in split.ops if not split.kept(op)} - kept_layers - {"?"}
+    if front:
+        return
+    first = next(op for op in split.ops if split.kind[op] == VARYING)
+    raise CacheError(f"nothing frozen in front of the trainable part: every layer still runs "
+                     f"in the cached step (layer '{layer_of(first)}' trains); cache a strategy "
+                     f"with a frozen prefix (skip-lora, lp, ft-last, lora-last, ft-N, lora-N)",
+                     first.location)
+
+
+def _batch_major(value: ir.Value, batch: int, split: Split, memo: dict[ir.Value, bool]) -> bool:
+    """Whether dim 0 of `value` runs over the batch outermost (dim 0 = batch * k),
+    so each sample owns one contiguous part of the row-major tensor."""
+    if value in memo:
+        return memo[value]
+    shape = b.shape_of(value) if isinstance(value.type, ir.RankedTensorType) else []
+    if not shape or shape[0] % batch:
+        memo[value] = False
+        return False
+    if not isinstance(value, ir.OpResult):  # the input x
+        memo[value] = split.value_kind.get(value) == SAMPLE
+        return memo[value]
+    memo[value] = _major_result(value, batch, split, memo)
+    return memo[value]
+
+
+def _major_result(value: ir.OpResult, batch: int, split: Split,
+                  memo: dict[ir.Value, bool]) -> bool:
+    op = value.owner.operation
+    operands = list(op.operands)
+
+    def major(v: ir.Value) -> bool:
+        return split.value_kind.get(v) == SAMPLE and _batch_major(v, batch, split, memo)
+
+    name = op.name
+    if name == "tensor.collapse_shape":
+        return major(operands[0])
+    if name == "tensor.expand_shape":
+        return major(operands[0]) and b.shape_of(value)[0] % batch == 0
+    if name in ("tensor.extract_slice", "tensor.pad"):
+        source = b.shape_of(operands[0])
+        if name == "tensor.pad":
+            low = list(ir.DenseI64ArrayAttr(op.attributes["static_low"]))
+            high = list(ir.DenseI64ArrayAttr(op.attributes["static_high"]))
+            keeps = low[0] == 0 and high[0] == 0
+        else:
+            offsets = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
+            keeps = offsets[0] == 0 and b.shape_of(value)[0] == source[0]
+        return keeps and major(operands[0])
+    if name == "linalg.transpose":
+        permutation = list(ir.DenseI64ArrayAttr(op.attributes["permutation"]))
+        return permutation[0] == 0 and major(operands[0])
+    if name == "linalg.broadcast":
+        dimensions = list(ir.DenseI64ArrayAttr(op.attributes["dimensions"]))
+        return 0 not in dimensions and major(operands[0])
+    if name.startswith("linalg.") and "indexing_maps" in op.attributes:
+        return _generic_major(op, value.result_number, major)
+    if name in _FIRST_OPERAND_BATCH:
+        return major(operands[0])
+    if name == "linalg.batch_matmul":
+        return major(operands[0]) or major(operands[1])
+    if name in _ELEMENTWISE_NAMED:
+        n_in = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+        return any(major(v) for v in operands[:n_in])
+    return False
+
+
+def _generic_major(op: ir.Operation, result: int, major) -> bool:
+    """The result's dim 0 is a loop that dim 0 of a batch-major input also runs over."""
+    maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    n_in = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+    out_map = maps[n_in + result]
+    loop = _first_dim(out_map)
+    if loop is None:
+        return False
+    return any(_first_dim(m) == loop and major(operand)
+               for operand, m in zip(list(op.operands)[:n_in], maps[:n_in], strict=True))
+
+
+def _first_dim(m: ir.AffineMap) -> int | None:
+    """The loop dimension a map's first result is, if it is a plain dimension."""
+    if not len(m.results):
+        return None
+    try:
+        return ir.AffineDimExpr(m.results[0]).position
+    except ValueError:
+        return None
+
+
+# --- small builders ---------------------------------------------------------------
+
+_DYNAMIC = -9223372036854775808  # ShapedType::kDynamic for static offset lists
+
+
+def _index(value: int) -> ir.Value:
+    return b.scalar(value, ir.IndexType.get())
+
+
+def linalg_index(dim: int) -> ir.Value:
+    return ir.Operation.create("linalg.index", results=[ir.IndexType.get()],
+                               attributes={"dim": ir.IntegerAttr.get(
+                                   ir.IntegerType.get_signless(64), dim)}).result
+
+
+def _checked_row(idx: ir.Value, position: ir.Value, samples: int) -> ir.Value:
+    """idx[position] as an index, asserted to lie in [0, samples)."""
+    raw = tensor.ExtractOp(idx, [position]).result
+    row = b.arith("arith.index_cast", raw, result=ir.IndexType.get())
+    low = b.cmpi("sge", raw, b.scalar(0, raw.type))
+    high = b.cmpi("slt", raw, b.scalar(samples, raw.type))
+    inside = b.arith("arith.andi", low, high)
+    ir.Operation.create("cf.assert", operands=[inside], attributes={
+        "msg": ir.StringAttr.get(f"cache index out of range [0, {samples})")})
+    return row
+
+
+def _check_rows(idx: ir.Value, batch: int, samples: int) -> None:
+    """Assert every idx[b] lies in the cache (a loop of checks)."""
+    loop = scf.ForOp(_index(0), _index(batch), _index(1))
+    with ir.InsertionPoint(loop.body):
+        _checked_row(idx, loop.induction_variable, samples)
+        scf.YieldOp([])
+
+
+def _value_map(split: Split, ops: list[ir.Operation], block: ir.Block) -> dict[ir.Value, ir.Value]:
+    """Original value -> the clone's value, for every top-level result and argument."""
+    out = dict(zip(split.block.arguments, block.arguments, strict=True))
+    for original, clone in zip(split.ops, ops, strict=True):
+        out.update(zip(original.results, clone.results, strict=True))
+    return out
+
+
+def _drop_unread_inits(op: ir.Operation, dropped: set[ir.Operation]) -> None:
+    """A kept op whose unread init operand comes from the dropped prefix gets a
+    tensor.empty of its type instead."""
+    read = set(data_operands(op))
+    for i, value in enumerate(op.operands):
+        producer = value.owner.operation if isinstance(value, ir.OpResult) else None
+        if value in read or producer not in dropped:
+            continue
+        with ir.InsertionPoint(op), op.location:
+            op.operands[i] = b.empty(b.shape_of(value), b.element_of(value))
+
+
+def _erase(op: ir.Operation) -> None:
+    """Erase an op the split says nobody reads any more (checked: erasing a used
+    op would leave dangling IR)."""
+    for result in op.results:
+        for use in result.uses:
+            raise CacheError(f"internal: '{op.name}' is still read by "
+                             f"'{use.owner.operation.name}' after the split")
+    op.erase()
