@@ -6,6 +6,11 @@ same permutation, so the two sets are disjoint. Each epoch visits the
 fine-tuning set in a new order in full batches (a last partial batch is
 left out, as the step has a fixed batch). BUILD/metrics.json records the
 loss of every step, accuracy before and after, and wall time per epoch.
+
+A build with a forward cache (`edgeft compile --cache fp32|nf4`) fills the
+cache during the first epoch (each batch: edgeft_cache_fill, then the cached
+step) and only reads it afterwards; a sample's cache row is its position in
+the fine-tuning set.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ class Metrics:
     loss_per_step: list[float] = field(default_factory=list)
     epoch_seconds: list[float] = field(default_factory=list)
     instructions_per_step: list[int] = field(default_factory=list)
+    cache: str = "none"
 
 
 def accuracy(program: HostProgram, images: np.ndarray, labels: np.ndarray) -> float:
@@ -72,6 +78,9 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
                         f"{samples} leaves none to evaluate on")
     if samples < info.batch:
         raise UserError(f"--samples {samples} is smaller than the batch ({info.batch})")
+    if info.cache is not None and samples > info.cache["samples"]:
+        raise UserError(f"the forward cache of {build} holds {info.cache['samples']} samples; "
+                        f"--samples {samples} needs a build with --cache-samples {samples}")
     order = np.random.default_rng(seed).permutation(len(test))
     images = datasets.fit_to(test.images[order], info.sample_shape)
     labels = test.labels[order]
@@ -82,7 +91,8 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
     program = HostProgram.build(build)
     program.init()
     metrics = Metrics(parsed.describe(), backend, samples, epochs, info.batch, eval_count,
-                      accuracy(program, eval_x, eval_y))
+                      accuracy(program, eval_x, eval_y),
+                      cache=info.cache["quant"] if info.cache else "none")
     rng = np.random.default_rng(seed + 1)
     steps = samples // info.batch
     schedule = [rng.permutation(samples) for _ in range(epochs)]
@@ -93,7 +103,12 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
         bar = _progress(steps, f"epoch {epoch + 1}/{epochs}", progress)
         for step in range(steps):
             index = shuffle[step * info.batch:(step + 1) * info.batch]
-            loss = program.train_step(tune_x[index], tune_y[index])
+            if info.cache is None:
+                loss = program.train_step(tune_x[index], tune_y[index])
+            else:
+                if epoch == 0:
+                    program.cache_fill(tune_x[index], index)
+                loss = program.train_step_cached(index, tune_y[index])
             metrics.loss_per_step.append(loss)
             bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
             bar.update(1)
@@ -113,9 +128,16 @@ def _run_rv32(build: Path, program: HostProgram, schedule: list[np.ndarray], ste
     from edgeft import rv32
 
     batch = program.info.batch
-    batches = [(tune_x[shuffle[s * batch:(s + 1) * batch]],
-                tune_y[shuffle[s * batch:(s + 1) * batch]])
-               for shuffle in schedule for s in range(steps)]
+    cached = program.info.cache is not None
+    batches = []
+    for epoch, shuffle in enumerate(schedule):
+        for s in range(steps):
+            index = shuffle[s * batch:(s + 1) * batch]
+            if not cached:
+                batches.append(rv32.Rv32Step(x=tune_x[index], y=tune_y[index]))
+                continue
+            batches.append(rv32.Rv32Step(x=tune_x[index] if epoch == 0 else None,
+                                         y=tune_y[index], idx=index, fill=epoch == 0))
     if not batches:
         return
     start = time.perf_counter()

@@ -30,6 +30,26 @@ QEMU_ARGS = ["-machine", "virt", "-cpu", "rv32", "-m", "256M", "-nographic", "-b
              "enable=on,target=native", "-icount", "shift=0"]
 
 
+PLAIN, FILL_AND_STEP, CACHED_STEP = 0, 1, 2
+
+
+@dataclass
+class Rv32Step:
+    """One training step for the rv32 program: on x, or (cached builds) on cache
+    rows idx, after filling them from x when `fill`."""
+
+    y: np.ndarray
+    x: np.ndarray | None = None
+    idx: np.ndarray | None = None
+    fill: bool = False
+
+    @property
+    def kind(self) -> int:
+        if self.idx is None:
+            return PLAIN
+        return FILL_AND_STEP if self.fill else CACHED_STEP
+
+
 @dataclass
 class Rv32Result:
     losses: list[float]
@@ -55,21 +75,29 @@ def build_elf(build: Path) -> Path:
     return elf
 
 
-def run_steps(build: Path, batches: list[tuple[np.ndarray, np.ndarray]],
+def run_steps(build: Path, batches: list[Rv32Step | tuple[np.ndarray, np.ndarray]],
               parameter_counts: list[tuple[str, int]], timeout: float = 1800) -> Rv32Result:
-    """Run the given training steps in QEMU; returns losses, instruction counts
-    per step and the parameters after the last step."""
+    """Run the given training steps in QEMU (an (x, y) pair is a plain step);
+    returns losses, instruction counts per step (a fill included) and the
+    parameters after the last step."""
     info = ProgramInfo.load(build)
     if not info.labels_are_indices:
         raise UserError("the rv32 program takes class labels (cross-entropy builds)")
+    steps_in = [s if isinstance(s, Rv32Step) else Rv32Step(x=s[0], y=s[1]) for s in batches]
+    if info.cache is None and any(s.kind != PLAIN for s in steps_in):
+        raise UserError(f"{build} has no forward cache; compile it with --cache fp32|nf4")
     qemu = require_tool(QEMU, "qemu-system-misc")
     elf = build_elf(build)
     work = build / "rv32"
     with open(work / "edgeft_in.bin", "wb") as f:
-        f.write(np.int32(len(batches)).tobytes())
-        for x, y in batches:
-            f.write(np.ascontiguousarray(x, np.float32).tobytes())
-            f.write(np.ascontiguousarray(y, np.int32).tobytes())
+        f.write(np.int32(len(steps_in)).tobytes())
+        for step in steps_in:
+            f.write(np.int32(step.kind).tobytes())
+            if step.kind != CACHED_STEP:
+                f.write(np.ascontiguousarray(step.x, np.float32).tobytes())
+            if step.kind != PLAIN:
+                f.write(np.ascontiguousarray(step.idx, np.int32).tobytes())
+            f.write(np.ascontiguousarray(step.y, np.int32).tobytes())
     (work / "edgeft_out.bin").unlink(missing_ok=True)
     try:
         result = subprocess.run([qemu, *QEMU_ARGS, "-kernel", str(elf.resolve())], cwd=work,
