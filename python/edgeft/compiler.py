@@ -135,6 +135,9 @@ def cache_report(op: ir.Operation, batch: int) -> dict[str, Any] | None:
         "flops": {"fill": flops.function_flops(function(op, FILL)) / batch,
                   "cached_step": flops.function_flops(function(op, CACHED)) / batch},
         "globals": [ir.StringAttr(g.attributes["sym_name"]).value for g in caches],
+        "segments": [{"layer": ir.StringAttr(ir.DictAttr(d)["layer"]).value,
+                      "values_per_sample": ir.IntegerAttr(ir.DictAttr(d)["values"]).value}
+                     for d in ir.ArrayAttr(info["segments"])],
     }
     if "block" in info:
         out["block"] = ir.IntegerAttr(info["block"]).value

@@ -157,8 +157,12 @@ class ForwardCache(EdgeftPass):
         """The cache globals (name, type): fp32 rows, or NF4 codes and scales."""
         f32 = ir.F32Type.get()
         anchor = list(globals_of(module).values())[-1]
+        i64 = ir.IntegerType.get_signless(64)
         info = {"quant": ir.StringAttr.get(self.quant),
-                "samples": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), self.samples)}
+                "samples": ir.IntegerAttr.get(i64, self.samples),
+                "segments": ir.ArrayAttr.get([ir.DictAttr.get({
+                    "layer": ir.StringAttr.get(_producer_layer(s.value)),
+                    "values": ir.IntegerAttr.get(i64, s.per_sample)}) for s in segments])}
         if self.quant == "nf4":
             info["block"] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), self.block)
             last = segments[-1]
@@ -450,6 +454,13 @@ def _first_dim(m: ir.AffineMap) -> int | None:
 
 
 # --- small builders ---------------------------------------------------------------
+
+
+def _producer_layer(value: ir.Value) -> str:
+    """The PyTorch layer that computed a cached value ('input' for x itself)."""
+    if not isinstance(value, ir.OpResult):
+        return "input"
+    return layer_of(value.owner.operation)
 
 _DYNAMIC = -9223372036854775808  # ShapedType::kDynamic for static offset lists
 
