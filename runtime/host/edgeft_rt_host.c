@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-void edgeft_rt_fail(const char *message)
+EDGEFT_NORETURN void edgeft_rt_fail(const char *message)
 {
     fprintf(stderr, "edgeft runtime: %s\n", message);
     exit(3);

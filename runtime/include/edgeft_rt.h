@@ -14,9 +14,17 @@
 extern "C" {
 #endif
 
-/* A violated runtime check (an assertion of the model, e.g. a label out of
- * range): reports the message and stops the program. */
-void edgeft_rt_fail(const char *message);
+#ifdef __cplusplus
+#define EDGEFT_NORETURN [[noreturn]]
+#else
+#define EDGEFT_NORETURN _Noreturn
+#endif
+
+/* A violated runtime check (an assertion of the model, e.g. a label or a
+ * cache row out of range): reports the message and stops the program. It
+ * never returns, which also tells the compiler that indices checked before
+ * an access are in range. */
+EDGEFT_NORETURN void edgeft_rt_fail(const char *message);
 
 /* Counters for measurements around a region: cycles (or a wall-clock
  * stand-in on the host) and retired instructions (0 where unknown). */
