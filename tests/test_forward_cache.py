@@ -166,3 +166,28 @@ def test_run_needs_room_in_the_cache(skip_lora_builds) -> None:
     program = HostProgram.build(skip_lora_builds["fp32"])
     with pytest.raises(UserError, match=r"cache rows must be 4 indices in \[0, 8\)"):
         program.train_step_cached(np.array([0, 1, 2, 8]), np.zeros(4))
+
+
+def test_cct2_ft1_caches_the_block_output_and_recomputes_its_norm() -> None:
+    """The smallest cut: block 0's output only (the next LayerNorm's statistics
+    depend on x alone but are cheap, so the cached step recomputes them);
+    reference executor, two steps against the uncached step (same IR ops on
+    the same floats: equal to the last bit, checked at 1e-6)."""
+    from edgeft.executor import Executable
+
+    options = CompileOptions(strategy="ft-1", batch=2, cache="fp32", cache_samples=4)
+    compiled = compile_model("cct2", options)
+    assert compiled.report["cache"]["segments"] == [
+        {"layer": "blocks.0", "values_per_sample": 64 * 128}]
+    plain, cached = Executable(compiled.module), Executable(compiled.module)
+    x, y = _images(4)
+    x = datasets.fit_to(x, [1, 32, 32])
+    rows = np.array([3, 1])
+    cached.call("cache_fill", x[rows], rows.astype(np.int32))
+    for _ in range(2):
+        expected = plain.call("train_step", x[rows], y[rows])[0]
+        loss = cached.call("train_step_cached", rows.astype(np.int32), y[rows])[0]
+        np.testing.assert_allclose(loss, expected, rtol=1e-6)
+    for name in ("blocks.1.norm1.weight", "blocks.1.mlp.fc2.weight", "head.weight"):
+        np.testing.assert_allclose(cached.get_global(name), plain.get_global(name), rtol=0,
+                                   atol=1e-6 * np.abs(plain.get_global(name)).max())

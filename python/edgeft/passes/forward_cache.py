@@ -27,6 +27,11 @@ _ELEMENTWISE_NAMED = {"linalg.add", "linalg.sub", "linalg.mul", "linalg.div", "l
                       "linalg.min", "linalg.exp", "linalg.log", "linalg.abs", "linalg.negf",
                       "linalg.copy", "linalg.sqrt", "linalg.rsqrt", "linalg.tanh",
                       "linalg.erf", "linalg.square", "linalg.reciprocal", "linalg.floor"}
+_LAYOUT_OPS = {"tensor.collapse_shape", "tensor.expand_shape", "tensor.extract_slice",
+               "tensor.pad", "linalg.transpose", "linalg.broadcast", "linalg.fill",
+               "linalg.copy"}
+_CHEAP_FLOPS_PER_ELEMENT = 16
+_INFINITE = 2**30
 _FIRST_OPERAND_BATCH = {"linalg.matmul", "linalg.conv_2d_nchw_fchw", "linalg.conv_2d_nhwc_hwcf",
                         "linalg.pooling_nchw_max", "linalg.pooling_nchw_sum",
                         "linalg.depthwise_conv_2d_nchw_chw"}
@@ -327,41 +332,128 @@ def find_split(step: ir.OpView) -> Split:
         for r in op.results:
             value_kind[r] = k
     split = Split(block, ops, kind, value_kind, set(), [])
+    demand = _demand(split)
+    if not demand:
+        raise CacheError("the trainable part reads nothing from the input: nothing to cache")
     batch = b.shape_of(block.arguments[0])[0]
-    major: dict[ir.Value, bool] = {}
-    while True:
-        split.boundary = _boundary(split)
-        moved = [v for v in split.boundary if not _batch_major(v, batch, split, major)]
-        if not moved:
-            break
-        for value in moved:
-            split.recompute.add(value.owner.operation)
+    split.boundary = _smallest_cut(split, demand, batch)
+    split.recompute = _recomputed(split, demand)
     _check_prefix(split)
     return split
 
 
-def _boundary(split: Split) -> list[ir.Value]:
-    """Per-sample frozen values that ops of the cached step read, in program order."""
+def _demand(split: Split) -> list[ir.Value]:
+    """Per-sample frozen values that the varying and constant ops read."""
     seen: set[ir.Value] = set()
     for op in split.ops:
-        if not split.kept(op):
+        if split.kind[op] == SAMPLE:
             continue
-        for value in data_operands(op):
-            if split.value_kind.get(value) != SAMPLE:
-                continue
-            producer = value.owner.operation if isinstance(value, ir.OpResult) else None
-            if producer is not None and producer in split.recompute:
-                continue
-            seen.add(value)
-    block_args = [v for v in seen if not isinstance(v, ir.OpResult)]
-    ordered = block_args + [r for op in split.ops for r in op.results if r in seen]
-    return ordered
+        seen.update(v for v in data_operands(op) if split.value_kind.get(v) == SAMPLE)
+    return _in_program_order(split, seen)
+
+
+def _in_program_order(split: Split, values: set[ir.Value]) -> list[ir.Value]:
+    arguments = [v for v in split.block.arguments if v in values]
+    return arguments + [r for op in split.ops for r in op.results if r in values]
+
+
+def _cheap(op: ir.Operation) -> bool:
+    """Ops worth recomputing in every cached step rather than caching their result:
+    data movement, and elementwise or reduction work (a few FLOPs per element)."""
+    from edgeft.flops import op_flops
+
+    if op.name in _LAYOUT_OPS:
+        return True
+    if not op.name.startswith("linalg.") or op.name in _FIRST_OPERAND_BATCH or \
+            op.name == "linalg.batch_matmul":
+        return False
+    elements = sum(math.prod(b.shape_of(v)) for v in [*op.operands, *op.results]
+                   if isinstance(v.type, ir.RankedTensorType))
+    return op_flops(op) <= _CHEAP_FLOPS_PER_ELEMENT * elements
+
+
+def _smallest_cut(split: Split, demand: list[ir.Value], batch: int) -> list[ir.Value]:
+    """The per-sample frozen values to cache: fewest bytes such that every
+    demanded value is cached or recomputable from cached values by cheap ops.
+
+    A minimum vertex cut between the values only a cache can provide (x, and
+    results of expensive ops) and the demanded values, over the edges of
+    cheap ops; each value weighs its bytes per sample, or cannot be cut if it
+    does not keep the batch outermost (then its producer is recomputed,
+    cheap or not). Of the minimum cuts it takes the one nearest the demand,
+    so nothing is recomputed for nothing.
+    """
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_flow
+
+    values = [v for v in split.value_kind if split.value_kind[v] == SAMPLE]
+    node = {v: i for i, v in enumerate(values)}
+    source, sink = 2 * len(values), 2 * len(values) + 1
+    major: dict[ir.Value, bool] = {}
+    edges: dict[tuple[int, int], int] = {}
+    for v in values:
+        cacheable = _batch_major(v, batch, split, major)
+        per_sample = math.prod(b.shape_of(v)) // batch * _element_bytes(b.element_of(v))
+        edges[(2 * node[v], 2 * node[v] + 1)] = per_sample if cacheable else _INFINITE
+        producer = v.owner.operation if isinstance(v, ir.OpResult) else None
+        if producer is None or (cacheable and not _cheap(producer)):
+            edges[(source, 2 * node[v])] = _INFINITE
+            continue
+        for operand in data_operands(producer):
+            if operand in node:
+                edges[(2 * node[operand] + 1, 2 * node[v])] = _INFINITE
+    for v in demand:
+        edges[(2 * node[v] + 1, sink)] = _INFINITE
+    rows, cols = zip(*edges, strict=True)
+    capacity = csr_matrix((np.array(list(edges.values()), np.int64), (rows, cols)),
+                          shape=(sink + 1, sink + 1)).astype(np.int32)
+    result = maximum_flow(capacity, source, sink)
+    if result.flow_value >= _INFINITE:
+        raise CacheError("no set of frozen values keeps the batch outermost")
+    # Nodes that still reach the sink in the residual graph: the sink side of
+    # the minimum cut nearest the sink.
+    # (The flow is antisymmetric, so capacity - flow is the residual both ways.)
+    residual = (capacity - result.flow).tocsc()
+    residual.eliminate_zeros()
+    near_sink, frontier = {sink}, [sink]
+    while frontier:
+        w = frontier.pop()
+        start, end = residual.indptr[w], residual.indptr[w + 1]
+        for u, left in zip(residual.indices[start:end], residual.data[start:end], strict=True):
+            if left > 0 and int(u) not in near_sink:
+                near_sink.add(int(u))
+                frontier.append(int(u))
+    cut = {v for v in values if 2 * node[v] not in near_sink and 2 * node[v] + 1 in near_sink}
+    return _in_program_order(split, cut)
+
+
+def _element_bytes(t: ir.Type) -> int:
+    if isinstance(t, ir.FloatType):
+        return max(1, t.width // 8)
+    if isinstance(t, ir.IntegerType):
+        return max(1, t.width // 8)
+    return 8  # index
+
+
+def _recomputed(split: Split, demand: list[ir.Value]) -> set[ir.Operation]:
+    """The frozen ops the cached step runs: those between the cut and the demand."""
+    cut = set(split.boundary)
+    ops: set[ir.Operation] = set()
+    frontier = [v for v in demand if v not in cut]
+    while frontier:
+        value = frontier.pop()
+        producer = value.owner.operation
+        if producer in ops:
+            continue
+        ops.add(producer)
+        frontier.extend(v for v in data_operands(producer)
+                        if split.value_kind.get(v) == SAMPLE and v not in cut)
+    return ops
 
 
 def _check_prefix(split: Split) -> None:
     """At least one layer must run entirely in front of the cache."""
-    if not split.boundary:
-        raise CacheError("the trainable part reads nothing from the input: nothing to cache")
     kept_layers = {layer_of(op) for op in split.ops
                    if split.kept(op) and split.kind[op] != CONSTANT}
     front = {layer_of(op) for op in split.ops if not split.kept(op)} - kept_layers - {"?"}
