@@ -283,7 +283,10 @@ class FunctionEmitter:
         for base, _, name in used:
             pattern = re.compile(rf"(?<!\w){re.escape(base)}(?!\w)")
             body = [pattern.sub(name, line) for line in body]
-        params = [f"{c} *{name}" for _, c, name in used] + \
+        # restrict: distinct parameters are distinct buffers (views of one
+        # buffer share its base, and buffers live at the same time never
+        # share arena bytes), so GCC may keep accumulators in registers.
+        params = [f"{c} *restrict {name}" for _, c, name in used] + \
             [f"{ctype(v.type)} {self.value(v)}" for v in scalars]
         lines = [comment, f"static void {name_}({', '.join(params) or 'void'})", "{"]
         lines += body
