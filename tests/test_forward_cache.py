@@ -74,10 +74,13 @@ def skip_lora_builds(tmp_path_factory) -> dict[str, Path]:
     return {kind: _build(root / kind, "skip-lora", kind, 4, 8) for kind in ("fp32", "nf4")}
 
 
-def _cache(program: HostProgram, name: str, dtype, count: int) -> np.ndarray:
+def _cache(program: HostProgram, part: int, dtype, count: int) -> np.ndarray:
+    """Part `part` of the cache, read from the arena through edgeft_cache_parts."""
     ctype = {np.int8: ctypes.c_int8, np.float32: ctypes.c_float}[dtype]
-    symbol = "edgeft_g_" + name.replace(".", "_")
-    return np.ctypeslib.as_array((ctype * count).in_dll(program.lib, symbol)).copy()
+    address = (ctypes.c_void_p * (part + 1)).in_dll(program.lib, "edgeft_cache_parts")[part]
+    size = (ctypes.c_long * (part + 1)).in_dll(program.lib, "edgeft_cache_part_bytes")[part]
+    assert size == count * np.dtype(dtype).itemsize
+    return np.ctypeslib.as_array((ctype * count).from_address(address)).copy()
 
 
 def test_nf4_cache_in_c_is_the_reference_quantization(skip_lora_builds) -> None:
@@ -91,9 +94,9 @@ def test_nf4_cache_in_c_is_the_reference_quantization(skip_lora_builds) -> None:
     for program in (fp32, nf4):
         program.init()
         program.cache_fill(x, rows)
-    values = _cache(fp32, "forward_cache", np.float32, 8 * sum(widths)).reshape(8, -1)
-    codes = _cache(nf4, "forward_cache.codes", np.int8, 8 * nbytes).reshape(8, -1)
-    scales = _cache(nf4, "forward_cache.scales", np.float32, 8 * nblocks).reshape(8, -1)
+    values = _cache(fp32, 0, np.float32, 8 * sum(widths)).reshape(8, -1)
+    codes = _cache(nf4, 0, np.int8, 8 * nbytes).reshape(8, -1)
+    scales = _cache(nf4, 1, np.float32, 8 * nblocks).reshape(8, -1)
     start = byte = block = 0
     for width in widths:
         expected_codes, expected_scales = nf4_reference(values[rows, start:start + width], 64)
@@ -102,6 +105,8 @@ def test_nf4_cache_in_c_is_the_reference_quantization(skip_lora_builds) -> None:
                                       expected_scales)
         start, byte, block = start + width, byte + (width + 1) // 2, block - (-width // 64)
     assert report["bytes_per_sample"] == nbytes + 4 * nblocks
+    # The cache sits at the start of the single arena.
+    assert nf4.info.arena_bytes >= report["bytes"]
 
 
 def test_rv32_cached_steps_equal_the_host(skip_lora_builds) -> None:
