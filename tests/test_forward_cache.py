@@ -196,3 +196,11 @@ def test_cct2_ft1_caches_the_block_output_and_recomputes_its_norm() -> None:
     for name in ("blocks.1.norm1.weight", "blocks.1.mlp.fc2.weight", "head.weight"):
         np.testing.assert_allclose(cached.get_global(name), plain.get_global(name), rtol=0,
                                    atol=1e-6 * np.abs(plain.get_global(name)).max())
+
+
+def test_cached_builds_are_deterministic(tmp_path: Path) -> None:
+    texts = []
+    for name in ("a", "b"):
+        build = _build(tmp_path / name, "skip-lora", "nf4", 4, 8)
+        texts.append([(build / f).read_text() for f in ("train.mlir", "network.c", "network.h")])
+    assert texts[0] == texts[1]

@@ -379,9 +379,9 @@ def _smallest_cut(split: Split, demand: list[ir.Value], batch: int) -> list[ir.V
     A minimum vertex cut between the values only a cache can provide (x, and
     results of expensive ops) and the demanded values, over the edges of
     cheap ops; each value weighs its bytes per sample, or cannot be cut if it
-    does not keep the batch outermost (then its producer is recomputed,
-    cheap or not). Of the minimum cuts it takes the one nearest the demand,
-    so nothing is recomputed for nothing.
+    is not float32 or does not keep the batch outermost (then its producer is
+    recomputed, cheap or not). Of the minimum cuts it takes the one nearest
+    the demand, so nothing is recomputed for nothing.
     """
     import numpy as np
     from scipy.sparse import csr_matrix
@@ -392,8 +392,10 @@ def _smallest_cut(split: Split, demand: list[ir.Value], batch: int) -> list[ir.V
     source, sink = 2 * len(values), 2 * len(values) + 1
     major: dict[ir.Value, bool] = {}
     edges: dict[tuple[int, int], int] = {}
+    f32 = ir.F32Type.get()
     for v in values:
-        cacheable = _batch_major(v, batch, split, major)
+        # The cache stores float32 (or NF4 of it); other values are recomputed.
+        cacheable = b.element_of(v) == f32 and _batch_major(v, batch, split, major)
         per_sample = math.prod(b.shape_of(v)) // batch * _element_bytes(b.element_of(v))
         edges[(2 * node[v], 2 * node[v] + 1)] = per_sample if cacheable else _INFINITE
         producer = v.owner.operation if isinstance(v, ir.OpResult) else None
