@@ -87,7 +87,11 @@ def test_nf4_cache_in_c_is_the_reference_quantization(skip_lora_builds) -> None:
     x, _ = _images(4)
     rows = np.array([6, 1, 3, 0])
     fp32, nf4 = (HostProgram.build(skip_lora_builds[k]) for k in ("fp32", "nf4"))
-    report = json.loads((skip_lora_builds["nf4"] / "report.json").read_text())["cache"]
+    full_report = json.loads((skip_lora_builds["nf4"] / "report.json").read_text())
+    report = full_report["cache"]
+    # The cache is training state, not parameters: LeNet-5's 61,706 + the adapters.
+    assert full_report["total_params"] == 61_706 + full_report["trainable_params"]
+    assert not any(p["name"].startswith("forward_cache") for p in full_report["parameters"])
     widths = [s["values_per_sample"] for s in report["segments"]]
     nbytes = sum((w + 1) // 2 for w in widths)
     nblocks = sum(-(-w // 64) for w in widths)

@@ -26,7 +26,10 @@ from dataclasses import dataclass
 
 from torch_mlir import ir
 
-NOT_PARAMETER_ATTRS = ("edgeft.gradient_of", "edgeft.state_of", "edgeft.adapter_of")
+# Globals that are training state, not parameters: gradients, optimizer
+# state, the forward cache; adapters are parameters but not the model's.
+STATE_ATTRS = ("edgeft.gradient_of", "edgeft.state_of", "edgeft.cache")
+NOT_PARAMETER_ATTRS = (*STATE_ATTRS, "edgeft.adapter_of")
 _BLOCK = re.compile(r"^(?P<key>(?:.*\.)?[A-Za-z_]\w*\.\d+)(?:\.|$)")
 
 
@@ -96,7 +99,7 @@ def trained_and_adapter_names(module: ir.Operation) -> list[str]:
     for op in module.regions[0].blocks[0].operations:
         if op.operation.name != "ml_program.global":
             continue
-        if any(a in op.attributes for a in NOT_PARAMETER_ATTRS[:2]):
+        if any(a in op.attributes for a in STATE_ATTRS):
             continue
         names.append(ir.StringAttr(op.attributes["sym_name"]).value)
     return names
