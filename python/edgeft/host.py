@@ -105,14 +105,17 @@ class HostProgram:
             raise UserError(f"x has shape {list(array.shape)}, the program takes {list(expected)}")
         return array
 
-    def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
-        xs = self._x(x)
+    def _step(self, function, first: np.ndarray, y: np.ndarray) -> float:
+        """Call a training function (first input, labels, &loss); returns the loss."""
         dtype = np.int32 if self.info.labels_are_indices else np.float32
         ys = np.ascontiguousarray(y, dtype=dtype)
         loss = ctypes.c_float()
-        self.lib.edgeft_train_step(xs.ctypes.data_as(ctypes.c_void_p),
-                                   ys.ctypes.data_as(ctypes.c_void_p), ctypes.byref(loss))
+        function(first.ctypes.data_as(ctypes.c_void_p), ys.ctypes.data_as(ctypes.c_void_p),
+                 ctypes.byref(loss))
         return loss.value
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
+        return self._step(self.lib.edgeft_train_step, self._x(x), y)
 
     def _idx(self, idx: np.ndarray) -> np.ndarray:
         if self.info.cache is None:
@@ -132,14 +135,7 @@ class HostProgram:
 
     def train_step_cached(self, idx: np.ndarray, y: np.ndarray) -> float:
         """One step on cache rows idx with labels y; returns the loss."""
-        rows = self._idx(idx)
-        dtype = np.int32 if self.info.labels_are_indices else np.float32
-        ys = np.ascontiguousarray(y, dtype=dtype)
-        loss = ctypes.c_float()
-        self.lib.edgeft_train_step_cached(rows.ctypes.data_as(ctypes.c_void_p),
-                                          ys.ctypes.data_as(ctypes.c_void_p),
-                                          ctypes.byref(loss))
-        return loss.value
+        return self._step(self.lib.edgeft_train_step_cached, self._idx(idx), y)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         xs = self._x(x)

@@ -194,10 +194,7 @@ class ForwardCache(EdgeftPass):
     def _make_fill(self, fill: ir.Operation, split: Split, segments: list[Segment],
                    caches: list[tuple[str, ir.RankedTensorType]], batch: int) -> None:
         """@cache_fill(x, idx): the frozen prefix, then rows idx[b] of the cache."""
-        fill.attributes["sym_name"] = ir.StringAttr.get(FILL)
-        block = fill.regions[0].blocks[0]
-        ops = [o.operation for o in block.operations]
-        values = _value_map(split, ops, block)
+        block, ops, values = _renamed_clone(fill, FILL, split)
         for original, op in reversed(list(zip(split.ops, ops, strict=True))):
             if split.kind[original] == VARYING:
                 _erase(op)
@@ -248,10 +245,7 @@ class ForwardCache(EdgeftPass):
     def _make_cached(self, cached: ir.Operation, split: Split, segments: list[Segment],
                      caches: list[tuple[str, ir.RankedTensorType]], batch: int) -> None:
         """@train_step_cached(idx, y): the cache rows idx[b], then the rest of the step."""
-        cached.attributes["sym_name"] = ir.StringAttr.get(CACHED)
-        block = cached.regions[0].blocks[0]
-        ops = [o.operation for o in block.operations]
-        values = _value_map(split, ops, block)
+        block, ops, values = _renamed_clone(cached, CACHED, split)
         idx_type = b.tensor_type([batch], ir.IntegerType.get_signless(32))
         idx = block.add_argument(idx_type, ir.Location.name("idx"))
         with ir.InsertionPoint.at_block_begin(block), ir.Location.name("forward_cache"):
@@ -589,12 +583,17 @@ def _check_rows(idx: ir.Value, batch: int, samples: int) -> None:
         scf.YieldOp([])
 
 
-def _value_map(split: Split, ops: list[ir.Operation], block: ir.Block) -> dict[ir.Value, ir.Value]:
-    """Original value -> the clone's value, for every top-level result and argument."""
-    out = dict(zip(split.block.arguments, block.arguments, strict=True))
-    for original, clone in zip(split.ops, ops, strict=True):
-        out.update(zip(original.results, clone.results, strict=True))
-    return out
+def _renamed_clone(clone: ir.Operation, name: str, split: Split
+                   ) -> tuple[ir.Block, list[ir.Operation], dict[ir.Value, ir.Value]]:
+    """Name a clone of the step; its block, its top-level ops (in the order of
+    split.ops) and the map from the step's values to the clone's."""
+    clone.attributes["sym_name"] = ir.StringAttr.get(name)
+    block = clone.regions[0].blocks[0]
+    ops = [o.operation for o in block.operations]
+    values = dict(zip(split.block.arguments, block.arguments, strict=True))
+    for original, copy in zip(split.ops, ops, strict=True):
+        values.update(zip(original.results, copy.results, strict=True))
+    return block, ops, values
 
 
 def _drop_unread_inits(op: ir.Operation, dropped: set[ir.Operation]) -> None:
