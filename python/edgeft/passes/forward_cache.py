@@ -78,16 +78,17 @@ class ForwardCache(EdgeftPass):
 
     A value of the training step is *per-sample frozen* when it depends on the
     input x but on no global the step updates and not on the labels. The
-    cached step reads, from a cache global indexed by the sample's position
-    in the fine-tuning set, exactly the per-sample frozen values its
-    remaining ops read (for skip-lora x^0..x^{L-1} and the base logits; for
-    ft-last the head's input); everything in front of them runs only in
-    `@cache_fill`. Values that depend on neither (transposed frozen weights)
-    are recomputed. A cached value must keep the batch as its outermost
-    dimension, so that a sample's part is one contiguous row; otherwise its
-    producer moves to the cached step and its operands are cached instead.
-    `quant=nf4` stores 4-bit NormalFloat codes and fp32 block scales
-    (`edgeft.nf4`), `quant=none` fp32. `@train_step` stays as it was.
+    cached step keeps every other op and reads the per-sample frozen values
+    they need from a cache global, one row per sample of the fine-tuning set
+    (for skip-lora x^0..x^{L-1} and the base logits; for ft-last the head's
+    input); everything in front of them runs only in `@cache_fill`. Which
+    values to cache is a minimum cut by bytes per sample: a value may instead
+    be recomputed from cached ones if its producer is cheap (data movement,
+    elementwise, reductions). A cached value is float32 and keeps the batch
+    outermost, so that a sample's part is one contiguous row. Values that
+    depend on neither x nor training (transposed frozen weights) are
+    recomputed. `quant=nf4` stores 4-bit NormalFloat codes and fp32 block
+    scales (`edgeft.nf4`), `quant=none` fp32. `@train_step` stays as it was.
 
         func.func @train_step(%x, %y) -> loss
       becomes, besides it,
