@@ -87,6 +87,9 @@ def test_nf4_cache_in_c_is_the_reference_quantization(skip_lora_builds) -> None:
     x, _ = _images(4)
     rows = np.array([6, 1, 3, 0])
     fp32, nf4 = (HostProgram.build(skip_lora_builds[k]) for k in ("fp32", "nf4"))
+    # The parameter table marks what trains (the adapters), not the cache.
+    assert nf4.trainable == {f"skip_lora.{i}.lora_{m}" for i in range(5) for m in "AB"}
+    assert not any(name.startswith("forward_cache") for name in nf4.parameters())
     full_report = json.loads((skip_lora_builds["nf4"] / "report.json").read_text())
     report = full_report["cache"]
     # The cache is training state, not parameters: LeNet-5's 61,706 + the adapters.

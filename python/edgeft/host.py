@@ -89,6 +89,7 @@ class HostProgram:
         table = (_Tensor * count).in_dll(self.lib, "edgeft_params")
         self._params = {t.name.decode(): np.ctypeslib.as_array(t.data, shape=(t.count,))
                         for t in table}
+        self.trainable = {t.name.decode() for t in table if t.trainable}
 
     @staticmethod
     def build(build: Path, extra_flags: list[str] | None = None) -> HostProgram:

@@ -67,8 +67,20 @@ def add_predict(module: ir.Module) -> None:
             ir.FunctionType.get([args[0]], [logits.type]))
 
 
+CARRIED_ATTRS = ("edgeft.trainable", "edgeft.cache", "edgeft.adapter_of", "edgeft.state_of")
+
+
 def to_loops(module: ir.Module) -> None:
-    """Bufferize and lower to scf loops in place, then update globals in place."""
+    """Bufferize and lower to scf loops in place, then update globals in place.
+
+    The edgeft attributes of the ml_program globals (trainable, cache,
+    adapter, state) carry over to the memref globals bufferization makes.
+    """
+    carried = {}
+    for op in module.body.operations:
+        if op.operation.name == "ml_program.global":
+            attrs = {a: op.attributes[a] for a in CARRIED_ATTRS if a in op.attributes}
+            carried[ir.StringAttr(op.attributes["sym_name"]).value] = attrs
     with module.context:
         try:
             passmanager.PassManager.parse(TO_LOOPS).run(module.operation)
@@ -80,6 +92,10 @@ def to_loops(module: ir.Module) -> None:
         for op in module.body.operations:
             if op.operation.name == "func.func" and op.regions[0].blocks:
                 write_globals_in_place(op.regions[0].blocks[0])
+            if op.operation.name == "memref.global":
+                for key, value in carried.get(
+                        ir.StringAttr(op.attributes["sym_name"]).value, {}).items():
+                    op.attributes[key] = value
 
 
 def write_globals_in_place(block: ir.Block) -> None:
