@@ -36,6 +36,19 @@ class CompileOptions:
     cache: str = "none"
     cache_samples: int = 1024
     cache_block: int = 64
+    target: str = "host"
+    l1: int | None = None
+    l2: int | None = None
+    l3: int | None = None
+    cores: int | None = None
+    redmule_format: str | None = None
+
+    def target_description(self):
+        """The edgeft.target.Target these options name (UserError if bad)."""
+        from edgeft import target
+
+        return target.get(self.target, l1=self.l1, l2=self.l2, l3=self.l3, cores=self.cores,
+                          redmule_format=self.redmule_format)
 
 
 @dataclass
@@ -43,6 +56,18 @@ class Compiled:
     module: ir.Module
     report: dict[str, Any]
     pipeline: str
+    target: Any = None     # edgeft.target.Target
+
+
+def memory_report(plan: dict[str, int], target) -> dict[str, Any]:
+    """report.json `memory`: the planned size of each level, the L2 lower bound
+    and the budgets."""
+    levels = [name for name in target.levels if name in plan]
+    return {
+        "peak_bytes": {name: plan[name] for name in levels},
+        "lower_bound_bytes": {name: plan[f"{name}_lower_bound"] for name in levels},
+        "budget_bytes": {name: target.levels[name].bytes for name in target.levels},
+    }
 
 
 def compile_model(model: str, options: CompileOptions) -> Compiled:
@@ -57,6 +82,7 @@ def compile_model(model: str, options: CompileOptions) -> Compiled:
     if options.cache != "none" and options.cache_samples < options.batch:
         raise UserError(f"--cache-samples must be at least the batch ({options.batch}), got "
                         f"{options.cache_samples}")
+    options.target_description()  # bad target options fail before the slow import
     if options.cache_block < 2 or options.cache_block % 2:
         raise UserError(f"--cache-block must be an even number of at least 2, got "
                         f"{options.cache_block}")
@@ -79,7 +105,7 @@ def compile_model(model: str, options: CompileOptions) -> Compiled:
             raise UserError(f"compiling {imported.name} with {options.strategy} failed: "
                             f"{first.message}") from None
     report = make_report(module, imported.name, options)
-    return Compiled(module, report, pipeline)
+    return Compiled(module, report, pipeline, options.target_description())
 
 
 def make_report(module: ir.Module, model: str, options: CompileOptions) -> dict[str, Any]:
@@ -95,6 +121,7 @@ def make_report(module: ir.Module, model: str, options: CompileOptions) -> dict[
     backward = flops.function_flops(step) - forward_flops - optimizer
     batch = options.batch
     report: dict[str, Any] = {
+        "target": options.target_description().describe(),
         "model": model,
         "strategy": options.strategy,
         "options": {k: v for k, v in asdict(options).items() if k != "strategy"},
@@ -156,7 +183,11 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
         if emit_c:
             with compiled.module.context:
                 lowered = ir.Module.parse(text)  # C generation lowers a copy
-            cwriter.write(cwriter.generate(lowered), build)
+            target = compiled.target
+            sources = cwriter.generate(lowered, target)
+            cwriter.write(sources, build)
+            if sources.memory is not None:
+                compiled.report["memory"] = memory_report(sources.memory, target)
         (build / "report.json").write_text(json.dumps(compiled.report, indent=2) + "\n")
     except OSError as e:
         raise UserError(f"cannot write into '{build}': {e.strerror}") from None

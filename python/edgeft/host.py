@@ -38,6 +38,7 @@ class ProgramInfo:
     labels_are_indices: bool
     arena_bytes: int
     cache: dict | None = None   # {"samples", "quant"} when built with a forward cache
+    memory: dict | None = None  # level -> bytes when built with a memory plan
 
     @staticmethod
     def load(build: Path) -> ProgramInfo:

@@ -122,6 +122,7 @@ class Buffer:
     layer: str
     shape: str
     offset: int = -1
+    level: str = "arena"   # or a memory level of the plan (L2, L3)
 
 
 def _memref_type(value: ir.Value) -> ir.MemRefType:
@@ -178,43 +179,27 @@ class FunctionEmitter:
     # --- buffers -----------------------------------------------------------------
 
     def plan(self, block: ir.Block) -> None:
-        """Live ranges of the function's allocs (with their views), in top-level order."""
-        ops = [o.operation for o in block.operations]
-        position = {op: i for i, op in enumerate(ops)}
-        for i, op in enumerate(ops):
-            if op.name not in ("memref.alloc", "memref.alloca"):
-                continue
-            t = _memref_type(op.results[0])
+        """Live ranges of the function's allocs (with their views), in top-level
+        order, packed into the arena (edgeft.memory.pack)."""
+        from edgeft.codegen.liveness import alloc_lifetimes
+        from edgeft.memory import Interval, pack
+
+        intervals = []
+        for life in alloc_lifetimes(self.func):
+            t = _memref_type(life.op.results[0])
             size = math.prod(t.shape) * element_bytes(t.element_type)
-            last = i
-            aliases, frontier = {op.results[0]}, [op.results[0]]
-            while frontier:
-                value = frontier.pop()
-                for use in value.uses:
-                    user = use.owner.operation
-                    top = user
-                    while top.parent is not None and top.parent.operation != self.func.operation:
-                        top = top.parent.operation
-                    last = max(last, position.get(top, last))
-                    if user.name in VIEW_OPS:
-                        for r in user.results:
-                            if isinstance(r.type, ir.MemRefType) and r not in aliases:
-                                aliases.add(r)
-                                frontier.append(r)
             shape = "x".join(map(str, t.shape)) or "scalar"
-            self.buffers.append(Buffer(f"{len(self.buffers)}", size, i, last, layer_of(op),
-                                       f"{shape}x{t.element_type}"))
-        # First fit by start order: a buffer reuses bytes of buffers already dead.
-        placed: list[Buffer] = []
-        for buf in self.buffers:
-            live = sorted((p for p in placed if p.end >= buf.start), key=lambda p: p.offset)
-            offset = 0
-            for other in live:
-                if offset + buf.bytes <= other.offset:
-                    break
-                offset = max(offset, _align(other.offset + other.bytes))
-            buf.offset = offset
-            placed.append(buf)
+            self.buffers.append(Buffer(f"{len(self.buffers)}", size, life.start, life.end,
+                                       layer_of(life.op), f"{shape}x{t.element_type}"))
+            if "edgeft.level" in life.op.attributes:  # placed by edgeft-plan-memory
+                self.buffers[-1].level = ir.StringAttr(life.op.attributes["edgeft.level"]).value
+                self.buffers[-1].offset = _attr_int(life.op, "edgeft.offset")
+            intervals.append(Interval(self.buffers[-1].name, size, life.start, life.end))
+        if self.module.plan is not None:
+            return
+        pack(intervals)
+        for buf, interval in zip(self.buffers, intervals, strict=True):
+            buf.offset = interval.offset
 
     @property
     def arena_bytes(self) -> int:
@@ -247,7 +232,8 @@ class FunctionEmitter:
             if op.name in ("memref.alloc", "memref.alloca"):
                 mt = _memref_type(op.results[0])
                 c = ctype(mt.element_type)
-                base = f"(({c} *)(edgeft_arena + {self.offset_name(alloc_index)}))"
+                arena = arena_symbol(self.buffers[alloc_index].level)
+                base = f"(({c} *)({arena} + {self.offset_name(alloc_index)}))"
                 self.views[op.results[0]] = View.contiguous(base, c, list(mt.shape))
                 self.bases[base] = (c, f"buf{alloc_index}")
                 alloc_index += 1
@@ -347,9 +333,6 @@ DYNAMIC = -(2**63)  # ShapedType::kDynamic in static offset lists
 def _align(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
-
-VIEW_OPS = {"memref.reinterpret_cast", "memref.subview", "memref.collapse_shape",
-            "memref.expand_shape", "memref.cast", "memref.extract_strided_metadata"}
 
 # --- op handlers ----------------------------------------------------------------
 
@@ -608,8 +591,13 @@ def _call(e, op, indent, depth):
     return [f"{indent}edgeft_{callee}_fn({', '.join(args)});"]
 
 
+def arena_symbol(level: str) -> str:
+    """The C array of a level's arena (`edgeft_arena` for the flat target)."""
+    return "edgeft_arena" if level == "arena" else f"edgeft_{level}"
+
+
 class Emitter:
-    """Emits a whole lowered module: globals, arena, functions."""
+    """Emits a whole lowered module: globals, arenas, functions."""
 
     def __init__(self, module: ir.Module) -> None:
         self.module = module
@@ -617,6 +605,20 @@ class Emitter:
         for op in module.body.operations:
             if op.operation.name == "memref.global":
                 self.globals[ir.StringAttr(op.attributes["sym_name"]).value] = op
+        # The memory plan (edgeft-plan-memory): level -> arena bytes, or None.
+        self.plan: dict[str, int] | None = None
+        if "edgeft.memory" in module.operation.attributes:
+            plan = ir.DictAttr(module.operation.attributes["edgeft.memory"])
+            self.plan = {plan[i].name: ir.IntegerAttr(plan[i].attr).value
+                         for i in range(len(plan)) if not plan[i].name.endswith("_lower_bound")}
+
+    def placement(self, name: str) -> tuple[str, int] | None:
+        """(level, offset) of a planned global, or None."""
+        glob = self.globals[name]
+        if "edgeft.level" not in glob.attributes:
+            return None
+        return (ir.StringAttr(glob.attributes["edgeft.level"]).value,
+                _attr_int(glob, "edgeft.offset"))
 
     def global_symbol(self, name: str) -> str:
         return "edgeft_g_" + c_identifier(name)

@@ -98,6 +98,21 @@ def to_loops(module: ir.Module) -> None:
                     op.attributes[key] = value
 
 
+def plan_memory(module: ir.Module, target) -> None:
+    """Run edgeft-plan-memory for a hierarchical target (levels and offsets)."""
+    from edgeft.passes.plan_memory import PlanMemory
+
+    l2, l3 = target.levels["L2"].bytes, target.levels["L3"].bytes
+    pm = passmanager.PassManager("builtin.module", context=module.context)
+    pm.add(PlanMemory(target=target.name, l2=l2, l3=l3))
+    try:
+        pm.run(module.operation)
+    except ir.MLIRError as e:
+        from edgeft import diagnostics
+
+        raise UserError(diagnostics.from_error(e)[0].message) from None
+
+
 def write_globals_in_place(block: ir.Block) -> None:
     """Drop the private copy bufferization makes of a global that a function
     updates in part (the forward cache's rows):

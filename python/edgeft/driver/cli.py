@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="LoRA form on convolutions (default dense)")
     comp.add_argument("--seed", type=int, default=0, help="seed of weights and adapters")
     _cache_options(comp)
+    _target_options(comp)
     comp.add_argument("-o", dest="output", required=True, help="build directory")
     comp.set_defaults(run=cmd_compile)
 
@@ -84,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
         fin.add_argument(flag, type=kind, default=default)
     fin.add_argument("--conv-form", default="dense", choices=["dense", "kernel"])
     _cache_options(fin)
+    _target_options(fin)
     fin.add_argument("-o", dest="output", required=True, help="build directory")
     _run_options(fin)
     fin.set_defaults(run=cmd_finetune)
@@ -105,6 +107,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", dest="output", default="build/demo", help="where the builds go")
     demo.set_defaults(run=cmd_demo)
     return p
+
+
+def _target_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", default="host", help="host (flat memory, default) or siracusa")
+    p.add_argument("--l1", type=int, default=None, help="siracusa: L1 budget in bytes")
+    p.add_argument("--l2", type=int, default=None, help="siracusa: L2 budget in bytes")
+    p.add_argument("--l3", type=int, default=None, help="siracusa: L3 budget in bytes")
+    p.add_argument("--cores", type=int, default=None, help="siracusa: cluster cores (8)")
+    p.add_argument("--redmule-format", default=None, help="siracusa: fp32 (default) or fp16")
 
 
 def _cache_options(p: argparse.ArgumentParser) -> None:
@@ -159,7 +170,9 @@ def cmd_compile(opts: argparse.Namespace) -> int:
                              lr=opts.lr, momentum=opts.momentum, batch=opts.batch,
                              in_channels=opts.in_channels, loss=opts.loss, seed=opts.seed,
                              conv_form=opts.conv_form, cache=opts.cache,
-                             cache_samples=opts.cache_samples, cache_block=opts.cache_block)
+                             cache_samples=opts.cache_samples, cache_block=opts.cache_block,
+                             target=opts.target, l1=opts.l1, l2=opts.l2, l3=opts.l3,
+                             cores=opts.cores, redmule_format=opts.redmule_format)
     compiled = compile_model(opts.model, options)
     write_build(compiled, Path(opts.output))
     report = compiled.report
@@ -168,6 +181,10 @@ def cmd_compile(opts: argparse.Namespace) -> int:
           f"{report['total_params']} parameters train; FLOPs per sample: forward "
           f"{f['forward']:.0f}, backward {f['backward']:.0f}, optimizer {f['optimizer']:.0f} "
           f"-> {opts.output}/train.mlir", file=sys.stderr)
+    memory = report.get("memory")
+    if memory:
+        levels = ", ".join(f"{name} {size:,} B" for name, size in memory["peak_bytes"].items())
+        print(f"edgeft: memory plan for {report['target']['name']}: {levels}", file=sys.stderr)
     cache = report.get("cache")
     if cache:
         print(f"edgeft: {cache['quant']} forward cache of {cache['samples']} samples: "

@@ -1,0 +1,55 @@
+"""Lifetimes of a lowered function's buffers, in top-level program points.
+
+A `memref.alloc` (or alloca) at top-level position i lives until the last
+top-level op that touches it or any view of it (reinterpret_cast, subview,
+reshapes, casts): an op nested in a loop counts at its outermost loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch_mlir import ir
+
+VIEW_OPS = {"memref.reinterpret_cast", "memref.subview", "memref.collapse_shape",
+            "memref.expand_shape", "memref.cast", "memref.extract_strided_metadata"}
+
+
+@dataclass
+class Lifetime:
+    op: ir.Operation      # the memref.alloc
+    start: int
+    end: int
+
+
+def alloc_lifetimes(func: ir.OpView) -> list[Lifetime]:
+    """Every top-level alloc of `func` with the span of top-level ops using it."""
+    block = func.regions[0].blocks[0]
+    ops = [o.operation for o in block.operations]
+    position = {op: i for i, op in enumerate(ops)}
+    out = []
+    for i, op in enumerate(ops):
+        if op.name not in ("memref.alloc", "memref.alloca"):
+            continue
+        last = i
+        aliases, frontier = {op.results[0]}, [op.results[0]]
+        while frontier:
+            value = frontier.pop()
+            for use in value.uses:
+                user = use.owner.operation
+                top = user
+                while top.parent is not None and top.parent.operation != func.operation:
+                    top = top.parent.operation
+                last = max(last, position.get(top, last))
+                if user.name in VIEW_OPS:
+                    for r in user.results:
+                        if isinstance(r.type, ir.MemRefType) and r not in aliases:
+                            aliases.add(r)
+                            frontier.append(r)
+        out.append(Lifetime(op, i, last))
+    return out
+
+
+def top_level_ops(func: ir.OpView) -> int:
+    """How many program points a function has."""
+    return len(list(func.regions[0].blocks[0].operations))

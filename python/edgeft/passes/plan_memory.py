@@ -1,0 +1,152 @@
+"""edgeft-plan-memory: a level and a static offset for every buffer."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from torch_mlir import ir
+
+from edgeft.codegen.liveness import alloc_lifetimes, top_level_ops
+from edgeft.graph import layer_of
+from edgeft.memory import CACHE, PERSISTENT, SCRATCH, Placed, PlanError, assign_levels
+from edgeft.passes.base import EdgeftPass
+
+LEVEL_ATTR = "edgeft.level"
+OFFSET_ATTR = "edgeft.offset"
+PLAN_ATTR = "edgeft.memory"
+WRITTEN_ATTRS = ("edgeft.trainable", "edgeft.state_of")
+
+
+@dataclass(frozen=True)
+class PlanMemory(EdgeftPass):
+    """Place every buffer of a bufferized module in a memory level at a static offset.
+
+    Runs on the lowered module (memref globals and allocs). Buffers live over
+    program points: functions run one after another, so each function's
+    scratch buffers live from their `memref.alloc` to their last use, and
+    globals (parameters, adapters, optimizer state, the forward cache) for
+    the whole program. The forward cache goes to the largest level
+    (L3); persistent state fills L2 first (what a step writes before what
+    it only reads) and spills to L3 when L2 is full; scratch buffers then
+    fill L2, the largest alive at L2's peak spilling to L3 until it fits.
+    Each level is packed by lifetime (largest first, lowest free offset).
+    A plan that does not fit is an error naming the largest buffers alive
+    at the peak and the shortfall.
+
+        %0 = memref.alloc() : memref<20x120xf32>
+      becomes
+        %0 = memref.alloc() {edgeft.level = "L2", edgeft.offset = 4096 : i64} : ...
+      and the module gets edgeft.memory = {L2 = <bytes>, L2_lower_bound = <bytes>, ...}
+    """
+
+    argument: ClassVar[str] = "edgeft-plan-memory"
+
+    target: str = field(default="siracusa", metadata={"help": "target description"})
+    l2: int = field(default=0, metadata={"help": "L2 budget in bytes (0: the target's)"})
+    l3: int = field(default=0, metadata={"help": "L3 budget in bytes (0: the target's)"})
+
+    def __post_init__(self) -> None:
+        from edgeft.errors import UserError
+        from edgeft.target import get
+
+        try:
+            target = get(self.target, l2=self.l2 or None, l3=self.l3 or None)
+        except UserError as e:
+            raise ValueError(str(e)) from None
+        if not target.hierarchical:
+            raise ValueError(f"target '{self.target}' has one flat memory: nothing to plan")
+
+    def budgets(self) -> list[tuple[str, int]]:
+        from edgeft.target import get
+
+        target = get(self.target, l2=self.l2 or None, l3=self.l3 or None)
+        return [(name, level.bytes) for name, level in target.levels.items() if name != "L1"]
+
+    def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        buffers, owners = _buffers(op)
+        if buffers is None:
+            pass_.signal_pass_failure()
+            return
+        try:
+            plans = assign_levels(buffers, self.budgets())
+        except PlanError as e:
+            op.location.emit_error(f"edgeft-plan-memory: {e}")
+            pass_.signal_pass_failure()
+            return
+        with op.context:
+            i64 = ir.IntegerType.get_signless(64)
+            for buf in buffers:
+                owner = owners[buf.name]
+                owner.attributes[LEVEL_ATTR] = ir.StringAttr.get(buf.level)
+                owner.attributes[OFFSET_ATTR] = ir.IntegerAttr.get(i64, buf.offset)
+            summary = {}
+            for name, plan in plans.items():
+                summary[name] = ir.IntegerAttr.get(i64, plan.size)
+                summary[f"{name}_lower_bound"] = ir.IntegerAttr.get(i64, plan.lower_bound)
+            op.attributes[PLAN_ATTR] = ir.DictAttr.get(summary)
+
+
+def _buffers(module: ir.Operation) -> tuple[list[Placed] | None, dict[str, ir.Operation]]:
+    """The module's buffers on one timeline (None after an error at a nested alloc)."""
+    body = module.regions[0].blocks[0]
+    functions = [op for op in body.operations
+                 if op.operation.name == "func.func" and op.regions[0].blocks]
+    total = sum(top_level_ops(f) for f in functions)
+    buffers: list[Placed] = []
+    owners: dict[str, ir.Operation] = {}
+    persistent = []
+    for op in body.operations:
+        op = op.operation
+        if op.name != "memref.global" or "constant" in op.attributes:
+            continue  # read-only constants stay in the program image
+        name = ir.StringAttr(op.attributes["sym_name"]).value
+        kind = CACHE if "edgeft.cache" in op.attributes else PERSISTENT
+        written = any(a in op.attributes for a in WRITTEN_ATTRS) or kind == CACHE
+        size = _bytes(ir.MemRefType(ir.TypeAttr(op.attributes["type"]).value))
+        persistent.append((not written, len(persistent), Placed(
+            f"@{name}", size, 0, max(total - 1, 0), kind=kind, label=f"@{name}")))
+        owners[f"@{name}"] = op
+    buffers += [p for _, _, p in sorted(persistent, key=lambda t: (t[0], t[1]))]
+    base = 0
+    for func in functions:
+        fname = ir.StringAttr(func.attributes["sym_name"]).value
+        for life in alloc_lifetimes(func):
+            t = ir.MemRefType(life.op.results[0].type)
+            key = f"{fname}#{len(owners)}"
+            shape = "x".join(map(str, t.shape)) or "scalar"
+            buffers.append(Placed(key, _bytes(t), base + life.start, base + life.end,
+                                  kind=SCRATCH, label=f"{shape}x{t.element_type} in @{fname} "
+                                                      f"('{layer_of(life.op)}')"))
+            owners[key] = life.op
+        nested = _nested_alloc(func)
+        if nested is not None:
+            nested.location.emit_error("edgeft-plan-memory: an allocation inside a loop has no "
+                                       "static place; bufferize so that buffers are allocated "
+                                       "at function level")
+            return None, owners
+        base += top_level_ops(func)
+    return buffers, owners
+
+
+def _bytes(t: ir.MemRefType) -> int:
+    from edgeft.codegen.emitter import element_bytes
+
+    return math.prod(t.shape) * element_bytes(t.element_type)
+
+
+def _nested_alloc(func: ir.OpView) -> ir.Operation | None:
+    found: list[ir.Operation] = []
+
+    def visit(op: ir.Operation, depth: int) -> None:
+        for region in op.regions:
+            for block in region.blocks:
+                for inner in block.operations:
+                    inner = inner.operation
+                    if depth > 0 and inner.name in ("memref.alloc", "memref.alloca"):
+                        found.append(inner)
+                    visit(inner, depth + 1)
+
+    visit(func.operation, 0)
+    return found[0] if found else None
