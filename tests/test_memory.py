@@ -119,3 +119,24 @@ def test_a_plan_that_does_not_fit_is_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith(
         "edgeft: error: edgeft-plan-memory: the memory plan does not fit: L3 needs ")
     assert "the budget is 300,000 (short by" in lines[0] and "@fc1.weight (192,000 B)" in lines[0]
+
+
+def test_planned_program_on_rv32_equals_the_host(tmp_path: Path) -> None:
+    """The per-level arenas on bare-metal RV32 (QEMU), with L3 in use."""
+    from edgeft import rv32
+
+    options = CompileOptions(strategy="lora-all", batch=4, target="siracusa", l2=262144)
+    write_build(compile_model("lenet5", options), tmp_path)
+    host = HostProgram.build(tmp_path)
+    host.init()
+    assert host.info.memory["L3"] > 0
+    rng = np.random.default_rng(2)
+    batches = [(rng.random((4, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 4))
+               for _ in range(2)]
+    expected = [host.train_step(x, y) for x, y in batches]
+    result = rv32.run_steps(tmp_path, batches,
+                            [(name, value.size) for name, value in host.parameters().items()])
+    np.testing.assert_allclose(result.losses, expected, rtol=1e-5)
+    for name, value in host.parameters().items():
+        np.testing.assert_allclose(result.parameters[name], value, rtol=0,
+                                   atol=1e-5 * np.abs(value).max(), err_msg=name)
