@@ -5,9 +5,10 @@ Design:
   expression, an element offset and strides (static after
   expand-strided-metadata), so a load is `base[offset + i*s0 + j*s1]`;
 - `memref.alloc` becomes a slice of one static arena at a named offset; the
-  offsets come from a liveness plan (first fit over the live ranges of the
-  buffers and their views, 64-byte aligned), so buffers that are never live
-  together share bytes;
+  offsets come from a liveness plan (largest first, lowest free offset among
+  the buffers alive at the same time, 64-byte aligned: edgeft.memory.pack),
+  so buffers that are never live together share bytes; with a memory plan
+  (edgeft-plan-memory) one arena per level and the plan's offsets;
 - parameter globals become mutable arrays (their initial values live in
   weights.c and `edgeft_init` copies them), constant globals `const` arrays;
 - each top-level loop nest is outlined into its own `static void` kernel
