@@ -188,6 +188,8 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
             cwriter.write(sources, build)
             if sources.memory is not None:
                 compiled.report["memory"] = memory_report(sources.memory, target)
+            if sources.tiling is not None:
+                compiled.report["tiling"] = sources.tiling
         (build / "report.json").write_text(json.dumps(compiled.report, indent=2) + "\n")
     except OSError as e:
         raise UserError(f"cannot write into '{build}': {e.strerror}") from None

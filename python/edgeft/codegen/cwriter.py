@@ -43,6 +43,7 @@ class CSources:
     labels_are_indices: bool
     cache: dict | None = None
     memory: dict | None = None     # level -> bytes (and <level>_lower_bound) when planned
+    tiling: dict | None = None     # edgeft-tile's summary when tiled
 
 
 def _array_values(attr: ir.Attribute, shape: list[int], element: str) -> np.ndarray:
@@ -83,7 +84,8 @@ def generate(module: ir.Module, target=None) -> CSources:
     logits_type = ir.RankedTensorType(
         ir.FunctionType(ir.TypeAttr(predict.attributes["function_type"]).value).results[0])
     cache = _cache_info(module)
-    prepare.to_loops(module)
+    prepare.to_loops(module, target)
+    tiling = _tiling(module)
     if target is not None and target.hierarchical:
         prepare.plan_memory(module, target)
     emitter = Emitter(module)
@@ -104,7 +106,15 @@ def generate(module: ir.Module, target=None) -> CSources:
     weights = _weights(emitter)
     return CSources({"network.h": header, "network.c": network, "weights.c": weights,
                      "CMakeLists.txt": _cmake()}, arena, batch, classes,
-                    list(x_type.shape[1:]), labels_are_indices, cache, _memory(module))
+                    list(x_type.shape[1:]), labels_are_indices, cache, _memory(module), tiling)
+
+
+def _tiling(module: ir.Module) -> dict | None:
+    """edgeft-tile's summary (ops, tiled, largest working set), if it ran."""
+    if "edgeft.tiling" not in module.operation.attributes:
+        return None
+    summary = ir.DictAttr(module.operation.attributes["edgeft.tiling"])
+    return {summary[i].name: ir.IntegerAttr(summary[i].attr).value for i in range(len(summary))}
 
 
 def _memory(module: ir.Module) -> dict | None:

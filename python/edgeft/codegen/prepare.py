@@ -13,14 +13,13 @@ from torch_mlir import ir, passmanager
 from edgeft.errors import UserError
 from edgeft.graph import erase_unused, function, layer_of
 
-TO_LOOPS = (
-    "builtin.module("
+BUFFERIZE = (
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-results-to-out-params{modify-public-functions},"
-    "func.func(convert-linalg-to-loops),"
-    "expand-strided-metadata,lower-affine,canonicalize,cse)"
+    "buffer-results-to-out-params{modify-public-functions}"
 )
+LOWER = "func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse"
+TO_LOOPS = f"builtin.module({BUFFERIZE},{LOWER})"
 
 
 def logits_of_forward(forward: ir.OpView) -> ir.Value:
@@ -70,11 +69,13 @@ def add_predict(module: ir.Module) -> None:
 CARRIED_ATTRS = ("edgeft.trainable", "edgeft.cache", "edgeft.adapter_of", "edgeft.state_of")
 
 
-def to_loops(module: ir.Module) -> None:
+def to_loops(module: ir.Module, target=None) -> None:
     """Bufferize and lower to scf loops in place, then update globals in place.
 
-    The edgeft attributes of the ml_program globals (trainable, cache,
-    adapter, state) carry over to the memref globals bufferization makes.
+    For a target with an L1 (siracusa), linalg ops are generalized and tiled
+    (edgeft-tile) between bufferization and the lowering to loops. The
+    edgeft attributes of the ml_program globals (trainable, cache, adapter,
+    state) carry over to the memref globals bufferization makes.
     """
     carried = {}
     for op in module.body.operations:
@@ -83,12 +84,15 @@ def to_loops(module: ir.Module) -> None:
             carried[ir.StringAttr(op.attributes["sym_name"]).value] = attrs
     with module.context:
         try:
-            passmanager.PassManager.parse(TO_LOOPS).run(module.operation)
+            if target is None or "L1" not in target.levels:
+                passmanager.PassManager.parse(TO_LOOPS).run(module.operation)
+            else:
+                _tile_and_lower(module, target)
         except ir.MLIRError as e:
             from edgeft import diagnostics
 
             first = diagnostics.from_error(e)[0]
-            raise UserError(f"lowering to loops failed: {first.format()}") from None
+            raise UserError(f"lowering to loops failed: {first.message}") from None
         for op in module.body.operations:
             if op.operation.name == "func.func" and op.regions[0].blocks:
                 write_globals_in_place(op.regions[0].blocks[0])
@@ -96,6 +100,18 @@ def to_loops(module: ir.Module) -> None:
                 for key, value in carried.get(
                         ir.StringAttr(op.attributes["sym_name"]).value, {}).items():
                     op.attributes[key] = value
+
+
+def _tile_and_lower(module: ir.Module, target) -> None:
+    from edgeft.passes.tile import Tile
+
+    passmanager.PassManager.parse(
+        f"builtin.module({BUFFERIZE},func.func(linalg-generalize-named-ops))").run(
+        module.operation)
+    pm = passmanager.PassManager("builtin.module")
+    pm.add(Tile(target=target.name, l1=target.levels["L1"].bytes))
+    pm.run(module.operation)
+    passmanager.PassManager.parse(f"builtin.module({LOWER})").run(module.operation)
 
 
 def plan_memory(module: ir.Module, target) -> None:

@@ -37,6 +37,7 @@ PASSES: dict[str, str] = {
     "edgeft-autodiff": "edgeft.passes.autodiff:Autodiff",
     "edgeft-sgd": "edgeft.passes.sgd:Sgd",
     "edgeft-forward-cache": "edgeft.passes.forward_cache:ForwardCache",
+    "edgeft-tile": "edgeft.passes.tile:Tile",
     "edgeft-plan-memory": "edgeft.passes.plan_memory:PlanMemory",
 }
 

@@ -1,0 +1,356 @@
+"""edgeft-tile: tile every linalg op so that its working set fits L1."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from torch_mlir import ir
+
+from edgeft.passes.base import EdgeftPass
+
+TILE_ID_ATTR = "edgeft.tile_id"
+TILE_ATTR = "edgeft.tile"
+SUMMARY_ATTR = "edgeft.tiling"
+
+
+@dataclass
+class Operand:
+    """What tiling needs to know of one operand: its map, shape and element size."""
+
+    map: ir.AffineMap
+    shape: list[int]
+    element_bytes: int
+    output: bool
+    read: bool            # outputs: whether the body reads the old value
+
+
+@dataclass
+class Nest:
+    """A linalg op as a loop nest: loop sizes, iterator kinds, operands."""
+
+    op: ir.Operation
+    sizes: list[int]
+    reductions: list[int]      # loop dims that reduce, in loop order
+    operands: list[Operand]
+    gemm: tuple[int, int, int] | None   # (m, n, k) loop dims if a matmul-like contraction
+
+
+@dataclass
+class Choice:
+    tiles: list[int]
+    working_set: int      # bytes of one tile's operands (not double-buffered)
+    cycles: float         # the cost the choice minimised
+
+
+@dataclass(frozen=True)
+class Tile(EdgeftPass):
+    """Tile every linalg op so that one tile's working set, double-buffered, fits L1.
+
+    Runs on bufferized IR with generalized linalg ops (`linalg.generic` on
+    memrefs). For each op it chooses a tile size per loop, each a divisor of
+    the loop's size (so every tile has the same static shape), by a cost:
+    cycles of moving every tile's operands between L2 and L1 (per transfer
+    latency plus bytes over the DMA bandwidth, outputs written back and,
+    when read, fetched) plus, for matmul-like contractions, the RedMulE time
+    of the padded tile. Starting from the whole op, it shrinks the loop
+    whose next smaller divisor costs least until `2 x working set <= L1`.
+    Reduction loops shrink only in loop order (all earlier reductions at 1,
+    later ones whole), which keeps every sum in its original order: tiled
+    and untiled programs give identical numbers. Ops that fit whole stay as
+    they are. The tiling itself is upstream's
+    `transform.structured.tile_using_for`, run from Python.
+
+        linalg.generic ... ins(%a : memref<512x400xf32>) ...
+      becomes
+        scf.for %i = 0 to 512 step 64 {
+          %t = memref.subview %a[%i, 0] [64, 400] [1, 1]
+          linalg.generic {edgeft.tile = [64, 400]} ins(%t ...)
+        }
+    """
+
+    argument: ClassVar[str] = "edgeft-tile"
+
+    target: str = field(default="siracusa", metadata={"help": "target description"})
+    l1: int = field(default=0, metadata={"help": "L1 budget in bytes (0: the target's)"})
+
+    def __post_init__(self) -> None:
+        self.target_description()
+
+    def target_description(self):
+        from edgeft.errors import UserError
+        from edgeft.target import get
+
+        try:
+            target = get(self.target, l1=self.l1 or None)
+        except UserError as e:
+            raise ValueError(str(e)) from None
+        if "L1" not in target.levels:
+            raise ValueError(f"target '{self.target}' has no L1 to tile for")
+        return target
+
+    def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        target = self.target_description()
+        budget = target.levels["L1"].bytes
+        nests = []
+        for candidate in _linalg_ops(op):
+            nest = nest_of(candidate)
+            if nest is None:
+                candidate.location.emit_error(
+                    f"edgeft-tile: cannot tile '{candidate.name}': run linalg-generalize-named-ops "
+                    "first (only linalg.generic on statically shaped memrefs is tiled)")
+                pass_.signal_pass_failure()
+                return
+            nests.append(nest)
+        i64 = ir.IntegerType.get_signless(64)
+        plans = []
+        largest = 0
+        for nest in nests:
+            choice = choose_tiles(nest, budget, target)
+            if choice is None:
+                nest.op.location.emit_error(
+                    f"edgeft-tile: no tiling of this op fits {budget:,} bytes of L1 "
+                    "double-buffered")
+                pass_.signal_pass_failure()
+                return
+            largest = max(largest, choice.working_set)
+            if choice.tiles == nest.sizes:
+                continue
+            with op.context:
+                nest.op.attributes[TILE_ID_ATTR] = ir.IntegerAttr.get(i64, len(plans))
+                nest.op.attributes[TILE_ATTR] = ir.DenseI64ArrayAttr.get(choice.tiles)
+            plans.append((nest, choice))
+        if plans:
+            _apply(op, plans)
+        with op.context:
+            op.attributes[SUMMARY_ATTR] = ir.DictAttr.get({
+                "ops": ir.IntegerAttr.get(i64, len(nests)),
+                "tiled": ir.IntegerAttr.get(i64, len(plans)),
+                "largest_working_set": ir.IntegerAttr.get(i64, largest)})
+
+
+def _linalg_ops(module: ir.Operation) -> list[ir.Operation]:
+    """Top-level linalg ops of every function (those not already inside loops)."""
+    out = []
+    for func in module.regions[0].blocks[0].operations:
+        if func.operation.name != "func.func" or not func.regions[0].blocks:
+            continue
+        for inner in func.regions[0].blocks[0].operations:
+            inner = inner.operation
+            if inner.name.startswith("linalg.") and inner.name != "linalg.yield":
+                out.append(inner)
+    return out
+
+
+def nest_of(op: ir.Operation) -> Nest | None:
+    """The loop nest of a linalg.generic on static memrefs, or None."""
+    from edgeft.codegen.emitter import element_bytes
+
+    if op.name != "linalg.generic":
+        return None
+    maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    kinds = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
+    n_in = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+    body = op.regions[0].blocks[0]
+    operands, sizes = [], {}
+    for i, (value, m) in enumerate(zip(op.operands, maps, strict=True)):
+        if not isinstance(value.type, ir.MemRefType):
+            if isinstance(value.type, ir.ShapedType):
+                return None
+            operands.append(None)
+            continue
+        t = ir.MemRefType(value.type)
+        if not t.has_static_shape:
+            return None
+        shape = list(t.shape)
+        for position, expr in enumerate(m.results):
+            if isinstance(expr, ir.AffineDimExpr):
+                sizes.setdefault(ir.AffineDimExpr(expr).position, shape[position])
+        output = i >= n_in
+        read = output and any(True for _ in body.arguments[i].uses)
+        operands.append(Operand(m, shape, element_bytes(t.element_type), output, read))
+    n_dims = maps[0].n_dims
+    if any(d not in sizes for d in range(n_dims)):
+        return None
+    reductions = [d for d, k in enumerate(kinds) if "reduction" in k]
+    nest = Nest(op, [sizes[d] for d in range(n_dims)], reductions,
+                [o for o in operands if o is not None], None)
+    nest.gemm = _gemm_dims(nest, body)
+    return nest
+
+
+def _gemm_dims(nest: Nest, body: ir.Block) -> tuple[int, int, int] | None:
+    """(m, n, k) loops of C[m, n] += A[m, k] * B[k, n] (batch loops allowed), else None."""
+    names = [o.operation.name for o in body.operations]
+    if len(nest.reductions) != 1 or "arith.mulf" not in names or "arith.addf" not in names:
+        return None
+    inputs = [o for o in nest.operands if not o.output]
+    outputs = [o for o in nest.operands if o.output]
+    if len(inputs) != 2 or len(outputs) != 1:
+        return None
+    dims = [_plain_dims(o.map) for o in nest.operands]
+    if any(d is None for d in dims):
+        return None
+    a, b_, c = (set(d) for d in dims)
+    k = nest.reductions[0]
+    if k not in a or k not in b_ or k in c:
+        return None
+    m_dims = sorted((a & c) - b_)
+    n_dims = sorted((b_ & c) - a)
+    if len(m_dims) != 1 or len(n_dims) != 1:
+        return None
+    return m_dims[0], n_dims[0], k
+
+
+def _plain_dims(m: ir.AffineMap) -> list[int] | None:
+    out = []
+    for expr in m.results:
+        if not isinstance(expr, ir.AffineDimExpr):
+            return None
+        out.append(ir.AffineDimExpr(expr).position)
+    return out
+
+
+# --- choosing tile sizes -----------------------------------------------------------
+
+
+def footprint(operand: Operand, tiles: list[int]) -> int:
+    """Bytes of an operand that one tile touches."""
+    count = 1
+    for position, expr in enumerate(operand.map.results):
+        count *= min(operand.shape[position], _extent(expr, operand.map.n_dims, tiles))
+    return count * operand.element_bytes
+
+
+def _extent(expr: ir.AffineExpr, n_dims: int, tiles: list[int]) -> int:
+    """How many values an index expression takes over a tile (exact for the
+    monotone expressions of linalg maps: evaluated at the tile's corners)."""
+    used = [d for d in range(n_dims) if _uses_dim(expr, d)]
+    if not used:
+        return 1
+    values = []
+    for corner in range(1 << len(used)):
+        point = [0] * n_dims
+        for bit, d in enumerate(used):
+            point[d] = tiles[d] - 1 if corner >> bit & 1 else 0
+        constants = [ir.AffineConstantExpr.get(v) for v in point]
+        folded = expr.compose(ir.AffineMap.get(0, 0, constants))
+        values.append(ir.AffineConstantExpr(folded).value)
+    return max(values) - min(values) + 1
+
+
+def _uses_dim(expr: ir.AffineExpr, d: int) -> bool:
+    return str(ir.AffineDimExpr.get(d)) in _dims_text(expr)
+
+
+def _dims_text(expr: ir.AffineExpr) -> set[str]:
+    import re
+
+    return set(re.findall(r"d\d+", str(expr)))
+
+
+def working_set(nest: Nest, tiles: list[int]) -> int:
+    return sum(footprint(o, tiles) for o in nest.operands)
+
+
+def cost(nest: Nest, tiles: list[int], target) -> float:
+    """Cycles of one tiling: DMA L2<->L1 of every tile, plus RedMulE for GEMMs."""
+    dma = next(d for d in target.dma if d.source == "L2" and d.destination == "L1")
+    count = math.prod(s // t for s, t in zip(nest.sizes, tiles, strict=True))
+    per_tile = 0.0
+    for operand in nest.operands:
+        moves = 1 + (1 if operand.output and operand.read else 0)
+        per_tile += moves * (dma.latency_cycles + footprint(operand, tiles) / dma.bytes_per_cycle)
+    cycles = count * per_tile
+    if nest.gemm is not None and target.redmule is not None:
+        m, n, k = (tiles[d] for d in nest.gemm)
+        batch = math.prod(t for d, t in enumerate(tiles) if d not in nest.gemm)
+        cycles += count * batch * redmule_tile_cycles(m, k, n, target.redmule)
+    return cycles
+
+
+def redmule_tile_cycles(m: int, reduction: int, n: int, redmule) -> float:
+    """A padded-array estimate of one RedMulE job Z[m x n] = X[m x reduction] W:
+    rows pad to ce_h, output columns to ce_w * (P + 1), the reduction to the
+    port's elements; ce_h * ce_w MACs per cycle, plus a fixed start/finish."""
+    bh, bw = redmule.ce_h, redmule.ce_w * (redmule.pipeline + 1)
+    bn = redmule.port_bytes // redmule.element_bytes
+    padded = math.ceil(m / bh) * bh * math.ceil(n / bw) * bw * math.ceil(reduction / bn) * bn
+    return padded / (redmule.ce_h * redmule.ce_w) + 100
+
+
+def choose_tiles(nest: Nest, budget: int, target) -> Choice | None:
+    """Greedy: from the whole op, shrink the cheapest loop until it fits."""
+    tiles = list(nest.sizes)
+    while 2 * working_set(nest, tiles) > budget:
+        best = None
+        for d in _shrinkable(nest, tiles):
+            trial = list(tiles)
+            trial[d] = _next_divisor(nest.sizes[d], tiles[d])
+            if working_set(nest, trial) >= working_set(nest, tiles):
+                continue
+            key = (cost(nest, trial, target), d)
+            if best is None or key < best[0]:
+                best = (key, trial)
+        if best is None:
+            return None
+        tiles = best[1]
+    return Choice(tiles, working_set(nest, tiles), cost(nest, tiles, target))
+
+
+def _shrinkable(nest: Nest, tiles: list[int]) -> list[int]:
+    """Loops that may shrink now: any parallel loop above 1; of the reductions,
+    only the first (in loop order) not yet at 1, and only if all later ones are
+    whole (so sums keep their order)."""
+    out = [d for d in range(len(tiles)) if d not in nest.reductions and tiles[d] > 1]
+    for i, d in enumerate(nest.reductions):
+        if tiles[d] == 1:
+            continue
+        if all(tiles[r] == nest.sizes[r] for r in nest.reductions[i + 1:]):
+            out.append(d)
+        break
+    return sorted(out)
+
+
+def _next_divisor(size: int, current: int) -> int:
+    return max(d for d in range(1, current) if size % d == 0)
+
+
+# --- applying ------------------------------------------------------------------------
+
+
+def _apply(module: ir.Operation, plans: list[tuple[Nest, Choice]]) -> None:
+    """Tile the marked ops with the transform dialect's interpreter."""
+    from torch_mlir.dialects.transform import interpreter
+
+    lines = ["module attributes {transform.with_named_sequence} {",
+             "  transform.named_sequence @__transform_main(%root: !transform.any_op "
+             "{transform.readonly}) {"]
+    for i, (nest, choice) in enumerate(plans):
+        loops = sum(1 for t, s in zip(choice.tiles, nest.sizes, strict=True) if t != s)
+        sizes = ", ".join(str(t if t != s else 0)
+                          for t, s in zip(choice.tiles, nest.sizes, strict=True))
+        handles = ", ".join(["!transform.any_op"] * (loops + 1))
+        lines.append(f"    %op{i} = transform.structured.match attributes{{{TILE_ID_ATTR} = {i} : "
+                     f"i64}} in %root : (!transform.any_op) -> !transform.any_op")
+        lines.append(f"    %tiled{i}, %loops{i}:{loops} = transform.structured.tile_using_for "
+                     f"%op{i} tile_sizes [{sizes}] : (!transform.any_op) -> ({handles})")
+    lines += ["    transform.yield", "  }", "}"]
+    text = "\n".join(lines).replace(":1 =", " =")
+    with module.context:
+        script = ir.Module.parse(text)
+        interpreter.apply_named_sequence(module, script.body.operations[0], script)
+        for op in _walk(module):
+            if TILE_ID_ATTR in op.attributes:
+                del op.attributes[TILE_ID_ATTR]
+
+
+def _walk(op: ir.Operation) -> list[ir.Operation]:
+    out = []
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.operations:
+                out.append(inner.operation)
+                out += _walk(inner.operation)
+    return out
