@@ -234,14 +234,14 @@ def _extent(expr: ir.AffineExpr, n_dims: int, tiles: list[int]) -> int:
         point = [0] * n_dims
         for bit, d in enumerate(used):
             point[d] = tiles[d] - 1 if corner >> bit & 1 else 0
-        constants = [ir.AffineConstantExpr.get(v) for v in point]
-        folded = expr.compose(ir.AffineMap.get(0, 0, constants))
+        constants = [ir.AffineConstantExpr.get(v, context=expr.context) for v in point]
+        folded = expr.compose(ir.AffineMap.get(0, 0, constants, context=expr.context))
         values.append(ir.AffineConstantExpr(folded).value)
     return max(values) - min(values) + 1
 
 
 def _uses_dim(expr: ir.AffineExpr, d: int) -> bool:
-    return str(ir.AffineDimExpr.get(d)) in _dims_text(expr)
+    return f"d{d}" in _dims_text(expr)
 
 
 def _dims_text(expr: ir.AffineExpr) -> set[str]:

@@ -1,0 +1,156 @@
+"""edgeft-tile: tile choices on random contractions, and tiled C against the
+untiled C (bit-identical: tiling keeps every sum in its order)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch_mlir import ir
+
+from edgeft.compiler import CompileOptions, compile_model, write_build
+from edgeft.context import make_context
+from edgeft.host import HostProgram
+from edgeft.passes.tile import choose_tiles, nest_of, working_set
+from edgeft.target import get
+
+MATMUL = """
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @f(%a: memref<{m}x{k}xf32>, %b: memref<{k}x{n}xf32>, %c: memref<{m}x{n}xf32>) {{
+  linalg.generic {{indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}} ins(%a, %b : memref<{m}x{k}xf32>, memref<{k}x{n}xf32>) outs(%c : memref<{m}x{n}xf32>) {{
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }}
+  return
+}}
+"""
+
+CONV = """
+#i = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 + d5, d3 + d6)>
+#w = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
+#o = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+func.func @f(%x: memref<2x6x14x14xf32>, %w: memref<16x6x5x5xf32>, %y: memref<2x16x10x10xf32>) {
+  linalg.generic {indexing_maps = [#i, #w, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<2x6x14x14xf32>, memref<16x6x5x5xf32>) outs(%y : memref<2x16x10x10xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+"""
+
+
+def _nest(text: str):
+    context = make_context()
+    module = ir.Module.parse(text, context)
+    func = module.body.operations[0]
+    op = func.regions[0].blocks[0].operations[0].operation
+    return module, nest_of(op)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.sampled_from([1, 4, 12, 16, 20, 64, 96, 100, 128]),
+       st.sampled_from([1, 10, 16, 48, 84, 120, 256]),
+       st.sampled_from([2, 8, 64, 100, 400, 784]),
+       st.sampled_from([2048, 16384, 131072]))
+def test_matmul_tiles_fit_and_divide(m: int, n: int, k: int, l1: int) -> None:
+    module, nest = _nest(MATMUL.format(m=m, n=n, k=k))
+    assert nest.gemm == (0, 1, 2)
+    choice = choose_tiles(nest, l1, get("siracusa", l1=l1))
+    tm, tn, tk = choice.tiles
+    assert all(s % t == 0 for s, t in zip((m, n, k), choice.tiles, strict=True))
+    assert choice.working_set == 4 * (tm * tk + tk * tn + tm * tn)  # A, B and C tiles
+    assert 2 * choice.working_set <= l1 or choice.tiles == [1, 1, 1]
+    if 2 * 4 * (m * k + k * n + m * n) <= l1:
+        assert choice.tiles == [m, n, k]  # fits whole: not tiled
+    del module
+
+
+def test_convolution_tiles_keep_the_sum_order() -> None:
+    """Reductions (c, kh, kw) shrink only in order: kh and kw are tiled only
+    once c is 1, so each output still sums c, kh, kw lexicographically."""
+    module, nest = _nest(CONV)
+    for l1 in (4096, 8192, 16384, 65536):
+        choice = choose_tiles(nest, l1, get("siracusa", l1=l1))
+        c, kh, kw = choice.tiles[4:]
+        assert 2 * working_set(nest, choice.tiles) <= l1
+        if kh < 5 or kw < 5:
+            assert c == 1
+        if kw < 5:
+            assert kh == 1
+        # The input tile includes the window's halo: rows oh + kh - 1.
+        oh, ow = choice.tiles[2:4]
+        halo = choice.tiles[0] * c * (oh + kh - 1) * (ow + kw - 1) * 4
+        assert working_set(nest, choice.tiles) == halo + 4 * (
+            choice.tiles[1] * c * kh * kw + choice.tiles[0] * choice.tiles[1] * oh * ow)
+    del module
+
+
+@pytest.fixture(scope="module")
+def flat_builds(tmp_path_factory):
+    """The untiled (host target) programs, built once per model and strategy."""
+    root = tmp_path_factory.mktemp("flat")
+    programs = {}
+
+    def get_program(model: str, strategy: str) -> HostProgram:
+        if (model, strategy) not in programs:
+            build = root / f"{model}-{strategy}"
+            write_build(compile_model(model, CompileOptions(strategy=strategy, batch=2)), build)
+            programs[model, strategy] = HostProgram.build(build)
+        return programs[model, strategy]
+
+    return get_program
+
+
+def _same_two_steps(tiled: HostProgram, flat: HostProgram) -> None:
+    rng = np.random.default_rng(4)
+    tiled.init()
+    flat.init()
+    shape = (2, *flat.info.sample_shape)
+    for _ in range(2):
+        x, y = rng.random(shape).astype(np.float32), rng.integers(0, 10, 2)
+        assert tiled.train_step(x, y) == flat.train_step(x, y)
+    for name, value in flat.parameters().items():
+        np.testing.assert_array_equal(tiled.parameters()[name], value, err_msg=name)
+    x = rng.random(shape).astype(np.float32)
+    np.testing.assert_array_equal(tiled.predict(x), flat.predict(x))
+
+
+@pytest.mark.parametrize("model, strategy, l1", [
+    ("lenet5", "ft-all", 16384), ("lenet5", "lora-all", 16384), ("lenet5", "skip-lora", None),
+    ("lenet5", "ft-bias", 16384), ("cct2", "lora-2", 16384)])
+def test_tiled_c_equals_untiled_c(tmp_path: Path, flat_builds, model: str, strategy: str,
+                                  l1: int | None) -> None:
+    options = CompileOptions(strategy=strategy, batch=2, target="siracusa", l1=l1)
+    write_build(compile_model(model, options), tmp_path)
+    tiling = json.loads((tmp_path / "report.json").read_text())["tiling"]
+    budget = l1 or 128 * 1024
+    assert tiling["tiled"] > 0 and 2 * tiling["largest_working_set"] <= budget
+    _same_two_steps(HostProgram.build(tmp_path), flat_builds(model, strategy))
+
+
+def test_tiled_c_on_rv32_equals_the_host(tmp_path: Path) -> None:
+    from edgeft import rv32
+
+    options = CompileOptions(strategy="lora-all", batch=2, target="siracusa", l1=16384)
+    write_build(compile_model("lenet5", options), tmp_path)
+    host = HostProgram.build(tmp_path)
+    host.init()
+    rng = np.random.default_rng(5)
+    batches = [(rng.random((2, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 2))]
+    expected = [host.train_step(x, y) for x, y in batches]
+    result = rv32.run_steps(tmp_path, batches,
+                            [(name, value.size) for name, value in host.parameters().items()])
+    np.testing.assert_allclose(result.losses, expected, rtol=1e-5)
+    for name, value in host.parameters().items():
+        np.testing.assert_allclose(result.parameters[name], value, rtol=0,
+                                   atol=1e-5 * np.abs(value).max(), err_msg=name)
