@@ -98,6 +98,8 @@ def test_planned_c_equals_the_flat_program(tmp_path: Path, model: str, strategy:
     assert report["target"]["name"] == "siracusa" and report["target"]["cores"] == 8
     if l2 is not None:
         assert memory_report["peak_bytes"]["L3"] > 0  # the small L2 spilled
+    png = (tmp_path / "siracusa" / "memory.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
     rng = np.random.default_rng(1)
     flat, planned = programs
     flat.init()

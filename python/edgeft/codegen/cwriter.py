@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,8 @@ class CSources:
     cache: dict | None = None
     memory: dict | None = None     # level -> bytes (and <level>_lower_bound) when planned
     tiling: dict | None = None     # edgeft-tile's summary when tiled
+    placed: list = field(default_factory=list)     # the memory plan's buffers (charts)
+    budgets: dict = field(default_factory=dict)    # level -> budget bytes
 
 
 def _array_values(attr: ir.Attribute, shape: list[int], element: str) -> np.ndarray:
@@ -86,8 +88,9 @@ def generate(module: ir.Module, target=None) -> CSources:
     cache = _cache_info(module)
     prepare.to_loops(module, target)
     tiling = _tiling(module)
+    placed = []
     if target is not None and target.hierarchical:
-        prepare.plan_memory(module, target)
+        placed = prepare.plan_memory(module, target)
     emitter = Emitter(module)
     functions = emitter.functions()
     bodies = [f.emit() for f in functions]
@@ -106,7 +109,9 @@ def generate(module: ir.Module, target=None) -> CSources:
     weights = _weights(emitter)
     return CSources({"network.h": header, "network.c": network, "weights.c": weights,
                      "CMakeLists.txt": _cmake()}, arena, batch, classes,
-                    list(x_type.shape[1:]), labels_are_indices, cache, _memory(module), tiling)
+                    list(x_type.shape[1:]), labels_are_indices, cache, _memory(module), tiling,
+                    placed, {n: lv.bytes for n, lv in target.levels.items() if n != "L1"}
+                    if placed else {})
 
 
 def _tiling(module: ir.Module) -> dict | None:
@@ -460,4 +465,8 @@ def write(sources: CSources, build: Path) -> None:
         info["cache"] = {k: v for k, v in sources.cache.items() if k != "globals"}
     if sources.memory is not None:
         info["memory"] = sources.memory
+    if sources.placed:
+        from edgeft.plots import draw_memory_plan
+
+        draw_memory_plan(sources.placed, sources.budgets, build / "memory.png")
     (build / "program.json").write_text(json.dumps(info, indent=2) + "\n")

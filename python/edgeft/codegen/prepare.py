@@ -114,9 +114,10 @@ def _tile_and_lower(module: ir.Module, target) -> None:
     passmanager.PassManager.parse(f"builtin.module({LOWER})").run(module.operation)
 
 
-def plan_memory(module: ir.Module, target) -> None:
-    """Run edgeft-plan-memory for a hierarchical target (levels and offsets)."""
-    from edgeft.passes.plan_memory import PlanMemory
+def plan_memory(module: ir.Module, target) -> list:
+    """Run edgeft-plan-memory for a hierarchical target (levels and offsets);
+    returns the placed buffers (edgeft.memory.Placed) for charts."""
+    from edgeft.passes.plan_memory import PlanMemory, placed_buffers
 
     l2, l3 = target.levels["L2"].bytes, target.levels["L3"].bytes
     pm = passmanager.PassManager("builtin.module", context=module.context)
@@ -127,6 +128,7 @@ def plan_memory(module: ir.Module, target) -> None:
         from edgeft import diagnostics
 
         raise UserError(diagnostics.from_error(e)[0].message) from None
+    return placed_buffers(module.operation)
 
 
 def write_globals_in_place(block: ir.Block) -> None:

@@ -150,3 +150,17 @@ def _nested_alloc(func: ir.OpView) -> ir.Operation | None:
 
     visit(func.operation, 0)
     return found[0] if found else None
+
+
+def placed_buffers(module: ir.Operation) -> list[Placed]:
+    """The buffers of a planned module with their levels and offsets (for charts)."""
+    buffers, owners = _buffers(module)
+    out = []
+    for buf in buffers or []:
+        owner = owners[buf.name]
+        if LEVEL_ATTR not in owner.attributes:
+            continue
+        buf.level = ir.StringAttr(owner.attributes[LEVEL_ATTR]).value
+        buf.offset = ir.IntegerAttr(owner.attributes[OFFSET_ATTR]).value
+        out.append(buf)
+    return out
