@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
+from c_checks import rv32_equals_host, same_two_steps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -100,16 +100,8 @@ def test_planned_c_equals_the_flat_program(tmp_path: Path, model: str, strategy:
         assert memory_report["peak_bytes"]["L3"] > 0  # the small L2 spilled
     png = (tmp_path / "siracusa" / "memory.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
-    rng = np.random.default_rng(1)
     flat, planned = programs
-    flat.init()
-    planned.init()
-    shape = (2, *flat.info.sample_shape)
-    for _ in range(2):
-        x, y = rng.random(shape).astype(np.float32), rng.integers(0, 10, 2)
-        assert planned.train_step(x, y) == flat.train_step(x, y)
-    for name, value in flat.parameters().items():
-        np.testing.assert_array_equal(planned.parameters()[name], value, err_msg=name)
+    same_two_steps(planned, flat)
 
 
 def test_a_plan_that_does_not_fit_is_one_line(tmp_path: Path) -> None:
@@ -125,20 +117,7 @@ def test_a_plan_that_does_not_fit_is_one_line(tmp_path: Path) -> None:
 
 def test_planned_program_on_rv32_equals_the_host(tmp_path: Path) -> None:
     """The per-level arenas on bare-metal RV32 (QEMU), with L3 in use."""
-    from edgeft import rv32
-
     options = CompileOptions(strategy="lora-all", batch=4, target="siracusa", l2=262144)
     write_build(compile_model("lenet5", options), tmp_path)
-    host = HostProgram.build(tmp_path)
-    host.init()
-    assert host.info.memory["L3"] > 0
-    rng = np.random.default_rng(2)
-    batches = [(rng.random((4, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 4))
-               for _ in range(2)]
-    expected = [host.train_step(x, y) for x, y in batches]
-    result = rv32.run_steps(tmp_path, batches,
-                            [(name, value.size) for name, value in host.parameters().items()])
-    np.testing.assert_allclose(result.losses, expected, rtol=1e-5)
-    for name, value in host.parameters().items():
-        np.testing.assert_allclose(result.parameters[name], value, rtol=0,
-                                   atol=1e-5 * np.abs(value).max(), err_msg=name)
+    assert HostProgram.build(tmp_path).info.memory["L3"] > 0
+    rv32_equals_host(tmp_path, steps=2)

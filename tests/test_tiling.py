@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
+from c_checks import rv32_equals_host, same_two_steps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch_mlir import ir
@@ -111,20 +111,6 @@ def flat_builds(tmp_path_factory):
     return get_program
 
 
-def _same_two_steps(tiled: HostProgram, flat: HostProgram) -> None:
-    rng = np.random.default_rng(4)
-    tiled.init()
-    flat.init()
-    shape = (2, *flat.info.sample_shape)
-    for _ in range(2):
-        x, y = rng.random(shape).astype(np.float32), rng.integers(0, 10, 2)
-        assert tiled.train_step(x, y) == flat.train_step(x, y)
-    for name, value in flat.parameters().items():
-        np.testing.assert_array_equal(tiled.parameters()[name], value, err_msg=name)
-    x = rng.random(shape).astype(np.float32)
-    np.testing.assert_array_equal(tiled.predict(x), flat.predict(x))
-
-
 @pytest.mark.parametrize("model, strategy, l1", [
     ("lenet5", "ft-all", 16384), ("lenet5", "lora-all", 16384), ("lenet5", "skip-lora", None),
     ("lenet5", "ft-bias", 16384), ("cct2", "lora-2", 16384)])
@@ -135,22 +121,10 @@ def test_tiled_c_equals_untiled_c(tmp_path: Path, flat_builds, model: str, strat
     tiling = json.loads((tmp_path / "report.json").read_text())["tiling"]
     budget = l1 or 128 * 1024
     assert tiling["tiled"] > 0 and 2 * tiling["largest_working_set"] <= budget
-    _same_two_steps(HostProgram.build(tmp_path), flat_builds(model, strategy))
+    same_two_steps(HostProgram.build(tmp_path), flat_builds(model, strategy))
 
 
 def test_tiled_c_on_rv32_equals_the_host(tmp_path: Path) -> None:
-    from edgeft import rv32
-
     options = CompileOptions(strategy="lora-all", batch=2, target="siracusa", l1=16384)
     write_build(compile_model("lenet5", options), tmp_path)
-    host = HostProgram.build(tmp_path)
-    host.init()
-    rng = np.random.default_rng(5)
-    batches = [(rng.random((2, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 2))]
-    expected = [host.train_step(x, y) for x, y in batches]
-    result = rv32.run_steps(tmp_path, batches,
-                            [(name, value.size) for name, value in host.parameters().items()])
-    np.testing.assert_allclose(result.losses, expected, rtol=1e-5)
-    for name, value in host.parameters().items():
-        np.testing.assert_allclose(result.parameters[name], value, rtol=0,
-                                   atol=1e-5 * np.abs(value).max(), err_msg=name)
+    rv32_equals_host(tmp_path, steps=1)
