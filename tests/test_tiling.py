@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from c_checks import rv32_equals_host, same_two_steps
 from hypothesis import given, settings
@@ -122,6 +123,30 @@ def test_tiled_c_equals_untiled_c(tmp_path: Path, flat_builds, model: str, strat
     budget = l1 or 128 * 1024
     assert tiling["tiled"] > 0 and 2 * tiling["largest_working_set"] <= budget
     same_two_steps(HostProgram.build(tmp_path), flat_builds(model, strategy))
+
+
+def test_tiled_nf4_cache_equals_untiled(tmp_path: Path) -> None:
+    """The cache fill (NF4 packing with `floordiv` block maps) and the cached
+    step, tiled and placed (cache in L3), give the flat program's bits."""
+    programs = []
+    for target in ("host", "siracusa"):
+        options = CompileOptions(strategy="skip-lora", batch=4, cache="nf4", cache_samples=8,
+                                 target=target, l1=8192 if target == "siracusa" else None)
+        write_build(compile_model("lenet5", options), tmp_path / target)
+        programs.append(HostProgram.build(tmp_path / target))
+    report = json.loads((tmp_path / "siracusa" / "report.json").read_text())
+    assert report["memory"]["peak_bytes"]["L3"] >= report["cache"]["bytes"]  # cache in L3
+    rng = np.random.default_rng(6)
+    x = rng.random((4, 1, 28, 28)).astype(np.float32)
+    y, rows = rng.integers(0, 10, 4), np.array([3, 0, 7, 5])
+    losses = []
+    for program in programs:
+        program.init()
+        program.cache_fill(x, rows)
+        losses.append([program.train_step_cached(rows, y) for _ in range(2)])
+    assert losses[0] == losses[1]
+    for name, value in programs[0].parameters().items():
+        np.testing.assert_array_equal(programs[1].parameters()[name], value, err_msg=name)
 
 
 def test_tiled_c_on_rv32_equals_the_host(tmp_path: Path) -> None:

@@ -35,6 +35,9 @@ class Nest:
     reductions: list[int]      # loop dims that reduce, in loop order
     operands: list[Operand]
     gemm: tuple[int, int, int] | None   # (m, n, k) loop dims if a matmul-like contraction
+    steps: dict[int, set[int]] = field(default_factory=dict)
+    # loop dim -> divisors c of `d floordiv c` / `d mod c` in the maps: a tile
+    # size must divide c or be a multiple of it (upstream tiling's rule)
 
 
 @dataclass
@@ -122,7 +125,13 @@ class Tile(EdgeftPass):
                 nest.op.attributes[TILE_ATTR] = ir.DenseI64ArrayAttr.get(choice.tiles)
             plans.append((nest, choice))
         if plans:
-            _apply(op, plans)
+            try:
+                _apply(op, plans)
+            except ValueError as e:  # the transform interpreter's diagnostic
+                detail = next((line for line in str(e).splitlines() if "op " in line), str(e))
+                op.location.emit_error(f"edgeft-tile: tiling failed: {detail.strip()}")
+                pass_.signal_pass_failure()
+                return
         with op.context:
             op.attributes[SUMMARY_ATTR] = ir.DictAttr.get({
                 "ops": ir.IntegerAttr.get(i64, len(nests)),
@@ -175,9 +184,19 @@ def nest_of(op: ir.Operation) -> Nest | None:
         return None
     reductions = [d for d, k in enumerate(kinds) if "reduction" in k]
     nest = Nest(op, [sizes[d] for d in range(n_dims)], reductions,
-                [o for o in operands if o is not None], None)
+                [o for o in operands if o is not None], None, _steps(maps))
     nest.gemm = _gemm_dims(nest, body)
     return nest
+
+
+def _steps(maps: list[ir.AffineMap]) -> dict[int, set[int]]:
+    import re
+
+    steps: dict[int, set[int]] = {}
+    for m in maps:
+        for d, c in re.findall(r"d(\d+) (?:floordiv|mod) (\d+)", str(m)):
+            steps.setdefault(int(d), set()).add(int(c))
+    return steps
 
 
 def _gemm_dims(nest: Nest, body: ir.Block) -> tuple[int, int, int] | None:
@@ -286,8 +305,11 @@ def choose_tiles(nest: Nest, budget: int, target) -> Choice | None:
     while 2 * working_set(nest, tiles) > budget:
         best = None
         for d in _shrinkable(nest, tiles):
+            smaller = _next_divisor(nest.sizes[d], tiles[d], nest.steps.get(d, set()))
+            if smaller is None:
+                continue
             trial = list(tiles)
-            trial[d] = _next_divisor(nest.sizes[d], tiles[d])
+            trial[d] = smaller
             if working_set(nest, trial) >= working_set(nest, tiles):
                 continue
             key = (cost(nest, trial, target), d)
@@ -313,8 +335,12 @@ def _shrinkable(nest: Nest, tiles: list[int]) -> list[int]:
     return sorted(out)
 
 
-def _next_divisor(size: int, current: int) -> int:
-    return max(d for d in range(1, current) if size % d == 0)
+def _next_divisor(size: int, current: int, steps: set[int]) -> int | None:
+    """The next smaller tile size for a loop: a divisor of its size that divides
+    or is a multiple of every floordiv/mod step on it."""
+    fits = [d for d in range(1, current) if size % d == 0
+            and all(c % d == 0 or d % c == 0 for c in steps)]
+    return max(fits, default=None)
 
 
 # --- applying ------------------------------------------------------------------------
