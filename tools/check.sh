@@ -10,5 +10,5 @@ results=build/test-results
 rm -rf "$results" && mkdir -p "$results"
 export PYTHONWARNINGS=ignore
 .venv/bin/lit -sv lit-tests --xunit-xml-output "$results/lit.xml"
-.venv/bin/python -m pytest -q -p no:cacheprovider tests --junitxml "$results/pytest.xml"
+.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 tests --junitxml "$results/pytest.xml"
 .venv/bin/python tools/count_results.py "$results/lit.xml" "$results/pytest.xml"
