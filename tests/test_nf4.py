@@ -88,10 +88,7 @@ def _dequantize(codes, scales, batch: int, n: int, block: int) -> ir.Value:
     table = nf4.code_table(f32)
 
     def body(args):
-        row = ir.Operation.create("linalg.index", results=[index_t], attributes={
-            "dim": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), 0)}).result
-        column = ir.Operation.create("linalg.index", results=[index_t], attributes={
-            "dim": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), 1)}).result
+        row, column = b.loop_index(0), b.loop_index(1)
         two = b.scalar(2, index_t)
         byte = _extract(codes, row, b.arith("arith.divui", column, two))
         scale = _extract(scales, row, b.arith("arith.divui", column, b.scalar(block, index_t)))

@@ -86,6 +86,13 @@ def generic(inputs: Sequence[ir.Value], outputs: Sequence[ir.Value],
     return list(op.results)
 
 
+def loop_index(dim: int) -> ir.Value:
+    """linalg.index: the current iteration's index along loop `dim` (inside a body)."""
+    return ir.Operation.create("linalg.index", results=[ir.IndexType.get()],
+                               attributes={"dim": ir.IntegerAttr.get(
+                                   ir.IntegerType.get_signless(64), dim)}).result
+
+
 def identity(rank: int) -> ir.AffineMap:
     return ir.AffineMap.get_identity(rank)
 

@@ -87,15 +87,17 @@ def generate(module: ir.Module, target=None) -> CSources:
         ir.FunctionType(ir.TypeAttr(predict.attributes["function_type"]).value).results[0])
     cache = _cache_info(module)
     prepare.to_loops(module, target)
-    tiling = _tiling(module)
+    tiling = _int_dict(module, "edgeft.tiling")
     placed = []
     if target is not None and target.hierarchical:
         placed = prepare.plan_memory(module, target)
     emitter = Emitter(module)
     functions = emitter.functions()
     bodies = [f.emit() for f in functions]
-    cache_region = _cache_region(emitter, cache) if emitter.plan is None else []
-    scratch = cache_region[-1][1] + cache_region[-1][2] if cache_region else 0
+    # Without a memory plan the cache takes the flat arena's first bytes.
+    cache_region = _cache_region(emitter, cache) if emitter.plan is None else {}
+    scratch = _align64(max((offset + size for offset, size in cache_region.values()),
+                           default=0))
     if emitter.plan is None:
         arena = scratch + max((f.arena_bytes for f in functions), default=0)
     else:
@@ -104,30 +106,24 @@ def generate(module: ir.Module, target=None) -> CSources:
     batch = x_type.shape[0]
     classes = logits_type.shape[1]
     header = _header(x_type, y_type, logits_type, labels_are_indices, cache)
-    network = _network(emitter, functions, bodies, arena, batch, y_type, labels_are_indices,
-                       cache, cache_region)
+    network = _network(emitter, functions, bodies, arena, y_type, labels_are_indices, cache,
+                       cache_region, scratch)
     weights = _weights(emitter)
     return CSources({"network.h": header, "network.c": network, "weights.c": weights,
                      "CMakeLists.txt": _cmake()}, arena, batch, classes,
-                    list(x_type.shape[1:]), labels_are_indices, cache, _memory(module), tiling,
+                    list(x_type.shape[1:]), labels_are_indices, cache,
+                    _int_dict(module, "edgeft.memory"), tiling,
                     placed, {n: lv.bytes for n, lv in target.levels.items() if n != "L1"}
                     if placed else {})
 
 
-def _tiling(module: ir.Module) -> dict | None:
-    """edgeft-tile's summary (ops, tiled, largest working set), if it ran."""
-    if "edgeft.tiling" not in module.operation.attributes:
+def _int_dict(module: ir.Module, name: str) -> dict | None:
+    """A module attribute of integers as a dict: edgeft-tile's summary
+    (edgeft.tiling) or the memory plan's figures (edgeft.memory), if present."""
+    if name not in module.operation.attributes:
         return None
-    summary = ir.DictAttr(module.operation.attributes["edgeft.tiling"])
-    return {summary[i].name: ir.IntegerAttr(summary[i].attr).value for i in range(len(summary))}
-
-
-def _memory(module: ir.Module) -> dict | None:
-    """The memory plan's figures (level sizes, lower bounds), if there is one."""
-    if "edgeft.memory" not in module.operation.attributes:
-        return None
-    plan = ir.DictAttr(module.operation.attributes["edgeft.memory"])
-    return {plan[i].name: ir.IntegerAttr(plan[i].attr).value for i in range(len(plan))}
+    attr = ir.DictAttr(module.operation.attributes[name])
+    return {attr[i].name: ir.IntegerAttr(attr[i].attr).value for i in range(len(attr))}
 
 
 def _cache_info(module: ir.Module) -> dict | None:
@@ -199,66 +195,56 @@ extern const long edgeft_arena_bytes;
 """
 
 
-def _cache_region(emitter: Emitter, cache: dict | None) -> list[tuple[str, int, int]]:
-    """(global, offset, bytes) of the forward cache's parts at the arena's start."""
-    if cache is None:
-        return []
-    region, offset = [], 0
-    for name in cache["globals"]:
-        mt = ir.MemRefType(ir.TypeAttr(emitter.globals[name].attributes["type"]).value)
-        size = math.prod(mt.shape) * (mt.element_type.width // 8)
-        region.append((name, offset, size))
-        offset = (offset + size + 63) // 64 * 64
+def _cache_region(emitter: Emitter, cache: dict | None) -> dict[str, tuple[int, int]]:
+    """global -> (offset, bytes) of the forward cache's parts at the arena's start."""
+    region, offset = {}, 0
+    for name in cache["globals"] if cache else []:
+        size = _bytes_of(_type_of(emitter.globals[name]))
+        region[name] = (offset, size)
+        offset = _align64(offset + size)
     return region
 
 
-def _network(emitter: Emitter, functions, bodies: list[str], arena: int, batch: int,
-             y_type, labels_are_indices: bool, cache: dict | None,
-             cache_region: list[tuple[str, int, int]]) -> str:
-    scratch = cache_region[-1][1] + cache_region[-1][2] if cache_region else 0
-    scratch = (scratch + 63) // 64 * 64
+def _align64(n: int) -> int:
+    return (n + 63) // 64 * 64
+
+
+def _type_of(glob: ir.OpView) -> ir.MemRefType:
+    return ir.MemRefType(ir.TypeAttr(glob.attributes["type"]).value)
+
+
+def _network(emitter: Emitter, functions, bodies: list[str], arena: int, y_type,
+             labels_are_indices: bool, cache: dict | None,
+             cache_region: dict[str, tuple[int, int]], scratch: int) -> str:
     lines = ["/* Generated by edgeft. Do not edit. */",
              "#include <math.h>", "#include <stdbool.h>", "#include <stdint.h>",
              "#include <string.h>", "", '#include "edgeft_rt.h"', '#include "network.h"', ""]
     lines += _arenas(emitter, arena, bool(cache_region))
-    placed = {n for n in emitter.globals if emitter.placement(n) is not None}
+    # Globals that live in an arena: planned ones, or the cache at the flat arena's start.
+    placed = {name: (arena_symbol("arena"), offset)
+              for name, (offset, _) in cache_region.items()}
+    for name in emitter.globals:
+        placement = emitter.placement(name)
+        if placement is not None:
+            placed[name] = (arena_symbol(placement[0]), placement[1])
     if placed:
-        lines.append("/* Parameters, adapters, optimizer state and the forward cache: their")
-        lines.append("   places in the levels (edgeft-plan-memory). */")
-        for name in emitter.globals:
-            if name not in placed:
-                continue
-            level, offset = emitter.placement(name)
-            glob = emitter.globals[name]
-            mt = ir.MemRefType(ir.TypeAttr(glob.attributes["type"]).value)
-            macro = f"EDGEFT_OFF_{c_identifier(name).upper()}"
-            lines.append(f"#define {macro} {offset}  /* {name}: {level}, "
-                         f"{_bytes_of(mt)} B */")
-            lines.append(f"#define {emitter.global_symbol(name)} (({ctype(mt.element_type)} *)"
-                         f"({arena_symbol(level)} + {macro}))")
-        lines.append("")
-    if cache is not None and not cache_region:
+        lines.append("/* Globals that are slices of an arena (the forward cache holds the flat")
+        lines.append("   arena's first bytes for the whole run; the functions' buffers follow). */")
+    for name in emitter.globals:
+        if name not in placed:
+            continue
+        base, offset = placed[name]
+        mt = _type_of(emitter.globals[name])
+        macro = f"EDGEFT_OFF_{c_identifier(name).upper()}"
+        lines.append(f"#define {macro} {offset}  /* {name}: {base}, {_bytes_of(mt)} B */")
+        lines.append(f"#define {emitter.global_symbol(name)} (({ctype(mt.element_type)} *)"
+                     f"({base} + {macro}))")
+    if cache is not None:
         lines.append("void *const edgeft_cache_parts[] = {"
                      + ", ".join(emitter.global_symbol(n) for n in cache["globals"]) + "};")
         lines.append("const long edgeft_cache_part_bytes[] = {" + ", ".join(
-            str(_bytes_of(ir.MemRefType(ir.TypeAttr(emitter.globals[n].attributes["type"])
-                                        .value))) for n in cache["globals"]) + "};")
-        lines.append("")
-    if cache_region:
-        lines.append("/* The forward cache holds the arena's first bytes for the whole run; the")
-        lines.append("   functions' buffers follow it. */")
-        for name, offset, size in cache_region:
-            macro = f"EDGEFT_OFF_{c_identifier(name).upper()}"
-            c = ctype(ir.MemRefType(ir.TypeAttr(emitter.globals[name].attributes["type"])
-                                    .value).element_type)
-            lines.append(f"#define {macro} {offset}  /* {name}, {size} B */")
-            lines.append(f"#define {emitter.global_symbol(name)} (({c} *)(edgeft_arena + "
-                         f"{macro}))")
-        lines.append("void *const edgeft_cache_parts[] = {"
-                     + ", ".join(emitter.global_symbol(n) for n, _, _ in cache_region) + "};")
-        lines.append("const long edgeft_cache_part_bytes[] = {"
-                     + ", ".join(str(size) for _, _, size in cache_region) + "};")
-        lines.append("")
+            str(_bytes_of(_type_of(emitter.globals[n]))) for n in cache["globals"]) + "};")
+    lines.append("")
     for f in functions:
         lines.append(f"/* @{f.name}: {len(f.buffers)} buffers */")
         for i, buf in enumerate(f.buffers):
@@ -278,7 +264,7 @@ def _network(emitter: Emitter, functions, bodies: list[str], arena: int, batch: 
                                    str(mt.element_type))
             lines.append(f"static const {c} {symbol}[{count}] = {{\n"
                          f"{_format_values(values, c)}\n}};")
-        elif name in {n for n, _, _ in cache_region} or name in placed:
+        elif name in placed:
             if _splat(glob) is None:
                 lines.append(f"extern const {c} edgeft_init_{symbol[9:]}[{count}];")
             continue  # a slice of an arena (above)
@@ -330,11 +316,12 @@ def _network(emitter: Emitter, functions, bodies: list[str], arena: int, batch: 
     if cache is not None:
         lines.append(_cache_wrappers(math.prod(y_type.shape), labels_are_indices))
     table = []
+    trainable_names = _trainable_names(emitter)
     for name, glob in mutable:
         mt = ir.MemRefType(ir.TypeAttr(glob.attributes["type"]).value)
         if str(mt.element_type) != "f32" or name in caches:
             continue
-        trainable = 1 if name in _trainable_names(emitter) else 0
+        trainable = 1 if name in trainable_names else 0
         table.append(f'    {{"{name}", {emitter.global_symbol(name)}, '
                      f"{max(1, math.prod(mt.shape))}, {trainable}}},")
     lines.append("const edgeft_tensor_t edgeft_params[] = {")

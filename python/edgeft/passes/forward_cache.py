@@ -285,7 +285,7 @@ class ForwardCache(EdgeftPass):
 
         def body(args: list[ir.Value]) -> list[ir.Value]:
             row = b.arith("arith.index_cast", args[0], result=ir.IndexType.get())
-            column = linalg_index(1)
+            column = b.loop_index(1)
             if table is None:
                 at = b.arith("arith.addi", column, _index(s.offset))
                 return [tensor.ExtractOp(caches[0], [row, at]).result]
@@ -556,12 +556,6 @@ _DYNAMIC = -9223372036854775808  # ShapedType::kDynamic for static offset lists
 
 def _index(value: int) -> ir.Value:
     return b.scalar(value, ir.IndexType.get())
-
-
-def linalg_index(dim: int) -> ir.Value:
-    return ir.Operation.create("linalg.index", results=[ir.IndexType.get()],
-                               attributes={"dim": ir.IntegerAttr.get(
-                                   ir.IntegerType.get_signless(64), dim)}).result
 
 
 def _checked_row(idx: ir.Value, position: ir.Value, samples: int) -> ir.Value:

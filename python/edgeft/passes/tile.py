@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -190,8 +191,6 @@ def nest_of(op: ir.Operation) -> Nest | None:
 
 
 def _steps(maps: list[ir.AffineMap]) -> dict[int, set[int]]:
-    import re
-
     steps: dict[int, set[int]] = {}
     for m in maps:
         for d, c in re.findall(r"d(\d+) (?:floordiv|mod) (\d+)", str(m)):
@@ -264,8 +263,6 @@ def _uses_dim(expr: ir.AffineExpr, d: int) -> bool:
 
 
 def _dims_text(expr: ir.AffineExpr) -> set[str]:
-    import re
-
     return set(re.findall(r"d\d+", str(expr)))
 
 
