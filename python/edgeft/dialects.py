@@ -137,7 +137,8 @@ def verify_gemm(op: ir.OpView) -> bool:
     m, n, k = sizes["m"], sizes["n"], sizes["k"]
     names = ["X", "W", "Y", "Z"] if len(operands) == 4 else ["X", "W", "Z"]
     shapes = {"X": [m, n], "W": [n, k], "Y": [m, k], "Z": [m, k]}
-    element = {"fp32": ir.F32Type.get(), "fp16": ir.F16Type.get()}[fmt]
+    element = {"fp32": ir.F32Type.get(context=op.context),
+               "fp16": ir.F16Type.get(context=op.context)}[fmt]
     for name, value in zip(names, operands, strict=True):
         t = ir.MemRefType(value.type)
         if list(t.shape) != shapes[name]:

@@ -145,7 +145,7 @@ def assign_levels(buffers: list[Placed], budgets: list[tuple[str, int]]) -> dict
         size = pack(mine)
         plans[name] = LevelPlan(name, budget, size, lower_bound(mine), mine)
         if size > budget:
-            raise PlanError(_overflow_message(plans[name]))
+            raise PlanError(overflow_message(plans[name]))
     return plans
 
 
@@ -171,7 +171,7 @@ def _spill_scratch(buffers: list[Placed], first: tuple[str, int], spill_to: str)
                 break
 
 
-def _overflow_message(plan: LevelPlan) -> str:
+def overflow_message(plan: LevelPlan) -> str:
     point, _ = peak_point(plan.buffers)
     largest = sorted(live_at(plan.buffers, point), key=lambda b: -b.bytes)[:3]
     names = "; ".join(f"{b.label or b.name} ({b.bytes:,} B)" for b in largest)

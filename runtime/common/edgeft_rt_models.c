@@ -26,14 +26,22 @@ void edgeft_rt_dma_wait(edgeft_dma_token_t token)
 
 void edgeft_rt_redmule_submit(const edgeft_redmule_job_t *job)
 {
-    /* Functional model, fp32 format: Z = X W (+ Y), sizes from the registers. */
+    /* Functional model: Z = X W (+ Y), everything from the descriptor. X is
+     * M x N, W is N x K, Y and Z are M x K, all dense row-major; the sum runs
+     * over N in order, starting from Y (gemm) or zero (matmul). */
     const uint32_t m = job->mcfg0 & 0xffffu, k = job->mcfg0 >> 16, n = job->mcfg1;
-    const uint32_t op = (job->arith >> 10) & 0x7u;
+    const uint32_t op = (job->arith >> 10) & 0x7u, format = (job->arith >> 7) & 0x7u;
+    if (format != EDGEFT_REDMULE_FP32)
+        edgeft_rt_fail("RedMulE model: only the fp32 format is modelled");
+    if (op > EDGEFT_REDMULE_GEMM)
+        edgeft_rt_fail("RedMulE model: unknown operation in ARITH");
+    if (m == 0 || n == 0 || k == 0)
+        edgeft_rt_fail("RedMulE model: empty job (M, N or K is 0)");
     const float *x = job->x, *w = job->w, *y = job->y;
     float *z = job->z;
     for (uint32_t i = 0; i < m; ++i)
         for (uint32_t j = 0; j < k; ++j) {
-            float acc = op == 1 ? y[i * k + j] : 0.0f;
+            float acc = op == EDGEFT_REDMULE_GEMM ? y[i * k + j] : 0.0f;
             for (uint32_t l = 0; l < n; ++l)
                 acc += x[i * n + l] * w[l * k + j];
             z[i * k + j] = acc;

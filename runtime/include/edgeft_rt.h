@@ -48,6 +48,14 @@ typedef struct {
     uint32_t mcfg1;    /* N */
     uint32_t arith;    /* op in bits 12:10 (0 matmul, 1 gemm), format in bits 9:7 */
 } edgeft_redmule_job_t;
+
+/* ARITH register fields: the operation in bits 12:10, the operand format in
+ * bits 9:7 (edgeft's encoding: 0 fp32, 1 fp16). */
+#define EDGEFT_REDMULE_MATMUL 0u
+#define EDGEFT_REDMULE_GEMM 1u
+#define EDGEFT_REDMULE_FP32 0u
+#define EDGEFT_REDMULE_FP16 1u
+#define EDGEFT_REDMULE_ARITH(op, format) ((op) << 10 | (format) << 7)
 void edgeft_rt_redmule_submit(const edgeft_redmule_job_t *job);
 void edgeft_rt_redmule_wait(void);
 

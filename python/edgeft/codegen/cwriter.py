@@ -113,7 +113,7 @@ def generate(module: ir.Module, target=None) -> CSources:
                      "CMakeLists.txt": _cmake()}, arena, batch, classes,
                     list(x_type.shape[1:]), labels_are_indices, cache,
                     _int_dict(module, "edgeft.memory"), tiling,
-                    placed, {n: lv.bytes for n, lv in target.levels.items() if n != "L1"}
+                    placed, {n: lv.bytes for n, lv in target.levels.items()}
                     if placed else {})
 
 

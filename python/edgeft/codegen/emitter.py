@@ -35,7 +35,8 @@ from edgeft.graph import layer_of
 ALIGN = 64
 
 C_TYPES = {"f32": "float", "f64": "double", "i1": "bool", "i8": "int8_t", "i16": "int16_t",
-           "i32": "int32_t", "i64": "int64_t", "index": "long"}
+           "i32": "int32_t", "i64": "int64_t", "index": "long",
+           "!pulp.token": "edgeft_dma_token_t"}
 NUMPY_TYPES = {"f32": np.float32, "f64": np.float64, "i1": np.bool_, "i8": np.int8,
                "i16": np.int16, "i32": np.int32, "i64": np.int64}
 
@@ -590,6 +591,143 @@ def _call(e, op, indent, depth):
     callee = ir.FlatSymbolRefAttr(op.attributes["callee"]).value
     args = [e.views[v].base if v in e.views else e.value(v) for v in op.operands]
     return [f"{indent}edgeft_{callee}_fn({', '.join(args)});"]
+
+
+@handles("memref.memory_space_cast")
+def _space_cast(e, op, indent, depth):
+    e.views[op.results[0]] = e.views[op.operands[0]]  # one address space in C
+    return []
+
+
+def _first(view: View) -> str:
+    """The address of a view's first element."""
+    return f"&{view.at(['0'] * len(view.shape))}"
+
+
+@handles("pulp.dma_start_1d")
+def _dma_1d(e, op, indent, depth):
+    src, dst = (e.views[v] for v in op.operands)
+    return e.define(op, f"edgeft_rt_dma_start_1d({_first(dst)}, {_first(src)}, "
+                        f"{src.count} * sizeof({src.element}))", indent)
+
+
+@handles("pulp.dma_start_2d")
+def _dma_2d(e, op, indent, depth):
+    src, dst = (e.views[v] for v in op.operands)
+    rows, row = src.shape
+    size = f"sizeof({src.element})"
+    return e.define(op, f"edgeft_rt_dma_start_2d({_first(dst)}, {_first(src)}, {row} * {size}, "
+                        f"{rows}, {dst.strides[0]} * {size}, {src.strides[0]} * {size})", indent)
+
+
+@handles("pulp.dma_wait")
+def _dma_wait(e, op, indent, depth):
+    return [f"{indent}edgeft_rt_dma_wait({e.value(op.operands[0])});"]
+
+
+@handles("pulp.barrier")
+def _barrier(e, op, indent, depth):
+    return [f"{indent}edgeft_rt_barrier();"]
+
+
+REDMULE_OPS = {"matmul": "EDGEFT_REDMULE_MATMUL", "gemm": "EDGEFT_REDMULE_GEMM"}
+REDMULE_FORMATS = {"fp32": "EDGEFT_REDMULE_FP32", "fp16": "EDGEFT_REDMULE_FP16"}
+
+
+@handles("redmule.gemm")
+def _gemm(e, op, indent, depth):
+    views = [e.views[v] for v in op.operands]
+    x, w, z = views[0], views[1], views[-1]
+    y = views[2] if len(views) == 4 else None
+    m, n, k = (_attr_int(op, a) for a in ("m", "n", "k"))
+    kind = ir.StringAttr(op.attributes["op"]).value
+    fmt = ir.StringAttr(op.attributes["format"]).value
+    inner = indent + "    "
+    return [
+        f"{indent}{{ /* RedMulE job: Z[{m}x{k}] = X[{m}x{n}] W[{n}x{k}]"
+        + (" + Y */" if y else " */"),
+        f"{inner}const edgeft_redmule_job_t job = {{",
+        f"{inner}    .x = {_first(x)}, .w = {_first(w)}, "
+        f".y = {_first(y) if y else 'NULL'}, .z = {_first(z)},",
+        f"{inner}    .mcfg0 = (uint32_t){k} << 16 | {m}u, .mcfg1 = {n}u,",
+        f"{inner}    .arith = EDGEFT_REDMULE_ARITH({REDMULE_OPS[kind]}, {REDMULE_FORMATS[fmt]})}};",
+        f"{inner}edgeft_rt_redmule_submit(&job);",
+        f"{inner}edgeft_rt_redmule_wait();",
+        f"{indent}}}",
+    ]
+
+
+@handles("pulp.parallel")
+def _parallel(e, op, indent, depth):
+    """Outline the region into `static void pN(int core, void *arg)` whose
+    argument struct carries what the region reads from outside; fork it."""
+    workers = _attr_int(op, "cores")
+    layer = layer_of(op)
+    name = f"p{len(e.kernels)}_{e.name}_{c_identifier(layer)}".rstrip("_")
+    block = op.regions[0].blocks[0]
+    memrefs, scalars = _free_values(op)
+    fields, inits, locals_ = [], [], []
+    saved = {}
+    for v in memrefs:
+        view = e.views[v]
+        c = e.bases.get(view.base, (view.element, ""))[0]
+        field_ = e.fresh("m")
+        fields.append(f"{c} *{field_};")
+        inits.append(_first(view))
+        locals_.append(f"    {c} *{field_} = a->{field_};")
+        saved[v] = view
+        e.views[v] = View(field_, view.element, list(view.shape), 0, list(view.strides))
+    for v in scalars:
+        c, var = ctype(v.type), e.value(v)
+        fields.append(f"{c} {var};")
+        inits.append(var)
+        locals_.append(f"    const {c} {var} = a->{var};")
+    core = e.fresh("core")
+    e.values[block.arguments[0]] = core
+    body = []
+    for inner in block.operations:
+        inner = inner.operation
+        if inner.name != "pulp.yield":
+            body += e.op(inner, 1)
+    e.views.update(saved)
+    struct = f"struct {name}_args"
+    text = [f"/* {layer}: one slice per core, {workers} cores */",
+            f"{struct} {{", *(f"    {f}" for f in fields), "};",
+            f"static void {name}(int core_id, void *arg)", "{",
+            f"    const {struct} *a = arg;", *locals_,
+            f"    const long {core} = core_id;", *body, "}"]
+    e.kernels.append("\n".join(text) + "\n")
+    inner = indent + "    "
+    return [f"{indent}{{",
+            f"{inner}{struct} args = {{{', '.join(inits)}}};",
+            f"{inner}edgeft_rt_fork({workers}, {name}, &args);",
+            f"{indent}}}"]
+
+
+def _free_values(op: ir.Operation) -> tuple[list[ir.Value], list[ir.Value]]:
+    """(memrefs, scalars) a region reads but does not define (constants excluded)."""
+    inside: set[ir.Value] = set()
+    memrefs: list[ir.Value] = []
+    scalars: list[ir.Value] = []
+
+    def visit(parent: ir.Operation) -> None:
+        for region in parent.regions:
+            for block in region.blocks:
+                inside.update(block.arguments)
+                for inner in block.operations:
+                    inner = inner.operation
+                    for v in inner.operands:
+                        if v in inside or v in memrefs or v in scalars:
+                            continue
+                        owner = v.owner.operation if isinstance(v, ir.OpResult) else None
+                        if owner is not None and owner.name == "arith.constant":
+                            continue
+                        (memrefs if isinstance(v.type, ir.MemRefType) else scalars).append(v)
+                    inside.update(inner.results)
+                    visit(inner)
+
+    visit(op)
+    return memrefs, scalars
 
 
 def arena_symbol(level: str) -> str:

@@ -103,13 +103,23 @@ def to_loops(module: ir.Module, target=None) -> None:
 
 
 def _tile_and_lower(module: ir.Module, target) -> None:
+    """bufferize, generalize, then tile, promote to L1, offload GEMMs to
+    RedMulE and split core kernels over the cluster, then lower to loops."""
+    from edgeft.passes.offload_redmule import OffloadRedmule
+    from edgeft.passes.parallelize import Parallelize
+    from edgeft.passes.promote import Promote
     from edgeft.passes.tile import Tile
 
     passmanager.PassManager.parse(
         f"builtin.module({BUFFERIZE},func.func(linalg-generalize-named-ops))").run(
         module.operation)
+    l1 = target.levels["L1"].bytes
     pm = passmanager.PassManager("builtin.module")
-    pm.add(Tile(target=target.name, l1=target.levels["L1"].bytes))
+    pm.add(Tile(target=target.name, l1=l1))
+    pm.add(Promote(target=target.name, l1=l1))
+    if target.redmule is not None:
+        pm.add(OffloadRedmule(format=target.redmule.format))
+    pm.add(Parallelize(cores=target.cores))
     pm.run(module.operation)
     passmanager.PassManager.parse(f"builtin.module({LOWER})").run(module.operation)
 
@@ -119,9 +129,9 @@ def plan_memory(module: ir.Module, target) -> list:
     returns the placed buffers (edgeft.memory.Placed) for charts."""
     from edgeft.passes.plan_memory import PlanMemory, placed_buffers
 
-    l2, l3 = target.levels["L2"].bytes, target.levels["L3"].bytes
+    l1, l2, l3 = (target.levels[n].bytes for n in ("L1", "L2", "L3"))
     pm = passmanager.PassManager("builtin.module", context=module.context)
-    pm.add(PlanMemory(target=target.name, l2=l2, l3=l3))
+    pm.add(PlanMemory(target=target.name, l1=l1, l2=l2, l3=l3))
     try:
         pm.run(module.operation)
     except ir.MLIRError as e:

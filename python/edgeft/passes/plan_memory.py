@@ -10,7 +10,18 @@ from torch_mlir import ir
 
 from edgeft.codegen.liveness import alloc_lifetimes, top_level_ops
 from edgeft.graph import layer_of
-from edgeft.memory import CACHE, PERSISTENT, SCRATCH, Placed, PlanError, assign_levels
+from edgeft.memory import (
+    CACHE,
+    PERSISTENT,
+    SCRATCH,
+    LevelPlan,
+    Placed,
+    PlanError,
+    overflow_message,
+    assign_levels,
+    lower_bound,
+    pack,
+)
 from edgeft.passes.base import EdgeftPass
 
 LEVEL_ATTR = "edgeft.level"
@@ -46,13 +57,15 @@ class PlanMemory(EdgeftPass):
     target: str = field(default="siracusa", metadata={"help": "target description"})
     l2: int = field(default=0, metadata={"help": "L2 budget in bytes (0: the target's)"})
     l3: int = field(default=0, metadata={"help": "L3 budget in bytes (0: the target's)"})
+    l1: int = field(default=0, metadata={"help": "L1 budget in bytes (0: the target's)"})
 
     def __post_init__(self) -> None:
         from edgeft.errors import UserError
         from edgeft.target import get
 
         try:
-            target = get(self.target, l2=self.l2 or None, l3=self.l3 or None)
+            target = get(self.target, l1=self.l1 or None, l2=self.l2 or None,
+                         l3=self.l3 or None)
         except UserError as e:
             raise ValueError(str(e)) from None
         if not target.hierarchical:
@@ -61,16 +74,21 @@ class PlanMemory(EdgeftPass):
     def budgets(self) -> list[tuple[str, int]]:
         from edgeft.target import get
 
-        target = get(self.target, l2=self.l2 or None, l3=self.l3 or None)
-        return [(name, level.bytes) for name, level in target.levels.items() if name != "L1"]
+        target = get(self.target, l1=self.l1 or None, l2=self.l2 or None, l3=self.l3 or None)
+        return [(name, level.bytes) for name, level in target.levels.items()]
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         buffers, owners = _buffers(op)
         if buffers is None:
             pass_.signal_pass_failure()
             return
+        budgets = self.budgets()
+        tiles = [b for b in buffers if b.level == "L1"]
         try:
-            plans = assign_levels(buffers, self.budgets())
+            plans = assign_levels([b for b in buffers if b.level != "L1"],
+                                  [b for b in budgets if b[0] != "L1"])
+            if tiles:
+                plans = {"L1": plan_l1(tiles, dict(budgets).get("L1", 0)), **plans}
         except PlanError as e:
             op.location.emit_error(f"edgeft-plan-memory: {e}")
             pass_.signal_pass_failure()
@@ -116,9 +134,10 @@ def _buffers(module: ir.Operation) -> tuple[list[Placed] | None, dict[str, ir.Op
             t = ir.MemRefType(life.op.results[0].type)
             key = f"{fname}#{len(owners)}"
             shape = "x".join(map(str, t.shape)) or "scalar"
+            tile = "L1" if str(t.memory_space) == '#pulp.level<"L1">' else ""
             buffers.append(Placed(key, _bytes(t), base + life.start, base + life.end,
                                   kind=SCRATCH, label=f"{shape}x{t.element_type} in @{fname} "
-                                                      f"('{layer_of(life.op)}')"))
+                                                      f"('{layer_of(life.op)}')", level=tile))
             owners[key] = life.op
         nested = _nested_alloc(func)
         if nested is not None:
@@ -128,6 +147,14 @@ def _buffers(module: ir.Operation) -> tuple[list[Placed] | None, dict[str, ir.Op
             return None, owners
         base += top_level_ops(func)
     return buffers, owners
+
+
+def plan_l1(tiles: list[Placed], budget: int) -> LevelPlan:
+    """Pack the L1 tile buffers (promoted operands) by lifetime; they cannot spill."""
+    plan = LevelPlan("L1", budget, pack(tiles), lower_bound(tiles), tiles)
+    if plan.size > budget:
+        raise PlanError(overflow_message(plan))
+    return plan
 
 
 def _bytes(t: ir.MemRefType) -> int:

@@ -38,6 +38,9 @@ PASSES: dict[str, str] = {
     "edgeft-sgd": "edgeft.passes.sgd:Sgd",
     "edgeft-forward-cache": "edgeft.passes.forward_cache:ForwardCache",
     "edgeft-tile": "edgeft.passes.tile:Tile",
+    "edgeft-promote": "edgeft.passes.promote:Promote",
+    "edgeft-offload-redmule": "edgeft.passes.offload_redmule:OffloadRedmule",
+    "edgeft-parallelize": "edgeft.passes.parallelize:Parallelize",
     "edgeft-plan-memory": "edgeft.passes.plan_memory:PlanMemory",
 }
 

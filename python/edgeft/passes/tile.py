@@ -267,6 +267,12 @@ def _dims_text(expr: ir.AffineExpr) -> set[str]:
 
 
 def working_set(nest: Nest, tiles: list[int]) -> int:
+    """Bytes of one tile's operands. An untiled op's operands are whole
+    buffers (edgeft-promote copies them whole), even where the maps touch
+    only part of one (the NF4 packer reads even and odd columns as two
+    operands)."""
+    if tiles == nest.sizes:
+        return sum(math.prod(o.shape) * o.element_bytes for o in nest.operands)
     return sum(footprint(o, tiles) for o in nest.operands)
 
 

@@ -1,0 +1,548 @@
+"""edgeft-promote: bring every tile operand into L1 by DMA, double-buffered."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from torch_mlir import ir
+
+from edgeft.passes.base import EdgeftPass
+
+PROMOTED_ATTR = "edgeft.promoted"   # on a linalg op whose operands are in L1
+BUFFERING_ATTR = "edgeft.buffering"  # 2 on ops whose loop prefetches the next tile
+
+
+def level_attr(level: str) -> ir.Attribute:
+    return ir.Attribute.parse(f'#pulp.level<"{level}">')
+
+
+def dynamic() -> int:
+    return ir.ShapedType.get_dynamic_stride_or_offset()
+
+
+def strides_of(t: ir.MemRefType) -> tuple[list[int], int]:
+    strides, offset = t.get_strides_and_offset()
+    return list(strides), offset
+
+
+def strided_type(shape: list[int], element: ir.Type, strides: list[int], offset: int,
+                 space: ir.Attribute | None) -> ir.MemRefType:
+    """A memref type with an explicit strided layout (identity when it is one)."""
+    contiguous = _contiguous_strides(shape)
+    if strides == contiguous and offset == 0:
+        return ir.MemRefType.get(shape, element, memory_space=space)
+    layout = ir.StridedLayoutAttr.get(offset, strides)
+    return ir.MemRefType.get(shape, element, layout=layout, memory_space=space)
+
+
+def _contiguous_strides(shape: list[int]) -> list[int]:
+    out, running = [], 1
+    for d in reversed(shape):
+        out.insert(0, running)
+        running *= d
+    return out
+
+
+def index_constant(value: int) -> ir.Value:
+    t = ir.IndexType.get()
+    return ir.Operation.create("arith.constant", results=[t],
+                               attributes={"value": ir.IntegerAttr.get(t, value)}).result
+
+
+def index_op(name: str, a: ir.Value, b: ir.Value) -> ir.Value:
+    return ir.Operation.create(name, results=[ir.IndexType.get()], operands=[a, b]).result
+
+
+def cast_to_level(view: ir.Value, level: str) -> ir.Value:
+    """memref.memory_space_cast of a view into a pulp level."""
+    t = ir.MemRefType(view.type)
+    target = ir.MemRefType.get(list(t.shape), t.element_type, layout=t.layout,
+                               memory_space=level_attr(level))
+    return ir.Operation.create("memref.memory_space_cast", results=[target],
+                               operands=[view]).result
+
+
+def slot_view(buffer: ir.Value, slot: ir.Value) -> ir.Value:
+    """Slot `slot` (0 or 1) of a double buffer memref<2 x S>: a view of shape S."""
+    t = ir.MemRefType(buffer.type)
+    shape = list(t.shape)[1:]
+    strides = _contiguous_strides(shape)
+    result = strided_type(shape, t.element_type, strides, dynamic(), t.memory_space)
+    return subview(buffer, [slot] + [0] * len(shape), [1] + shape, result)
+
+
+def subview(source: ir.Value, offsets: list[int | ir.Value], sizes: list[int],
+            result: ir.MemRefType) -> ir.Value:
+    dyn = [o for o in offsets if isinstance(o, ir.Value)]
+    static = [dynamic() if isinstance(o, ir.Value) else o for o in offsets]
+    return ir.Operation.create(
+        "memref.subview", results=[result], operands=[source, *dyn],
+        attributes={
+            "static_offsets": ir.DenseI64ArrayAttr.get(static),
+            "static_sizes": ir.DenseI64ArrayAttr.get(sizes),
+            "static_strides": ir.DenseI64ArrayAttr.get([1] * len(sizes)),
+            "operandSegmentSizes": ir.DenseI32ArrayAttr.get([1, len(dyn), 0, 0]),
+        }).result
+
+
+def groups(t: ir.MemRefType) -> list[list[int]]:
+    """Dims of a view that merge into one contiguous run, outermost group first
+    (a dim merges with the next inner one when its stride spans it exactly)."""
+    strides, _ = strides_of(t)
+    shape = list(t.shape)
+    out: list[list[int]] = []
+    for d in range(len(shape)):
+        if out and _merges(out[-1][-1], d, shape, strides):
+            out[-1].append(d)
+        else:
+            out.append([d])
+    return out or [[]]
+
+
+def _merges(outer: int, inner: int, shape: list[int], strides: list[int]) -> bool:
+    if shape[outer] == 1 or shape[inner] == 1:
+        return strides[outer] == strides[inner] * shape[inner] or shape[outer] == 1
+    return strides[outer] == strides[inner] * shape[inner]
+
+
+def collapse(view: ir.Value, reassociation: list[list[int]]) -> ir.Value:
+    """memref.collapse_shape of a view whose groups are contiguous runs."""
+    t = ir.MemRefType(view.type)
+    if len(reassociation) == t.rank:
+        return view
+    strides, offset = strides_of(t)
+    shape = [math.prod(t.shape[d] for d in g) for g in reassociation]
+    new_strides = [strides[g[-1]] for g in reassociation]
+    if _is_identity(t):
+        result = ir.MemRefType.get(shape, t.element_type, memory_space=t.memory_space)
+    else:
+        layout = ir.StridedLayoutAttr.get(offset, new_strides)
+        result = ir.MemRefType.get(shape, t.element_type, layout=layout,
+                                   memory_space=t.memory_space)
+    i64 = ir.IntegerType.get_signless(64)
+    attr = ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(i64, d) for d in g])
+                             for g in reassociation])
+    return ir.Operation.create("memref.collapse_shape", results=[result], operands=[view],
+                               attributes={"reassociation": attr}).result
+
+
+def _is_identity(t: ir.MemRefType) -> bool:
+    return "strided" not in str(t)
+
+
+def start_transfer(src: ir.Value, dst: ir.Value) -> list[ir.Value]:
+    """pulp DMA of a view into another of the same shape: one 1-D or 2-D
+    transfer when the strided side has at most two contiguity groups; a loop
+    of 2-D transfers, each waited at once, otherwise (returns no tokens)."""
+    src_groups = groups(ir.MemRefType(src.type))
+    dst_groups = groups(ir.MemRefType(dst.type))
+    strided = src_groups if len(src_groups) >= len(dst_groups) else dst_groups
+    rank = ir.MemRefType(src.type).rank
+    if rank == 0:
+        strided = []
+    token = ir.Type.parse("!pulp.token")
+    if len(strided) <= 1:
+        whole = [list(range(rank))] if rank else []
+        a, b = collapse(src, whole), collapse(dst, whole)
+        return [ir.Operation.create("pulp.dma_start_1d", results=[token],
+                                    operands=[a, b]).result]
+    if len(strided) == 2:
+        a, b = collapse(src, strided), collapse(dst, strided)
+        return [ir.Operation.create("pulp.dma_start_2d", results=[token],
+                                    operands=[a, b]).result]
+    _transfer_loop(src, dst, strided)
+    return []
+
+
+def _transfer_loop(src: ir.Value, dst: ir.Value, strided: list[list[int]]) -> None:
+    """Outer groups as loops, the last two groups as one 2-D transfer each."""
+    from torch_mlir.dialects import scf
+
+    outer = [d for g in strided[:-2] for d in g]
+    shape = list(ir.MemRefType(src.type).shape)
+    ivs = []
+    loops = []
+    for d in outer:
+        loop = scf.ForOp(index_constant(0), index_constant(shape[d]), index_constant(1))
+        loops.append(loop)
+        ivs.append(loop.induction_variable)
+        ip = ir.InsertionPoint(loop.body)
+        ip.__enter__()
+    inner_dims = [d for g in strided[-2:] for d in g]
+    inner_groups = [[inner_dims.index(d) for d in g] for g in strided[-2:]]
+    views = []
+    for side in (src, dst):
+        t = ir.MemRefType(side.type)
+        strides, _ = strides_of(t)
+        offsets: list[int | ir.Value] = [0] * t.rank
+        for d, iv in zip(outer, ivs, strict=True):
+            offsets[d] = iv
+        sizes = [1 if d in outer else shape[d] for d in range(t.rank)]
+        inner_shape = [shape[d] for d in inner_dims]
+        result = strided_type(inner_shape, t.element_type, [strides[d] for d in inner_dims],
+                              dynamic(), t.memory_space)
+        views.append(collapse(subview(side, offsets, sizes, result), inner_groups))
+    token = ir.Type.parse("!pulp.token")
+    t = ir.Operation.create("pulp.dma_start_2d", results=[token], operands=views).result
+    ir.Operation.create("pulp.dma_wait", operands=[t])
+    for loop in reversed(loops):
+        scf.YieldOp([])
+        ir.InsertionPoint.current.__exit__(None, None, None)
+
+
+def wait(tokens: list[ir.Value]) -> None:
+    for t in tokens:
+        ir.Operation.create("pulp.dma_wait", operands=[t])
+
+
+@dataclass
+class Slot:
+    """One promoted operand of a linalg op."""
+
+    position: int          # operand index of the op
+    far: ir.Value          # the view it reads (in L2 or L3)
+    buffer: ir.Value       # its L1 buffer (memref<2 x S> when double-buffered)
+    double: bool
+    fetch: bool            # copied in before the compute
+    write: bool            # copied back after it
+
+
+@dataclass(frozen=True)
+class Promote(EdgeftPass):
+    """Bring every tile operand of every linalg op into L1 through pulp DMA.
+
+    Runs after edgeft-tile. Each operand of a linalg.generic (tiled or whole)
+    gets an L1 buffer (`memref.alloc` in `#pulp.level<"L1">`, allocated at
+    function level in front of the loop nest); inputs, and outputs the body
+    reads, are copied in by `pulp.dma_start_1d/2d` from their buffer, which
+    is marked as living in L2 (`memref.memory_space_cast`; the planner may
+    move it to L3, whose transfers are staged through L2), and outputs are
+    copied back. In the innermost tile loop, operands that change with the
+    loop are double-buffered: the loop runs one iteration short and copies
+    tile i+1 into the other half while tile i computes; a prologue fetches
+    the first tile and an epilogue computes the last. Operands that do not
+    change with the loop (an accumulator over a reduction loop) are fetched
+    before it and written back after it.
+
+        scf.for %i = 0 to 64 step 16 {
+          %a = memref.subview %A[%i, 0] [16, 32] [1, 1]
+          linalg.generic ins(%a ...)
+        }
+      becomes
+        %buf = memref.alloc() : memref<2x16x32xf32, #pulp.level<"L1">>
+        <fetch tile 0 into slot 0, wait>
+        scf.for %i = 0 to 48 step 16 {
+          %t = pulp.dma_start_1d <tile i+1>, <slot (i/16+1) mod 2>
+          linalg.generic ins(<slot (i/16) mod 2> ...)
+          pulp.dma_wait %t
+        }
+        linalg.generic ins(<slot 1> ...)          // the last tile
+    """
+
+    argument: ClassVar[str] = "edgeft-promote"
+
+    target: str = field(default="siracusa", metadata={"help": "target description"})
+    l1: int = field(default=0, metadata={"help": "L1 budget in bytes (0: the target's)"})
+
+    def __post_init__(self) -> None:
+        from edgeft.errors import UserError
+        from edgeft.target import get
+
+        try:
+            target = get(self.target, l1=self.l1 or None)
+        except UserError as e:
+            raise ValueError(str(e)) from None
+        if "L1" not in target.levels:
+            raise ValueError(f"target '{self.target}' has no L1 to promote into")
+
+    def budget(self) -> int:
+        from edgeft.target import get
+
+        return get(self.target, l1=self.l1 or None).levels["L1"].bytes
+
+    def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        budget = self.budget()
+        for func in op.regions[0].blocks[0].operations:
+            if func.operation.name != "func.func" or not func.regions[0].blocks:
+                continue
+            for target in _promotable(func.operation):
+                problem = _check(target, budget)
+                if problem:
+                    target.location.emit_error(f"edgeft-promote: {problem}")
+                    pass_.signal_pass_failure()
+                    return
+                with target.context, target.location:
+                    promote_op(target, func.regions[0].blocks[0])
+
+
+def _promotable(func: ir.Operation) -> list[ir.Operation]:
+    """linalg.generic ops at function level or made by tiling (edgeft.tile)."""
+    out = []
+
+    def visit(op: ir.Operation, top: bool) -> None:
+        for region in op.regions:
+            for block in region.blocks:
+                for inner in block.operations:
+                    inner = inner.operation
+                    if inner.name == "linalg.generic":
+                        if (top or "edgeft.tile" in inner.attributes) and \
+                                PROMOTED_ATTR not in inner.attributes:
+                            out.append(inner)
+                        continue
+                    visit(inner, False)
+
+    visit(func, True)
+    return out
+
+
+def _check(op: ir.Operation, budget: int) -> str | None:
+    from edgeft.codegen.emitter import element_bytes
+
+    total = 0
+    for value in op.operands:
+        t = value.type
+        if not isinstance(t, ir.MemRefType):
+            continue
+        t = ir.MemRefType(t)
+        if not t.has_static_shape:
+            return "operands must have static shapes"
+        if t.memory_space is not None:
+            return f"operand already in {t.memory_space}"
+        total += math.prod(t.shape) * element_bytes(t.element_type)
+    if 2 * total > budget:
+        return (f"this op's operands take {total:,} bytes, {2 * total:,} double-buffered, "
+                f"more than the {budget:,}-byte L1 budget: run edgeft-tile first")
+    return None
+
+
+# --- the rewrite ----------------------------------------------------------------------
+
+
+def promote_op(op: ir.Operation, func_block: ir.Block) -> None:
+    """Give `op` L1 operands with the transfers around it (see Promote)."""
+    loop = op.parent
+    if loop.name == "scf.for" and _only_slices(loop, op) and _trip_count(loop) >= 2:
+        _promote_in_loop(op, loop, func_block)
+    else:
+        _promote_alone(op, func_block)
+
+
+def _operand_kinds(op: ir.Operation) -> list[tuple[int, bool, bool]]:
+    """(position, fetch, write) per memref operand."""
+    n_in = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+    body = op.regions[0].blocks[0]
+    out = []
+    for i, value in enumerate(op.operands):
+        if not isinstance(value.type, ir.MemRefType):
+            continue
+        output = i >= n_in
+        read = not output or any(True for _ in body.arguments[i].uses)
+        out.append((i, read, output))
+    return out
+
+
+def _alloc_l1(shape: list[int], element: ir.Type, anchor: ir.Operation) -> ir.Value:
+    t = ir.MemRefType.get(shape, element, memory_space=level_attr("L1"))
+    with ir.InsertionPoint(anchor), anchor.location:
+        return ir.Operation.create("memref.alloc", results=[t],
+                                   attributes={"operandSegmentSizes":
+                                               ir.DenseI32ArrayAttr.get([0, 0])}).result
+
+
+def _top(op: ir.Operation, block: ir.Block) -> ir.Operation:
+    parent = block.owner.operation
+    while op.parent is not None and op.parent.operation != parent:
+        op = op.parent.operation
+    return op
+
+
+def _mark(op: ir.Operation, double: bool) -> None:
+    op.attributes[PROMOTED_ATTR] = ir.UnitAttr.get()
+    if double:
+        i64 = ir.IntegerType.get_signless(64)
+        op.attributes[BUFFERING_ATTR] = ir.IntegerAttr.get(i64, 2)
+
+
+def _promote_alone(op: ir.Operation, func_block: ir.Block) -> None:
+    """Single buffers: fetch, wait, compute, write back, wait."""
+    anchor = _top(op, func_block)
+    slots = []
+    for position, fetch, write in _operand_kinds(op):
+        far = op.operands[position]
+        t = ir.MemRefType(far.type)
+        buffer = _alloc_l1(list(t.shape), t.element_type, anchor)
+        slots.append(Slot(position, far, buffer, False, fetch, write))
+    with ir.InsertionPoint(op), op.location:
+        tokens = []
+        for s in slots:
+            if s.fetch:
+                tokens += start_transfer(cast_to_level(s.far, "L2"), s.buffer)
+        wait(tokens)
+    for s in slots:
+        op.operands[s.position] = s.buffer
+    _write_back(op, slots, ir.InsertionPoint.after(op))
+    _mark(op, False)
+
+
+def _write_back(op: ir.Operation, slots: list[Slot], ip: ir.InsertionPoint | None,
+                views: dict[int, ir.Value] | None = None) -> None:
+    """Copy written operands back (at `ip`, or the current insertion point)."""
+    with ip or ir.InsertionPoint.current, op.location:
+        tokens = []
+        for s in slots:
+            if s.write:
+                source = (views or {}).get(s.position, s.buffer)
+                tokens += start_transfer(source, cast_to_level(s.far, "L2"))
+        wait(tokens)
+
+
+def _only_slices(loop: ir.Operation, op: ir.Operation) -> bool:
+    """The loop body is view arithmetic for `op`, `op` and the yield."""
+    allowed = ("memref.subview", "affine.apply", "arith.constant", "arith.addi",
+               "arith.muli", "scf.yield")
+    for inner in loop.regions[0].blocks[0].operations:
+        inner = inner.operation
+        if inner != op and inner.name not in allowed:
+            return False
+    return True
+
+
+def _constant_index(value: ir.Value) -> int | None:
+    owner = value.owner.operation if isinstance(value, ir.OpResult) else None
+    if owner is None or owner.name != "arith.constant":
+        return None
+    return ir.IntegerAttr(owner.attributes["value"]).value
+
+
+def _trip_count(loop: ir.Operation) -> int:
+    lb, ub, step = (_constant_index(v) for v in list(loop.operands)[:3])
+    if None in (lb, ub, step) or list(loop.operands)[3:]:
+        return 0
+    return (ub - lb) // step
+
+
+def _depends_on(value: ir.Value, iv: ir.Value, body: ir.Block) -> bool:
+    if value == iv:
+        return True
+    owner = value.owner.operation if isinstance(value, ir.OpResult) else None
+    if owner is None or owner.parent is None or owner.parent.operation != body.owner.operation:
+        return False
+    return any(_depends_on(v, iv, body) for v in owner.operands)
+
+
+def _slice_ops(values: list[ir.Value], body: ir.Block) -> list[ir.Operation]:
+    """Ops of `body` that compute `values`, in body order."""
+    needed: set[ir.Operation] = set()
+
+    def add(v: ir.Value) -> None:
+        owner = v.owner.operation if isinstance(v, ir.OpResult) else None
+        if owner is None or owner.parent is None or \
+                owner.parent.operation != body.owner.operation or owner in needed:
+            return
+        needed.add(owner)
+        for operand in owner.operands:
+            add(operand)
+
+    for v in values:
+        add(v)
+    return [o.operation for o in body.operations if o.operation in needed]
+
+
+def _clone_slice(values: list[ir.Value], body: ir.Block, iv: ir.Value,
+                 replacement: ir.Value | None) -> list[ir.Value]:
+    """Clone what computes `values` at the current insertion point with the
+    loop's induction variable replaced (None: the values do not use it)."""
+    mapping: dict[ir.Value, ir.Value] = {}
+    if replacement is not None:
+        mapping[iv] = replacement
+    for original in _slice_ops(values, body):
+        clone = original.clone()
+        for i, operand in enumerate(clone.operands):
+            if operand in mapping:
+                clone.operands[i] = mapping[operand]
+        for old, new in zip(original.results, clone.results, strict=True):
+            mapping[old] = new
+    return [mapping.get(v, v) for v in values]
+
+
+def _promote_in_loop(op: ir.Operation, loop: ir.Operation, func_block: ir.Block) -> None:
+    """Double-buffer the operands that move with `loop` (see Promote)."""
+    body = loop.regions[0].blocks[0]
+    iv = body.arguments[0]
+    lb, ub, step = (_constant_index(v) for v in list(loop.operands)[:3])
+    count = (ub - lb) // step
+    anchor = _top(op, func_block)
+    slots: list[Slot] = []
+    for position, fetch, write in _operand_kinds(op):
+        far = op.operands[position]
+        t = ir.MemRefType(far.type)
+        double = _depends_on(far, iv, body)
+        shape = ([2] if double else []) + list(t.shape)
+        buffer = _alloc_l1(shape, t.element_type, anchor)
+        slots.append(Slot(position, far, buffer, double, fetch, write))
+    moving = [s for s in slots if s.double]
+    still = [s for s in slots if not s.double]
+    loc = op.location
+
+    # Before the loop: operands that stay put, and the first tile of the others.
+    with ir.InsertionPoint(loop), loc:
+        tokens = []
+        fars = _clone_slice([s.far for s in still if s.fetch], body, iv, None)
+        for s, far in zip([s for s in still if s.fetch], fars, strict=True):
+            tokens += start_transfer(cast_to_level(far, "L2"), s.buffer)
+        first = _clone_slice([s.far for s in moving if s.fetch], body, iv,
+                             index_constant(lb))
+        zero = index_constant(0)
+        for s, far in zip([s for s in moving if s.fetch], first, strict=True):
+            tokens += start_transfer(cast_to_level(far, "L2"), slot_view(s.buffer, zero))
+        wait(tokens)
+
+    # After the loop: the last tile's compute and write-back, then the
+    # write-back of the operands that stay put.
+    with ir.InsertionPoint.after(loop), loc:
+        last = index_constant(ub - step)
+        fars = _clone_slice([s.far for s in moving], body, iv, last)
+        parity = index_constant((count - 1) % 2)
+        views = {s.position: slot_view(s.buffer, parity) for s in moving}
+        epilogue = op.clone()
+        for s in moving:
+            epilogue.operands[s.position] = views[s.position]
+        for s in still:
+            epilogue.operands[s.position] = s.buffer
+        _mark(epilogue, True)
+        late = [Slot(s.position, far, s.buffer, True, s.fetch, s.write)
+                for s, far in zip(moving, fars, strict=True)]
+        _write_back(epilogue, late, None, views)
+        fars = _clone_slice([s.far for s in still if s.write], body, iv, None)
+        kept = [Slot(s.position, far, s.buffer, False, s.fetch, s.write)
+                for s, far in zip([s for s in still if s.write], fars, strict=True)]
+        _write_back(epilogue, kept, None)
+
+    # The loop: one iteration short; prefetch tile i+1, compute tile i.
+    with ir.InsertionPoint(loop), loc:
+        new_ub = index_constant(ub - step)
+    loop.operands[1] = new_ub
+    with ir.InsertionPoint(op), loc:
+        k = index_op("arith.divui", index_op("arith.subi", iv, index_constant(lb)),
+                     index_constant(step))
+        current = index_op("arith.remui", k, index_constant(2))
+        following = index_op("arith.subi", index_constant(1), current)
+        nxt = index_op("arith.addi", iv, index_constant(step))
+        fars = _clone_slice([s.far for s in moving if s.fetch], body, iv, nxt)
+        tokens = []
+        for s, far in zip([s for s in moving if s.fetch], fars, strict=True):
+            tokens += start_transfer(cast_to_level(far, "L2"), slot_view(s.buffer, following))
+        views = {}
+        for s in moving:
+            views[s.position] = slot_view(s.buffer, current)
+    for s in moving:
+        op.operands[s.position] = views[s.position]
+    for s in still:
+        op.operands[s.position] = s.buffer
+    _mark(op, True)
+    _write_back(op, moving, ir.InsertionPoint.after(op), views)
+    terminator = list(body.operations)[-1]
+    with ir.InsertionPoint(terminator), loc:
+        wait(tokens)
