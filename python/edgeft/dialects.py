@@ -32,7 +32,7 @@ def _is_contiguous(t: ir.MemRefType) -> bool:
     strides, _ = t.get_strides_and_offset()
     expected = 1
     for size, stride in zip(reversed(t.shape), reversed(strides), strict=True):
-        if stride != expected:
+        if size != 1 and stride != expected:  # a unit dim's stride is never used
             return False
         expected *= size
     return True

@@ -114,7 +114,7 @@ def collapse(view: ir.Value, reassociation: list[list[int]]) -> ir.Value:
         return view
     strides, offset = strides_of(t)
     shape = [math.prod(t.shape[d] for d in g) for g in reassociation]
-    new_strides = [strides[g[-1]] for g in reassociation]
+    new_strides = [_group_stride(g, list(t.shape), strides) for g in reassociation]
     if _is_identity(t):
         result = ir.MemRefType.get(shape, t.element_type, memory_space=t.memory_space)
     else:
@@ -126,6 +126,13 @@ def collapse(view: ir.Value, reassociation: list[list[int]]) -> ir.Value:
                              for g in reassociation])
     return ir.Operation.create("memref.collapse_shape", results=[result], operands=[view],
                                attributes={"reassociation": attr}).result
+
+
+def _group_stride(group: list[int], shape: list[int], strides: list[int]) -> int:
+    """The stride memref.collapse_shape gives a group: that of its innermost
+    dim larger than 1, or of its first dim when all are 1."""
+    sized = [d for d in group if shape[d] != 1]
+    return strides[sized[-1]] if sized else strides[group[0]]
 
 
 def _is_identity(t: ir.MemRefType) -> bool:
@@ -467,6 +474,18 @@ def _clone_slice(values: list[ir.Value], body: ir.Block, iv: ir.Value,
     return [mapping.get(v, v) for v in values]
 
 
+def _remap_nested(op: ir.Operation, old: ir.Value, new: ir.Value) -> None:
+    """Replace `old` by `new` in every op nested in `op`."""
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.operations:
+                inner = inner.operation
+                for i, operand in enumerate(inner.operands):
+                    if operand == old:
+                        inner.operands[i] = new
+                _remap_nested(inner, old, new)
+
+
 def _promote_in_loop(op: ir.Operation, loop: ir.Operation, func_block: ir.Block) -> None:
     """Double-buffer the operands that move with `loop` (see Promote)."""
     body = loop.regions[0].blocks[0]
@@ -507,6 +526,7 @@ def _promote_in_loop(op: ir.Operation, loop: ir.Operation, func_block: ir.Block)
         parity = index_constant((count - 1) % 2)
         views = {s.position: slot_view(s.buffer, parity) for s in moving}
         epilogue = op.clone()
+        _remap_nested(epilogue, iv, last)  # a tiled body may read the tile's position
         for s in moving:
             epilogue.operands[s.position] = views[s.position]
         for s in still:
