@@ -70,6 +70,32 @@ def memory_report(plan: dict[str, int], target) -> dict[str, Any]:
     }
 
 
+def engine_report(counts: dict, batch: int, flops: dict[str, int]) -> dict[str, Any]:
+    """report.json `transfers` and `redmule` from the counts of the lowered
+    functions (codegen.counts): bytes per training sample of @train_step on
+    each link, per step and per function; RedMulE jobs per step, FLOPs per
+    sample and their share of the step's FLOPs."""
+    step = counts["train_step"]
+    total = flops["forward"] + flops["backward"] + flops["optimizer"]
+    per_sample = step.flops / batch
+    return {
+        "transfers": {
+            "bytes": {link: b / batch for link, b in step.bytes.items()},
+            "bytes_per_step": dict(step.bytes),
+            "dma_per_step": step.transfers,
+            "by_function": {name: {**c.bytes, "dma": c.transfers}
+                            for name, c in sorted(counts.items())},
+        },
+        "redmule": {
+            "jobs": step.jobs,
+            "flops": per_sample,
+            "fraction": per_sample / total if total else 0.0,
+            "by_function": {name: {"jobs": c.jobs, "flops": c.flops}
+                            for name, c in sorted(counts.items())},
+        },
+    }
+
+
 def compile_model(model: str, options: CompileOptions) -> Compiled:
     """Import `model` and turn it into a training step for `options.strategy`."""
     from edgeft.frontend.importer import import_model_full
@@ -190,6 +216,9 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
                 compiled.report["memory"] = memory_report(sources.memory, target)
             if sources.tiling is not None:
                 compiled.report["tiling"] = sources.tiling
+            if sources.counts:
+                compiled.report.update(engine_report(sources.counts, sources.batch,
+                                                     compiled.report["flops"]))
         (build / "report.json").write_text(json.dumps(compiled.report, indent=2) + "\n")
     except OSError as e:
         raise UserError(f"cannot write into '{build}': {e.strerror}") from None

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from torch_mlir import ir
 
-from edgeft.codegen import prepare
+from edgeft.codegen import counts, prepare
 from edgeft.codegen.emitter import (
     NUMPY_TYPES,
     EmitError,
@@ -46,6 +46,7 @@ class CSources:
     tiling: dict | None = None     # edgeft-tile's summary when tiled
     placed: list = field(default_factory=list)     # the memory plan's buffers (charts)
     budgets: dict = field(default_factory=dict)    # level -> budget bytes
+    counts: dict = field(default_factory=dict)     # function -> counts.Counts (hierarchy)
 
 
 def _array_values(attr: ir.Attribute, shape: list[int], element: str) -> np.ndarray:
@@ -91,6 +92,7 @@ def generate(module: ir.Module, target=None) -> CSources:
     placed = []
     if target is not None and target.hierarchical:
         placed = prepare.plan_memory(module, target)
+    step_counts = counts.count_module(module) if placed else {}
     emitter = Emitter(module)
     functions = emitter.functions()
     bodies = [f.emit() for f in functions]
@@ -114,7 +116,7 @@ def generate(module: ir.Module, target=None) -> CSources:
                     list(x_type.shape[1:]), labels_are_indices, cache,
                     _int_dict(module, "edgeft.memory"), tiling,
                     placed, {n: lv.bytes for n, lv in target.levels.items()}
-                    if placed else {})
+                    if placed else {}, step_counts)
 
 
 def _int_dict(module: ir.Module, name: str) -> dict | None:

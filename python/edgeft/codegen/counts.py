@@ -1,0 +1,112 @@
+"""What a lowered, planned function moves and offloads, counted statically.
+
+Every loop of the lowered program has constant bounds, so each pulp DMA and
+RedMulE job runs a known number of times: the product of the trip counts of
+the loops around it (and the core count of an enclosing pulp.parallel). A
+transfer counts its bytes once per run; its far side (the non-L1 buffer)
+is found by following views back to the alloc, global or argument, whose
+planned level says whether it crosses L3 <-> L2 as well (a transfer from or
+to L3 is staged through L2, so it counts on both links).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from torch_mlir import ir
+
+VIEWS = ("memref.memory_space_cast", "memref.reinterpret_cast", "memref.subview",
+         "memref.collapse_shape", "memref.expand_shape", "memref.cast",
+         "memref.extract_strided_metadata")
+
+
+@dataclass
+class Counts:
+    """One function's transfers (bytes per link) and RedMulE work."""
+
+    bytes: dict[str, int] = field(default_factory=lambda: {"L3_L2": 0, "L2_L1": 0})
+    transfers: int = 0
+    jobs: int = 0
+    flops: int = 0
+
+
+def count_function(func: ir.OpView, globals_: dict[str, ir.OpView]) -> Counts:
+    """Transfers and RedMulE jobs of one run of `func`."""
+    counts = Counts()
+
+    def visit(op: ir.Operation, times: int) -> None:
+        for region in op.regions:
+            for block in region.blocks:
+                for inner in block.operations:
+                    inner = inner.operation
+                    if inner.name in ("pulp.dma_start_1d", "pulp.dma_start_2d"):
+                        _transfer(inner, times, counts, globals_)
+                    elif inner.name == "redmule.gemm":
+                        m, n, k = (ir.IntegerAttr(inner.attributes[a]).value
+                                   for a in ("m", "n", "k"))
+                        counts.jobs += times
+                        counts.flops += times * 2 * m * n * k
+                    inner_times = times
+                    if inner.name == "scf.for":
+                        inner_times *= trip_count(inner)
+                    elif inner.name == "pulp.parallel":
+                        inner_times *= ir.IntegerAttr(inner.attributes["cores"]).value
+                    visit(inner, inner_times)
+
+    visit(func.operation, 1)
+    return counts
+
+
+def trip_count(loop: ir.Operation) -> int:
+    bounds = []
+    for value in list(loop.operands)[:3]:
+        owner = value.owner.operation if isinstance(value, ir.OpResult) else None
+        if owner is None or owner.name != "arith.constant":
+            raise ValueError("a loop with a bound known only at run time")
+        bounds.append(ir.IntegerAttr(owner.attributes["value"]).value)
+    lb, ub, step = bounds
+    return max(0, -(-(ub - lb) // step))
+
+
+def _transfer(op: ir.Operation, times: int, counts: Counts,
+              globals_: dict[str, ir.OpView]) -> None:
+    from edgeft.codegen.emitter import element_bytes
+    from edgeft.dialects import memory_level
+
+    src, dst = op.operands
+    t = ir.MemRefType(src.type)
+    size = math.prod(t.shape) * element_bytes(t.element_type)
+    far = dst if memory_level(src.type) == "L1" else src
+    counts.transfers += times
+    counts.bytes["L2_L1"] += times * size
+    if home_level(far, globals_) == "L3":
+        counts.bytes["L3_L2"] += times * size
+
+
+def home_level(value: ir.Value, globals_: dict[str, ir.OpView]) -> str:
+    """The planned level of the buffer a view reads (L2 for arguments and
+    unplanned buffers)."""
+    while isinstance(value, ir.OpResult) and value.owner.operation.name in VIEWS:
+        value = value.owner.operation.operands[0]
+    owner = value.owner.operation if isinstance(value, ir.OpResult) else None
+    if owner is None:
+        return "L2"
+    if owner.name == "memref.get_global":
+        owner = globals_[ir.FlatSymbolRefAttr(owner.attributes["name"]).value].operation
+    if "edgeft.level" in owner.attributes:
+        return ir.StringAttr(owner.attributes["edgeft.level"]).value
+    return "L2"
+
+
+def count_module(module: ir.Module) -> dict[str, Counts]:
+    """Counts of every function with a body, by name."""
+    globals_ = {}
+    functions = []
+    for op in module.body.operations:
+        if op.operation.name == "memref.global":
+            globals_[ir.StringAttr(op.attributes["sym_name"]).value] = op
+        if op.operation.name == "func.func" and op.regions[0].blocks:
+            functions.append(op)
+    return {ir.StringAttr(f.attributes["sym_name"]).value: count_function(f, globals_)
+            for f in functions}
