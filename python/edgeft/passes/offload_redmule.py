@@ -46,6 +46,13 @@ class OffloadRedmule(EdgeftPass):
         jobs = 0
         for candidate in _promoted(op):
             shape = gemm_shape(candidate, element)
+            if shape is None and self.format == "fp16" and gemm_shape(candidate, "f32"):
+                candidate.location.emit_error(
+                    "edgeft-offload-redmule: RedMulE format fp16 needs float16 operands and "
+                    "this GEMM is float32 (edgeft trains in float32; fp16 jobs would need "
+                    "conversions that are not generated): use format fp32")
+                pass_.signal_pass_failure()
+                return
             if shape is None:
                 continue
             with candidate.context, candidate.location:

@@ -1,0 +1,77 @@
+// RUN: edgeft-opt %s --split-input-file -p 'edgeft-tile{l1=16384},edgeft-promote{l1=16384}' | filecheck %s
+// RUN: edgeft-opt %s --split-input-file -p 'edgeft-promote{l1=262144}' | filecheck %s --check-prefix=WHOLE
+
+// Tiles of a 64x96x128 matmul (16 x 24 x 32, see tile.mlir) come into L1 by
+// DMA. A and B move with the reduction loop: double buffers (2 x tile) with
+// the first tile fetched before the loop, the next one fetched while the
+// current one computes, the loop one iteration short and the last tile
+// computed after it. C stays put over the reduction: fetched before the
+// loop, written back after it.
+// CHECK-LABEL: func.func @matmul
+// CHECK-DAG:     %[[A1:.*]] = memref.alloc() : memref<2x16x32xf32, #pulp.level<"L1">>
+// CHECK-DAG:     %[[B1:.*]] = memref.alloc() : memref<2x32x24xf32, #pulp.level<"L1">>
+// CHECK-DAG:     %[[C1:.*]] = memref.alloc() : memref<16x24xf32, #pulp.level<"L1">>
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             %[[CF:.*]] = memref.memory_space_cast {{.*}} to memref<16x24xf32, strided<[96, 1], offset: ?>, #pulp.level<"L2">>
+// CHECK:             %[[T0:.*]] = "pulp.dma_start_2d"(%[[CF]], %[[C1]])
+// CHECK:             "pulp.dma_start_2d"(%{{.*}}, %{{.*}}) : (memref<16x32xf32, strided<[128, 1], offset: ?>, #pulp.level<"L2">>, memref<16x32xf32, strided<[32, 1], offset: ?>, #pulp.level<"L1">>)
+// CHECK:             "pulp.dma_start_2d"
+// CHECK-COUNT-3:     "pulp.dma_wait"
+// CHECK:             %[[UB:.*]] = arith.constant 96 : index
+// CHECK:             scf.for %[[K:.*]] = %{{.*}} to %[[UB]] step %{{.*}} {
+// CHECK:               %[[NEXT:.*]] = arith.addi %[[K]], %{{.*}} : index
+// CHECK:               memref.subview %arg0[%{{.*}}, %[[NEXT]]] [16, 32] [1, 1]
+// CHECK:               %[[PA:.*]] = "pulp.dma_start_2d"
+// CHECK:               %[[PB:.*]] = "pulp.dma_start_2d"
+// CHECK:               linalg.generic {{.*}} outs(%[[C1]] : memref<16x24xf32, #pulp.level<"L1">>) attrs = {edgeft.buffering = 2 : i64, edgeft.promoted
+// CHECK:               "pulp.dma_wait"(%[[PA]])
+// CHECK:               "pulp.dma_wait"(%[[PB]])
+// CHECK:             }
+// CHECK:             linalg.generic {{.*}} outs(%[[C1]] {{.*}} edgeft.promoted
+// CHECK:             %[[OUT:.*]] = "pulp.dma_start_2d"(%[[C1]], %{{.*}}) : (memref<16x24xf32, #pulp.level<"L1">>, memref<16x24xf32, strided<[96, 1], offset: ?>, #pulp.level<"L2">>)
+// CHECK:             "pulp.dma_wait"(%[[OUT]])
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+#id = affine_map<(d0) -> (d0)>
+module {
+  func.func @matmul(%a: memref<64x128xf32>, %b: memref<128x96xf32>, %c: memref<64x96xf32>) {
+    linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<64x128xf32>, memref<128x96xf32>) outs(%c : memref<64x96xf32>) {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %m = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    }
+    return
+  }
+}
+
+// -----
+
+// An op that fits whole gets single L1 buffers: inputs fetched (1-D for a
+// contiguous buffer), outputs written back; an output the body does not
+// read is not fetched.
+// WHOLE-LABEL: func.func @relu
+// WHOLE:         %[[IN:.*]] = memref.alloc() : memref<8x4xf32, #pulp.level<"L1">>
+// WHOLE:         %[[OUT:.*]] = memref.alloc() : memref<8x4xf32, #pulp.level<"L1">>
+// WHOLE:         %[[SRC:.*]] = memref.memory_space_cast %arg0 : memref<8x4xf32> to memref<8x4xf32, #pulp.level<"L2">>
+// WHOLE:         %[[FLAT:.*]] = memref.collapse_shape %[[SRC]] {{\[}}[0, 1]]
+// WHOLE:         %[[T:.*]] = "pulp.dma_start_1d"(%[[FLAT]], %{{.*}}) : (memref<32xf32, #pulp.level<"L2">>, memref<32xf32, #pulp.level<"L1">>)
+// WHOLE:         "pulp.dma_wait"(%[[T]])
+// WHOLE-NOT:     "pulp.dma_start_1d"
+// WHOLE:         linalg.generic {{.*}} ins(%[[IN]] : {{.*}}) outs(%[[OUT]] : {{.*}}) attrs = {edgeft.promoted}
+// WHOLE:         %[[W:.*]] = "pulp.dma_start_1d"
+// WHOLE:         "pulp.dma_wait"(%[[W]])
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+module {
+  func.func @relu(%x: memref<8x4xf32>, %y: memref<8x4xf32>) {
+    %zero = arith.constant 0.0 : f32
+    linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%x : memref<8x4xf32>) outs(%y : memref<8x4xf32>) {
+    ^bb0(%v: f32, %o: f32):
+      %r = arith.maximumf %v, %zero : f32
+      linalg.yield %r : f32
+    }
+    return
+  }
+}
