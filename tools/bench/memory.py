@@ -61,17 +61,24 @@ def measure(batch: int) -> dict:
                 "lower_bound_bytes": memory["lower_bound_bytes"],
                 "l2_peak_over_lower_bound":
                     memory["peak_bytes"]["L2"] / max(1, memory["lower_bound_bytes"]["L2"]),
+                "transfers_bytes_per_sample": report["transfers"]["bytes"],
+                "redmule": {k: report["redmule"][k] for k in ("jobs", "flops", "fraction")},
                 "tiling": report.get("tiling"),
                 "trainable_params": report["trainable_params"],
                 "compile_seconds": time.perf_counter() - start,
             }
             print(f"cct2 {strategy} batch {batch}: L2 {memory['peak_bytes']['L2']:,} B "
                   f"(lower bound {memory['lower_bound_bytes']['L2']:,}), "
-                  f"L3 {memory['peak_bytes']['L3']:,} B", file=sys.stderr)
+                  f"L3 {memory['peak_bytes']['L3']:,} B, L3<->L2 "
+                  f"{report['transfers']['bytes']['L3_L2']:,.0f} B/sample", file=sys.stderr)
     ratios = {}
     if all(row["fits"] for row in rows.values()):
         ratios = {f"lora2_over_ft2_{level}": rows["lora-2"]["peak_bytes"][level]
                   / max(1, rows["ft-2"]["peak_bytes"][level]) for level in ("L2", "L3")}
+        for link in ("L3_L2", "L2_L1"):
+            ratios[f"lora2_over_ft2_{link}_bytes"] = \
+                rows["lora-2"]["transfers_bytes_per_sample"][link] / \
+                max(1.0, rows["ft-2"]["transfers_bytes_per_sample"][link])
     return {"batch": batch, "strategies": rows, "ratios": ratios}
 
 
