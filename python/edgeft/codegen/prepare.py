@@ -118,7 +118,7 @@ def _tile_and_lower(module: ir.Module, target) -> None:
     pm.add(Tile(target=target.name, l1=l1))
     pm.add(Promote(target=target.name, l1=l1))
     if target.redmule is not None:
-        pm.add(OffloadRedmule(format=target.redmule.format))
+        pm.add(OffloadRedmule(format=target.redmule.format, l1=l1))
     pm.add(Parallelize(cores=target.cores))
     pm.run(module.operation)
     passmanager.PassManager.parse(f"builtin.module({LOWER})").run(module.operation)

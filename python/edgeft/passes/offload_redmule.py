@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -36,6 +37,8 @@ class OffloadRedmule(EdgeftPass):
 
     format: str = field(default="fp32", metadata={"help": "job operand format: fp32 (fp16 "
                                                           "needs float16 operands)"})
+    l1: int = field(default=131072, metadata={"help": "L1 budget in bytes, for im2col "
+                                                      "buffers of convolutions"})
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -44,6 +47,7 @@ class OffloadRedmule(EdgeftPass):
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         element = "f32" if self.format == "fp32" else "f16"
         jobs = 0
+        columns: dict = {}  # (loop nest, shape) -> its im2col buffer in L1
         for candidate in _promoted(op):
             shape = gemm_shape(candidate, element)
             if shape is None and self.format == "fp16" and gemm_shape(candidate, "f32"):
@@ -54,6 +58,12 @@ class OffloadRedmule(EdgeftPass):
                 pass_.signal_pass_failure()
                 return
             if shape is None:
+                conv = conv_shape(candidate)
+                if conv is None or not _im2col_pays(conv, candidate, self.l1):
+                    continue
+                with candidate.context, candidate.location:
+                    _offload_conv(candidate, conv, self.format, columns)
+                jobs += 1
                 continue
             with candidate.context, candidate.location:
                 _offload(candidate, shape, self.format)
@@ -183,3 +193,151 @@ def _matrix(value: ir.Value, ivs: list[ir.Value]) -> ir.Value:
     result = strided_type([rows, cols], t.element_type, strides[-2:],
                           ir.ShapedType.get_dynamic_stride_or_offset(), t.memory_space)
     return subview(value, list(ivs) + [0, 0], [1] * len(ivs) + [rows, cols], result)
+
+
+# --- convolutions through im2col ------------------------------------------------------
+
+CONV_MAPS = ("(d0, d4, d2 + d5, d3 + d6)", "(d1, d4, d5, d6)", "(d0, d1, d2, d3)")
+
+
+@dataclass
+class ConvShape:
+    """A stride-1 NCHW convolution tile: out[n,f,oh,ow] += in[n,c,oh+kh,ow+kw] w[f,c,kh,kw]."""
+
+    n: int
+    f: int
+    oh: int
+    ow: int
+    c: int
+    kh: int
+    kw: int
+
+    @property
+    def rows(self) -> int:        # the GEMM's reduction: c * kh * kw
+        return self.c * self.kh * self.kw
+
+    @property
+    def columns(self) -> int:     # output pixels: oh * ow
+        return self.oh * self.ow
+
+
+def conv_shape(op: ir.Operation) -> ConvShape | None:
+    """The convolution an L1 linalg.generic computes, or None."""
+    from edgeft.passes.tile import nest_of
+
+    nest = nest_of(op)
+    if nest is None or len(nest.sizes) != 7 or len(list(op.operands)) != 3:
+        return None
+    if nest.reductions != [4, 5, 6] or not _multiply_accumulate(op):
+        return None
+    for value, operand, expected in zip(op.operands, nest.operands, CONV_MAPS, strict=True):
+        t = ir.MemRefType(value.type)
+        if str(t.element_type) != "f32" or not _in_l1(t) or not _dense(t):
+            return None
+        if str(operand.map).split(" -> ")[1].rstrip(">") != expected:
+            return None
+    return ConvShape(*nest.sizes)
+
+
+def _dense(t: ir.MemRefType) -> bool:
+    strides, _ = strides_of(t)
+    running = 1
+    for size, stride in zip(reversed(list(t.shape)), reversed(strides), strict=True):
+        if size != 1 and stride != running:
+            return False
+        running *= size
+    return True
+
+
+def _im2col_pays(conv: ConvShape, op: ir.Operation, budget: int) -> bool:
+    """Offload when copying the columns and running the jobs beats the cores
+    (METHODS.md's figures: about 5.5 cycles per FMA on a core, about 3 per
+    copied element, 8 cores; RedMulE's padded array) and the column buffer
+    fits in L1 beside the op's tile buffers."""
+    from edgeft.passes.tile import redmule_tile_cycles
+    from edgeft.target import siracusa
+
+    macs = conv.n * conv.f * conv.columns * conv.rows
+    cores = macs * 5.5 / 8
+    redmule = siracusa().redmule
+    offload = conv.n * (conv.rows * conv.columns * 3 / 8
+                        + redmule_tile_cycles(conv.f, conv.rows, conv.columns, redmule))
+    column_bytes = conv.rows * conv.columns * 4
+    return offload < cores and _l1_in_use(op) + column_bytes <= budget
+
+
+def _l1_in_use(op: ir.Operation) -> int:
+    """Bytes of the L1 buffers behind the op's operands."""
+    from edgeft.codegen.emitter import element_bytes
+
+    seen, total = set(), 0
+    for value in op.operands:
+        while isinstance(value, ir.OpResult) and value.owner.operation.name == "memref.subview":
+            value = value.owner.operation.operands[0]
+        owner = value.owner.operation if isinstance(value, ir.OpResult) else None
+        if owner is None or owner in seen:
+            continue
+        seen.add(owner)
+        t = ir.MemRefType(value.type)
+        total += math.prod(t.shape) * element_bytes(t.element_type)
+    return total
+
+
+def _offload_conv(op: ir.Operation, conv: ConvShape, fmt: str, columns: dict) -> None:
+    """Per image n of the tile: copy the input patches into a column matrix
+    col[(c, kh, kw), (oh, ow)] in L1 (a core kernel), then one job
+    out[n] (f x oh*ow) += w (f x c*kh*kw) col. The reduction runs over
+    (c, kh, kw) in the convolution's loop order, so the sums keep their order."""
+    from torch_mlir.dialects import linalg, scf
+
+    from edgeft.ir_build import iterator_attr, maps_attr
+    from edgeft.passes.promote import _alloc_l1, _top, collapse
+
+    source, weight, out = op.operands
+    func_block = _function_block(op)
+    anchor = _top(op, func_block)
+    key = (anchor, conv.c, conv.kh, conv.kw, conv.oh, conv.ow)
+    if key not in columns:
+        columns[key] = _alloc_l1([conv.c, conv.kh, conv.kw, conv.oh, conv.ow], ir.F32Type.get(),
+                                 anchor)
+    column = columns[key]
+    with ir.InsertionPoint(op):
+        loop = scf.ForOp(index_constant(0), index_constant(conv.n), index_constant(1))
+        with ir.InsertionPoint(loop.body):
+            n = loop.induction_variable
+            image = _image(source, n)
+            d = [ir.AffineDimExpr.get(i) for i in range(5)]  # c, kh, kw, oh, ow
+            patch = ir.AffineMap.get(5, 0, [d[0], d[3] + d[1], d[4] + d[2]])
+            ident = ir.AffineMap.get_identity(5)
+            gather = linalg.GenericOp([], [image], [column], maps_attr([patch, ident]),
+                                      iterator_attr(["parallel"] * 5))
+            body = gather.regions[0].blocks.append(ir.F32Type.get(), ir.F32Type.get())
+            with ir.InsertionPoint(body):
+                linalg.YieldOp([body.arguments[0]])
+            gather.operation.attributes[PROMOTED_ATTR] = ir.UnitAttr.get()
+            x = collapse(weight, [[0], [1, 2, 3]])
+            w = collapse(column, [[0, 1, 2], [3, 4]])
+            z = collapse(_image(out, n), [[0], [1, 2]])
+            i32 = ir.IntegerType.get_signless(32)
+            ir.Operation.create("redmule.gemm", operands=[x, w, z, z], attributes={
+                "m": ir.IntegerAttr.get(i32, conv.f), "n": ir.IntegerAttr.get(i32, conv.rows),
+                "k": ir.IntegerAttr.get(i32, conv.columns), "op": ir.StringAttr.get("gemm"),
+                "format": ir.StringAttr.get(fmt)})
+            scf.YieldOp([])
+    op.erase()
+
+
+def _image(value: ir.Value, n: ir.Value) -> ir.Value:
+    """value[n] of an NCHW buffer as a rank-3 view."""
+    t = ir.MemRefType(value.type)
+    strides, _ = strides_of(t)
+    shape = list(t.shape)[1:]
+    result = strided_type(shape, t.element_type, strides[1:],
+                          ir.ShapedType.get_dynamic_stride_or_offset(), t.memory_space)
+    return subview(value, [n, 0, 0, 0], [1] + shape, result)
+
+
+def _function_block(op: ir.Operation) -> ir.Block:
+    while op.parent is not None and op.parent.name != "func.func":
+        op = op.parent
+    return op.parent.regions[0].blocks[0]
