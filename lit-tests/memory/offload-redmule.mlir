@@ -74,3 +74,32 @@ module {
     return
   }
 }
+
+// -----
+
+// A convolution tile in L1 goes through im2col: per image, a core kernel
+// copies the patches into a column matrix col[(c, kh, kw), (oh, ow)] in L1,
+// then one job out[n] (F x OH*OW) += w (F x C*KH*KW) col.
+// CHECK-LABEL: func.func @conv
+// CHECK:         %[[COL:.*]] = memref.alloc() : memref<2x3x3x6x6xf32, #pulp.level<"L1">>
+// CHECK:         scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:           %[[IMG:.*]] = memref.subview %arg0[%[[N]], 0, 0, 0] [1, 2, 8, 8] [1, 1, 1, 1]
+// CHECK:           linalg.generic {{.*}} ins(%[[IMG]] : {{.*}}) outs(%[[COL]] : {{.*}}) attrs = {edgeft.promoted}
+// CHECK:           %[[X:.*]] = memref.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] {{.*}} into memref<4x18xf32, #pulp.level<"L1">>
+// CHECK:           %[[W:.*]] = memref.collapse_shape %[[COL]] {{\[}}[0, 1, 2], [3, 4]] {{.*}} into memref<18x36xf32, #pulp.level<"L1">>
+// CHECK:           %[[Z:.*]] = memref.collapse_shape
+// CHECK:           "redmule.gemm"(%[[X]], %[[W]], %[[Z]], %[[Z]]) {format = "fp32", k = 36 : i32, m = 4 : i32, n = 18 : i32, op = "gemm"}
+#in = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 + d5, d3 + d6)>
+#w = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
+#out = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+module {
+  func.func @conv(%x: memref<2x2x8x8xf32, #pulp.level<"L1">>, %k: memref<4x2x3x3xf32, #pulp.level<"L1">>, %y: memref<2x4x6x6xf32, #pulp.level<"L1">>) {
+    linalg.generic {indexing_maps = [#in, #w, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %k : memref<2x2x8x8xf32, #pulp.level<"L1">>, memref<4x2x3x3xf32, #pulp.level<"L1">>) outs(%y : memref<2x4x6x6xf32, #pulp.level<"L1">>) attrs = {edgeft.promoted} {
+    ^bb0(%a: f32, %b: f32, %acc: f32):
+      %m = arith.mulf %a, %b : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    }
+    return
+  }
+}

@@ -25,8 +25,12 @@ class OffloadRedmule(EdgeftPass):
     order (batch dims first; an operand without them is shared by every
     batch). Each batch point becomes one job, Z = X W + Y with X = A,
     W = B and Y = Z = C (op "gemm": it accumulates, so a tiled reduction
-    keeps adding into the same output tile). Transposed operands,
-    convolutions and every other op stay on the cores.
+    keeps adding into the same output tile). A stride-1 NCHW convolution tile
+    goes through im2col where it pays (cores at about 5.5 cycles per FMA
+    against the column copy and the jobs) and its column matrix fits L1
+    beside the tile's buffers (`l1`): per image, a core kernel copies the
+    patches into col[(c, kh, kw), (oh, ow)], then one job computes
+    out[n] += w col. Transposed operands and every other op stay on the cores.
 
         linalg.generic {matmul maps} ins(%a, %b : memref<16x32xf32, L1>, ...) outs(%c ...)
       becomes
