@@ -75,3 +75,26 @@ module {
     return
   }
 }
+
+// -----
+
+// A view with three contiguous runs (a 2x2x2 corner of a 4x4x4 buffer) is
+// copied by a loop of 2-D transfers, each waited at once.
+// WHOLE-LABEL: func.func @corner
+// WHOLE:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// WHOLE:           memref.subview %{{.*}}[%[[I]], 0, 0] [1, 2, 2] [1, 1, 1]
+// WHOLE:           %[[T:.*]] = "pulp.dma_start_2d"(%{{.*}}, %{{.*}}) : (memref<2x2xf32, strided<[4, 1], offset: ?>, #pulp.level<"L2">>, memref<2x2xf32, strided<[2, 1], offset: ?>, #pulp.level<"L1">>)
+// WHOLE:           "pulp.dma_wait"(%[[T]])
+// WHOLE:         }
+// WHOLE:         linalg.generic
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+module {
+  func.func @corner(%x: memref<4x4x4xf32>, %y: memref<2x2x2xf32>) {
+    %v = memref.subview %x[0, 0, 0] [2, 2, 2] [1, 1, 1] : memref<4x4x4xf32> to memref<2x2x2xf32, strided<[16, 4, 1]>>
+    linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v : memref<2x2x2xf32, strided<[16, 4, 1]>>) outs(%y : memref<2x2x2xf32>) {
+    ^bb0(%a: f32, %o: f32):
+      linalg.yield %a : f32
+    }
+    return
+  }
+}

@@ -284,32 +284,14 @@ class FunctionEmitter:
         return f"    {name_}({', '.join(args)});"
 
     def _outer_scalars(self, loop: ir.Operation) -> list[ir.Value]:
-        """Non-constant scalars defined outside the nest that it reads."""
-        inside: set[ir.Value] = set()
+        """Non-constant scalars defined outside the nest that it reads (its
+        bounds first)."""
         needed: list[ir.Value] = []
-
-        def visit(op: ir.Operation) -> None:
-            for region in op.regions:
-                for block in region.blocks:
-                    inside.update(block.arguments)
-                    for inner in block.operations:
-                        inner = inner.operation
-                        for v in inner.operands:
-                            if v in inside or isinstance(v.type, ir.MemRefType) or v in needed:
-                                continue
-                            owner = v.owner.operation if isinstance(v, ir.OpResult) else None
-                            if owner is not None and owner.name == "arith.constant":
-                                continue
-                            needed.append(v)
-                        inside.update(inner.results)
-                        visit(inner)
-
-        for v in loop.operands:
+        for v in [*loop.operands, *_free_values(loop)[1]]:
             owner = v.owner.operation if isinstance(v, ir.OpResult) else None
             if (owner is None or owner.name != "arith.constant") and v not in needed:
                 needed.append(v)
-        visit(loop)
-        return [v for v in needed if v not in inside]
+        return needed
 
     def op(self, op: ir.Operation, depth: int) -> list[str]:
         handler = OPS.get(op.name)

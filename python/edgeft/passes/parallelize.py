@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 
 from edgeft.passes.base import EdgeftPass
-from edgeft.passes.promote import PROMOTED_ATTR, index_op, strided_type, strides_of, subview
+from edgeft.passes.promote import index_op, strided_type, strides_of, subview
 
 CORES_ATTR = "edgeft.cores"
 

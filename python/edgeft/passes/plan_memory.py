@@ -17,9 +17,9 @@ from edgeft.memory import (
     LevelPlan,
     Placed,
     PlanError,
-    overflow_message,
     assign_levels,
     lower_bound,
+    overflow_message,
     pack,
 )
 from edgeft.passes.base import EdgeftPass

@@ -194,7 +194,7 @@ def _transfer_loop(src: ir.Value, dst: ir.Value, strided: list[list[int]]) -> No
     token = ir.Type.parse("!pulp.token")
     t = ir.Operation.create("pulp.dma_start_2d", results=[token], operands=views).result
     ir.Operation.create("pulp.dma_wait", operands=[t])
-    for loop in reversed(loops):
+    for _ in loops:
         scf.YieldOp([])
         ir.InsertionPoint.current.__exit__(None, None, None)
 
