@@ -1,8 +1,11 @@
 """Lifetimes of a lowered function's buffers, in top-level program points.
 
-A `memref.alloc` (or alloca) at top-level position i lives until the last
-top-level op that touches it or any view of it (reinterpret_cast, subview,
+A `memref.alloc` (or alloca) lives from the first to the last top-level op
+that reads or writes it or any view of it (reinterpret_cast, subview,
 reshapes, casts): an op nested in a loop counts at its outermost loop.
+Making a view only computes an address, so neither the alloc nor a view
+extends the span (bufferization places some allocs long before their
+first write).
 """
 
 from __future__ import annotations
@@ -32,22 +35,25 @@ def alloc_lifetimes(func: ir.OpView) -> list[Lifetime]:
     for i, op in enumerate(ops):
         if op.name not in ("memref.alloc", "memref.alloca"):
             continue
-        last = i
+        touches = []
         aliases, frontier = {op.results[0]}, [op.results[0]]
         while frontier:
             value = frontier.pop()
             for use in value.uses:
                 user = use.owner.operation
-                top = user
-                while top.parent is not None and top.parent.operation != func.operation:
-                    top = top.parent.operation
-                last = max(last, position.get(top, last))
                 if user.name in VIEW_OPS:
                     for r in user.results:
                         if isinstance(r.type, ir.MemRefType) and r not in aliases:
                             aliases.add(r)
                             frontier.append(r)
-        out.append(Lifetime(op, i, last))
+                    continue
+                top = user
+                while top.parent is not None and top.parent.operation != func.operation:
+                    top = top.parent.operation
+                if top in position:
+                    touches.append(position[top])
+        first, last = (min(touches), max(touches)) if touches else (i, i)
+        out.append(Lifetime(op, first, last))
     return out
 
 
