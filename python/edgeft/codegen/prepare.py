@@ -83,9 +83,6 @@ def to_loops(module: ir.Module, target=None) -> None:
             attrs = {a: op.attributes[a] for a in CARRIED_ATTRS if a in op.attributes}
             carried[ir.StringAttr(op.attributes["sym_name"]).value] = attrs
     with module.context:
-        for op in module.body.operations:
-            if op.operation.name == "func.func" and op.regions[0].blocks:
-                split_fills(op.regions[0].blocks[0])
         try:
             if target is None or "L1" not in target.levels:
                 passmanager.PassManager.parse(TO_LOOPS).run(module.operation)
@@ -142,40 +139,6 @@ def plan_memory(module: ir.Module, target) -> list:
 
         raise UserError(diagnostics.from_error(e)[0].message) from None
     return placed_buffers(module.operation)
-
-
-def split_fills(block: ir.Block) -> None:
-    """Give every user of a shared `linalg.fill` (after CSE, one zero tensor
-    initialises the accumulators of several layers' backward) its own fill,
-    made right before it, on its own `tensor.empty`:
-
-        %z = linalg.fill 0.0 -> T; A(outs %z); ...; B(outs %z)
-      becomes
-        %z1 = linalg.fill 0.0 -> T; A(outs %z1); ...; %z2 = linalg.fill 0.0 -> T; B(outs %z2)
-
-    Bufferized, the shared fill is one buffer alive from its first user to its
-    last, copied for each writer; split, each user writes its own buffer in
-    place. cct2 ft-2's backward held a 1.3 MB zero buffer (batch 20) across
-    all four LayerNorms this way."""
-    fills = [op.operation for op in block.operations if op.operation.name == "linalg.fill"
-             and isinstance(op.operation.results[0].type, ir.RankedTensorType)]
-    for fill in fills:
-        users = [u.owner.operation if hasattr(u.owner, "operation") else u.owner
-                 for u in fill.results[0].uses]
-        for user in users[1:]:
-            if user.parent is None or user.parent.operation != block.owner.operation:
-                continue  # a nested user keeps the shared value
-            with ir.InsertionPoint(user):
-                init = fill.operands[1]
-                owner = init.owner.operation if isinstance(init, ir.OpResult) else None
-                empty = owner.clone() if owner is not None and owner.name == "tensor.empty" \
-                    else None
-                clone = fill.clone()
-                if empty is not None:
-                    clone.operands[1] = empty.results[0]
-            for i, operand in enumerate(user.operands):
-                if operand == fill.results[0]:
-                    user.operands[i] = clone.results[0]
 
 
 def write_globals_in_place(block: ir.Block) -> None:
