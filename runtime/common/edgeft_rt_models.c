@@ -19,6 +19,19 @@ edgeft_dma_token_t edgeft_rt_dma_start_2d(void *dst, const void *src, size_t row
     return 0;
 }
 
+edgeft_dma_token_t edgeft_rt_dma_start_staged(void *dst, const void *src, size_t row_bytes,
+                                              size_t rows, size_t dst_stride,
+                                              size_t src_stride, void *staging)
+{
+    /* Both hops through the staging rows, in order: the bytes really pass
+     * through the L2 buffer the plan reserved. */
+    edgeft_rt_dma_wait(edgeft_rt_dma_start_2d(staging, src, row_bytes, rows, row_bytes,
+                                              src_stride));
+    edgeft_rt_dma_wait(edgeft_rt_dma_start_2d(dst, staging, row_bytes, rows, dst_stride,
+                                              row_bytes));
+    return 0;
+}
+
 void edgeft_rt_dma_wait(edgeft_dma_token_t token)
 {
     (void)token; /* copies complete at start on the host */

@@ -37,6 +37,13 @@ edgeft_dma_token_t edgeft_rt_dma_start_1d(void *dst, const void *src, size_t byt
 edgeft_dma_token_t edgeft_rt_dma_start_2d(void *dst, const void *src, size_t row_bytes,
                                           size_t rows, size_t dst_stride, size_t src_stride);
 void edgeft_rt_dma_wait(edgeft_dma_token_t token);
+/* A copy between L1 and L3, which the cluster DMA cannot reach directly:
+ * src -> `staging` (an L2 buffer of at least row_bytes * rows bytes, rows
+ * packed) -> dst, both hops complete when it returns, so the staging buffer
+ * is free again. Strides as for the 2-D copy (rows = 1 for a 1-D copy). */
+edgeft_dma_token_t edgeft_rt_dma_start_staged(void *dst, const void *src, size_t row_bytes,
+                                              size_t rows, size_t dst_stride,
+                                              size_t src_stride, void *staging);
 
 /* One RedMulE job: the register values of METHODS.md (Z = X(MxN) W(NxK) [+ Y]). */
 typedef struct {

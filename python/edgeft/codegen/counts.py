@@ -72,31 +72,48 @@ def trip_count(loop: ir.Operation) -> int:
 def _transfer(op: ir.Operation, times: int, counts: Counts,
               globals_: dict[str, ir.OpView]) -> None:
     from edgeft.codegen.emitter import element_bytes
-    from edgeft.dialects import memory_level
 
-    src, dst = op.operands
-    t = ir.MemRefType(src.type)
+    t = ir.MemRefType(op.operands[0].type)
     size = math.prod(t.shape) * element_bytes(t.element_type)
-    far = dst if memory_level(src.type) == "L1" else src
+    far = far_side(op)
     counts.transfers += times
     counts.bytes["L2_L1"] += times * size
     if home_level(far, globals_) == "L3":
         counts.bytes["L3_L2"] += times * size
 
 
-def home_level(value: ir.Value, globals_: dict[str, ir.OpView]) -> str:
-    """The planned level of the buffer a view reads (L2 for arguments and
-    unplanned buffers)."""
+def far_root(value: ir.Value, globals_: dict[str, ir.OpView]) -> ir.Operation | None:
+    """The op that owns the buffer a view reads: its memref.alloc or
+    memref.global (None for a function argument)."""
     while isinstance(value, ir.OpResult) and value.owner.operation.name in VIEWS:
         value = value.owner.operation.operands[0]
     owner = value.owner.operation if isinstance(value, ir.OpResult) else None
-    if owner is None:
-        return "L2"
-    if owner.name == "memref.get_global":
+    if owner is not None and owner.name == "memref.get_global":
         owner = globals_[ir.FlatSymbolRefAttr(owner.attributes["name"]).value].operation
-    if "edgeft.level" in owner.attributes:
+    return owner
+
+
+def home_level(value: ir.Value, globals_: dict[str, ir.OpView]) -> str:
+    """The planned level of the buffer a view reads (L2 for arguments and
+    unplanned buffers)."""
+    owner = far_root(value, globals_)
+    if owner is not None and "edgeft.level" in owner.attributes:
         return ir.StringAttr(owner.attributes["edgeft.level"]).value
     return "L2"
+
+
+def far_side(op: ir.Operation) -> ir.Value:
+    """The non-L1 operand of a pulp DMA op."""
+    from edgeft.dialects import memory_level
+
+    src, dst = op.operands
+    return dst if memory_level(src.type) == "L1" else src
+
+
+def module_globals(module: ir.Operation) -> dict[str, ir.OpView]:
+    return {ir.StringAttr(op.attributes["sym_name"]).value: op
+            for op in module.regions[0].blocks[0].operations
+            if op.operation.name == "memref.global"}
 
 
 def count_module(module: ir.Module) -> dict[str, Counts]:

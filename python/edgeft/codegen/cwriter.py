@@ -349,6 +349,10 @@ def _arenas(emitter: Emitter, arena: int, with_cache: bool) -> list[str]:
             continue
         lines.append(f"static uint8_t {arena_symbol(level)}[{max(size, 64)}] "
                      f"__attribute__((aligned(64)));  /* {level}: {size} B */")
+    if emitter.staging is not None:
+        level, offset = emitter.staging
+        lines.append("/* Transfers between L1 and L3 pass through this L2 buffer. */")
+        lines.append(f"#define EDGEFT_DMA_STAGING ((void *)({arena_symbol(level)} + {offset}))")
     lines += [f"const long edgeft_arena_bytes = {arena};", ""]
     return lines
 

@@ -586,11 +586,22 @@ def _first(view: View) -> str:
     return f"&{view.at(['0'] * len(view.shape))}"
 
 
+def _staged(e, op: ir.Operation) -> bool:
+    """Whether a transfer's far buffer is in L3 (it then goes through L2)."""
+    from edgeft.codegen.counts import far_side, home_level
+
+    return e.module.staging is not None and \
+        home_level(far_side(op), e.module.globals) == "L3"
+
+
 @handles("pulp.dma_start_1d")
 def _dma_1d(e, op, indent, depth):
     src, dst = (e.views[v] for v in op.operands)
-    return e.define(op, f"edgeft_rt_dma_start_1d({_first(dst)}, {_first(src)}, "
-                        f"{src.count} * sizeof({src.element}))", indent)
+    size = f"{src.count} * sizeof({src.element})"
+    if _staged(e, op):
+        return e.define(op, f"edgeft_rt_dma_start_staged({_first(dst)}, {_first(src)}, {size}, "
+                            f"1, 0, 0, EDGEFT_DMA_STAGING)", indent)
+    return e.define(op, f"edgeft_rt_dma_start_1d({_first(dst)}, {_first(src)}, {size})", indent)
 
 
 @handles("pulp.dma_start_2d")
@@ -598,8 +609,10 @@ def _dma_2d(e, op, indent, depth):
     src, dst = (e.views[v] for v in op.operands)
     rows, row = src.shape
     size = f"sizeof({src.element})"
-    return e.define(op, f"edgeft_rt_dma_start_2d({_first(dst)}, {_first(src)}, {row} * {size}, "
-                        f"{rows}, {dst.strides[0]} * {size}, {src.strides[0]} * {size})", indent)
+    call = "edgeft_rt_dma_start_staged" if _staged(e, op) else "edgeft_rt_dma_start_2d"
+    staging = ", EDGEFT_DMA_STAGING" if _staged(e, op) else ""
+    return e.define(op, f"{call}({_first(dst)}, {_first(src)}, {row} * {size}, {rows}, "
+                        f"{dst.strides[0]} * {size}, {src.strides[0]} * {size}{staging})", indent)
 
 
 @handles("pulp.dma_wait")
@@ -732,6 +745,13 @@ class Emitter:
             plan = ir.DictAttr(module.operation.attributes["edgeft.memory"])
             self.plan = {plan[i].name: ir.IntegerAttr(plan[i].attr).value
                          for i in range(len(plan)) if not plan[i].name.endswith("_lower_bound")}
+
+        # The L2 staging buffer of L1 <-> L3 transfers: (level, offset), or None.
+        self.staging: tuple[str, int] | None = None
+        if "edgeft.dma_staging" in module.operation.attributes:
+            staging = ir.DictAttr(module.operation.attributes["edgeft.dma_staging"])
+            self.staging = (ir.StringAttr(staging["level"]).value,
+                            ir.IntegerAttr(staging["offset"]).value)
 
     def placement(self, name: str) -> tuple[str, int] | None:
         """(level, offset) of a planned global, or None."""

@@ -27,6 +27,7 @@ from edgeft.passes.base import EdgeftPass
 LEVEL_ATTR = "edgeft.level"
 OFFSET_ATTR = "edgeft.offset"
 PLAN_ATTR = "edgeft.memory"
+STAGING_ATTR = "edgeft.dma_staging"
 WRITTEN_ATTRS = ("edgeft.trainable", "edgeft.state_of")
 
 
@@ -36,13 +37,17 @@ class PlanMemory(EdgeftPass):
 
     Runs on the lowered module (memref globals and allocs). Buffers live over
     program points: functions run one after another, so each function's
-    scratch buffers live from their `memref.alloc` to their last use, and
+    scratch buffers live from their first read or write to their last, and
     globals (parameters, adapters, optimizer state, the forward cache) for
     the whole program. The forward cache goes to the largest level
     (L3); persistent state fills L2 first (what a step writes before what
     it only reads) and spills to L3 when L2 is full; scratch buffers then
     fill L2, the largest alive at L2's peak spilling to L3 until it fits.
     Each level is packed by lifetime (largest first, lowest free offset).
+    L1 holds the promoted tile buffers (`#pulp.level<"L1">`) and nothing
+    spills from it. When a DMA transfer's far buffer lands in L3, the plan
+    reserves an L2 staging buffer as large as the largest transfer
+    (`edgeft.dma_staging`) and plans again: L1 <-> L3 copies pass through it.
     A plan that does not fit is an error naming the largest buffers alive
     at the peak and the shortfall.
 
@@ -84,9 +89,21 @@ class PlanMemory(EdgeftPass):
             return
         budgets = self.budgets()
         tiles = [b for b in buffers if b.level == "L1"]
+        placed = [b for b in buffers if b.level != "L1"]
+        levels = [b for b in budgets if b[0] != "L1"]
+        staging = None
         try:
-            plans = assign_levels([b for b in buffers if b.level != "L1"],
-                                  [b for b in budgets if b[0] != "L1"])
+            plans = assign_levels(placed, levels)
+            size = _staging_bytes(op, placed, owners)
+            if size:
+                # Transfers between L1 and L3 go through L2: reserve room for
+                # the largest, then plan again with it.
+                staging = Placed("dma staging", size, 0, max(b.end for b in buffers),
+                                 kind=PERSISTENT, label="DMA staging buffer (L3 <-> L1)")
+                plans = assign_levels([staging, *placed], levels)
+                if staging.level != levels[0][0]:
+                    raise PlanError(f"no room in {levels[0][0]} for the {size:,}-byte staging "
+                                    "buffer of the transfers between L1 and L3")
             if tiles:
                 plans = {"L1": plan_l1(tiles, dict(budgets).get("L1", 0)), **plans}
         except PlanError as e:
@@ -104,6 +121,11 @@ class PlanMemory(EdgeftPass):
                 summary[name] = ir.IntegerAttr.get(i64, plan.size)
                 summary[f"{name}_lower_bound"] = ir.IntegerAttr.get(i64, plan.lower_bound)
             op.attributes[PLAN_ATTR] = ir.DictAttr.get(summary)
+            if staging is not None:
+                op.attributes[STAGING_ATTR] = ir.DictAttr.get({
+                    "level": ir.StringAttr.get(staging.level),
+                    "offset": ir.IntegerAttr.get(i64, staging.offset),
+                    "bytes": ir.IntegerAttr.get(i64, staging.bytes)})
 
 
 def _buffers(module: ir.Operation) -> tuple[list[Placed] | None, dict[str, ir.Operation]]:
@@ -147,6 +169,32 @@ def _buffers(module: ir.Operation) -> tuple[list[Placed] | None, dict[str, ir.Op
             return None, owners
         base += top_level_ops(func)
     return buffers, owners
+
+
+def _staging_bytes(module: ir.Operation, placed: list[Placed],
+                   owners: dict[str, ir.Operation]) -> int:
+    """The largest DMA transfer, if any transfer's far buffer went to L3 (0 if none)."""
+    from edgeft.codegen.counts import far_root, far_side, module_globals
+    from edgeft.codegen.emitter import element_bytes
+
+    in_l3 = {owners[b.name] for b in placed if b.level == "L3"}
+    globals_ = module_globals(module)
+    largest, staged = 0, False
+    for dma in _walk(module):
+        if dma.name not in ("pulp.dma_start_1d", "pulp.dma_start_2d"):
+            continue
+        t = ir.MemRefType(dma.operands[0].type)
+        largest = max(largest, math.prod(t.shape) * element_bytes(t.element_type))
+        staged = staged or far_root(far_side(dma), globals_) in in_l3
+    return largest if staged else 0
+
+
+def _walk(op: ir.Operation):
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.operations:
+                yield inner.operation
+                yield from _walk(inner.operation)
 
 
 def plan_l1(tiles: list[Placed], budget: int) -> LevelPlan:
