@@ -98,6 +98,10 @@ def test_planned_c_equals_the_flat_program(tmp_path: Path, model: str, strategy:
     assert report["target"]["name"] == "siracusa" and report["target"]["cores"] == 8
     if l2 is not None:
         assert memory_report["peak_bytes"]["L3"] > 0  # the small L2 spilled
+        # tiles of buffers in L3 reach L1 through the staging buffer in L2
+        network = (tmp_path / "siracusa" / "network.c").read_text()
+        assert "edgeft_rt_dma_start_staged(" in network and "#define EDGEFT_DMA_STAGING" in network
+        assert report["transfers"]["bytes"]["L3_L2"] > 0
     png = (tmp_path / "siracusa" / "memory.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     flat, planned = programs
@@ -116,8 +120,10 @@ def test_a_plan_that_does_not_fit_is_one_line(tmp_path: Path) -> None:
 
 
 def test_planned_program_on_rv32_equals_the_host(tmp_path: Path) -> None:
-    """The per-level arenas on bare-metal RV32 (QEMU), with L3 in use."""
+    """The per-level arenas on bare-metal RV32 (QEMU), with L3 in use (and
+    transfers staged through L2)."""
     options = CompileOptions(strategy="lora-all", batch=4, target="siracusa", l2=262144)
     write_build(compile_model("lenet5", options), tmp_path)
     assert HostProgram.build(tmp_path).info.memory["L3"] > 0
+    assert "edgeft_rt_dma_start_staged(" in (tmp_path / "network.c").read_text()
     rv32_equals_host(tmp_path, steps=2)
