@@ -98,3 +98,21 @@ module {
     return
   }
 }
+
+// -----
+
+// One value per row (a [4, 1] column of a 4x8 buffer): a 2-D transfer of
+// one-element rows; the size-1 dim's stride does not break the rows.
+// WHOLE-LABEL: func.func @column
+// WHOLE:         "pulp.dma_start_2d"(%{{.*}}, %{{.*}}) : (memref<4x1xf32, strided<[8, 1], offset: 3>, #pulp.level<"L2">>, memref<4x1xf32, #pulp.level<"L1">>)
+#id4 = affine_map<(d0, d1) -> (d0, d1)>
+module {
+  func.func @column(%x: memref<4x8xf32>, %y: memref<4x1xf32>) {
+    %v = memref.subview %x[0, 3] [4, 1] [1, 1] : memref<4x8xf32> to memref<4x1xf32, strided<[8, 1], offset: 3>>
+    linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel"]} ins(%v : memref<4x1xf32, strided<[8, 1], offset: 3>>) outs(%y : memref<4x1xf32>) {
+    ^bb0(%a: f32, %o: f32):
+      linalg.yield %a : f32
+    }
+    return
+  }
+}

@@ -88,23 +88,24 @@ def subview(source: ir.Value, offsets: list[int | ir.Value], sizes: list[int],
 
 
 def groups(t: ir.MemRefType) -> list[list[int]]:
-    """Dims of a view that merge into one contiguous run, outermost group first
-    (a dim merges with the next inner one when its stride spans it exactly)."""
+    """Dims of a view that merge into one contiguous run, outermost group first:
+    a dim joins the group before it when the stride of that group's innermost
+    dim larger than 1 spans it exactly. Dims of size 1 have no stride that
+    matters and join the group before them."""
     strides, _ = strides_of(t)
     shape = list(t.shape)
     out: list[list[int]] = []
     for d in range(len(shape)):
-        if out and _merges(out[-1][-1], d, shape, strides):
+        sized = [e for e in out[-1] if shape[e] != 1] if out else []
+        # A last dim of size 1 after a strided one ([19, 1] picking one value
+        # per row) stays apart: it is the row of a 2-D transfer.
+        unit = shape[d] == 1 and (d < len(shape) - 1 or not sized or strides[sized[-1]] == 1)
+        if out and (unit or not sized
+                    or shape[d] != 1 and strides[sized[-1]] == strides[d] * shape[d]):
             out[-1].append(d)
         else:
             out.append([d])
     return out or [[]]
-
-
-def _merges(outer: int, inner: int, shape: list[int], strides: list[int]) -> bool:
-    if shape[outer] == 1 or shape[inner] == 1:
-        return strides[outer] == strides[inner] * shape[inner] or shape[outer] == 1
-    return strides[outer] == strides[inner] * shape[inner]
 
 
 def collapse(view: ir.Value, reassociation: list[list[int]]) -> ir.Value:
