@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -9,7 +10,14 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 
 from edgeft.passes.base import EdgeftPass
-from edgeft.passes.promote import PROMOTED_ATTR, index_constant, strided_type, strides_of, subview
+from edgeft.passes.promote import (
+    PROMOTED_ATTR,
+    index_constant,
+    loop_nest,
+    strided_type,
+    strides_of,
+    subview,
+)
 
 FORMATS = ("fp32", "fp16")
 
@@ -159,29 +167,16 @@ def _rows_contiguous(t: ir.MemRefType) -> bool:
 
 
 def _offload(op: ir.Operation, shape: GemmShape, fmt: str) -> None:
-    from torch_mlir.dialects import scf
-
-    ip = ir.InsertionPoint(op)
-    ip.__enter__()
-    ivs = []
-    for d in shape.batch:
-        loop = scf.ForOp(index_constant(0), index_constant(shape.sizes[d]), index_constant(1))
-        ivs.append(loop.induction_variable)
-        ir.InsertionPoint(loop.body).__enter__()
-        scf.YieldOp([])
-        ir.InsertionPoint.current.__exit__(None, None, None)
-        ir.InsertionPoint(loop.body.operations[0]).__enter__()
-    matrices = []
-    for value, batched in zip(op.operands, shape.batched, strict=True):
-        matrices.append(_matrix(value, ivs if batched else []))
-    a, b, c = matrices
-    i32 = ir.IntegerType.get_signless(32)
-    ir.Operation.create("redmule.gemm", operands=[a, b, c, c], attributes={
-        "m": ir.IntegerAttr.get(i32, shape.m), "n": ir.IntegerAttr.get(i32, shape.k),
-        "k": ir.IntegerAttr.get(i32, shape.n), "op": ir.StringAttr.get("gemm"),
-        "format": ir.StringAttr.get(fmt)})
-    for _ in range(len(shape.batch) + 1):
-        ir.InsertionPoint.current.__exit__(None, None, None)
+    with contextlib.ExitStack() as nest:
+        nest.enter_context(ir.InsertionPoint(op))
+        ivs = loop_nest([shape.sizes[d] for d in shape.batch], nest)
+        a, b, c = (_matrix(value, ivs if batched else [])
+                   for value, batched in zip(op.operands, shape.batched, strict=True))
+        i32 = ir.IntegerType.get_signless(32)
+        ir.Operation.create("redmule.gemm", operands=[a, b, c, c], attributes={
+            "m": ir.IntegerAttr.get(i32, shape.m), "n": ir.IntegerAttr.get(i32, shape.k),
+            "k": ir.IntegerAttr.get(i32, shape.n), "op": ir.StringAttr.get("gemm"),
+            "format": ir.StringAttr.get(fmt)})
     op.erase()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -166,38 +167,44 @@ def start_transfer(src: ir.Value, dst: ir.Value) -> list[ir.Value]:
 
 def _transfer_loop(src: ir.Value, dst: ir.Value, strided: list[list[int]]) -> None:
     """Outer groups as loops, the last two groups as one 2-D transfer each."""
-    from torch_mlir.dialects import scf
 
     outer = [d for g in strided[:-2] for d in g]
     shape = list(ir.MemRefType(src.type).shape)
+    with contextlib.ExitStack() as nest:
+        ivs = loop_nest([shape[d] for d in outer], nest)
+        inner_dims = [d for g in strided[-2:] for d in g]
+        inner_groups = [[inner_dims.index(d) for d in g] for g in strided[-2:]]
+        views = []
+        for side in (src, dst):
+            t = ir.MemRefType(side.type)
+            strides, _ = strides_of(t)
+            offsets: list[int | ir.Value] = [0] * t.rank
+            for d, iv in zip(outer, ivs, strict=True):
+                offsets[d] = iv
+            sizes = [1 if d in outer else shape[d] for d in range(t.rank)]
+            inner_shape = [shape[d] for d in inner_dims]
+            result = strided_type(inner_shape, t.element_type,
+                                  [strides[d] for d in inner_dims], dynamic(), t.memory_space)
+            views.append(collapse(subview(side, offsets, sizes, result), inner_groups))
+        token = ir.Type.parse("!pulp.token")
+        t = ir.Operation.create("pulp.dma_start_2d", results=[token], operands=views).result
+        ir.Operation.create("pulp.dma_wait", operands=[t])
+
+
+def loop_nest(sizes: list[int], nest: contextlib.ExitStack) -> list[ir.Value]:
+    """scf.for loops over [0, size) for each size, nested, at the current
+    insertion point; `nest` keeps the insertion point inside the innermost
+    body (before its yield) until it closes. Returns the induction variables."""
+    from torch_mlir.dialects import scf
+
     ivs = []
-    loops = []
-    for d in outer:
-        loop = scf.ForOp(index_constant(0), index_constant(shape[d]), index_constant(1))
-        loops.append(loop)
+    for size in sizes:
+        loop = scf.ForOp(index_constant(0), index_constant(size), index_constant(1))
         ivs.append(loop.induction_variable)
-        ip = ir.InsertionPoint(loop.body)
-        ip.__enter__()
-    inner_dims = [d for g in strided[-2:] for d in g]
-    inner_groups = [[inner_dims.index(d) for d in g] for g in strided[-2:]]
-    views = []
-    for side in (src, dst):
-        t = ir.MemRefType(side.type)
-        strides, _ = strides_of(t)
-        offsets: list[int | ir.Value] = [0] * t.rank
-        for d, iv in zip(outer, ivs, strict=True):
-            offsets[d] = iv
-        sizes = [1 if d in outer else shape[d] for d in range(t.rank)]
-        inner_shape = [shape[d] for d in inner_dims]
-        result = strided_type(inner_shape, t.element_type, [strides[d] for d in inner_dims],
-                              dynamic(), t.memory_space)
-        views.append(collapse(subview(side, offsets, sizes, result), inner_groups))
-    token = ir.Type.parse("!pulp.token")
-    t = ir.Operation.create("pulp.dma_start_2d", results=[token], operands=views).result
-    ir.Operation.create("pulp.dma_wait", operands=[t])
-    for _ in loops:
-        scf.YieldOp([])
-        ir.InsertionPoint.current.__exit__(None, None, None)
+        with ir.InsertionPoint(loop.body):
+            scf.YieldOp([])
+        nest.enter_context(ir.InsertionPoint(loop.body.operations[0]))
+    return ivs
 
 
 def wait(tokens: list[ir.Value]) -> None:
