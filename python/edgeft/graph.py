@@ -162,3 +162,11 @@ def unit_input(block: ir.Block, prefixes: list[str], batch: int) -> ir.Value | N
             if shape and shape[0] == batch and value not in candidates:
                 candidates.append(value)
     return candidates[0] if candidates else None
+
+
+def ancestor_in(op: ir.Operation, block: ir.Block) -> ir.Operation:
+    """The ancestor of `op` (or `op` itself) that sits directly in `block`."""
+    parent = block.owner.operation
+    while op.parent is not None and op.parent.operation != parent:
+        op = op.parent.operation
+    return op

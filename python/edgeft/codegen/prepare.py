@@ -11,7 +11,7 @@ from __future__ import annotations
 from torch_mlir import ir, passmanager
 
 from edgeft.errors import UserError
-from edgeft.graph import erase_unused, function, layer_of
+from edgeft.graph import ancestor_in, erase_unused, function, layer_of
 
 BUFFERIZE = (
     "one-shot-bufferize{bufferize-function-boundaries "
@@ -172,8 +172,8 @@ def _write_one_in_place(block: ir.Block) -> bool:
         if len(back) != 1 or position[back[0]] < i:
             continue
         end = position[back[0]]
-        inside = all(i <= position.get(_top(u, block), -1) <= end for u in _users(copy))
-        touched = any(i < position.get(_top(u, block), -1) < end
+        inside = all(i <= position.get(ancestor_in(u, block), -1) <= end for u in _users(copy))
+        touched = any(i < position.get(ancestor_in(u, block), -1) < end
                       for g in ops if g.name == "memref.get_global" and _global_name(g.results[0])
                       == name for u in _users(g.results[0]))
         if not inside or touched:
@@ -197,9 +197,3 @@ def _users(value: ir.Value) -> list[ir.Operation]:
     return [use.owner.operation for use in value.uses]
 
 
-def _top(op: ir.Operation, block: ir.Block) -> ir.Operation:
-    """The ancestor of `op` that sits directly in `block`."""
-    parent = block.owner.operation
-    while op.parent is not None and op.parent.operation != parent:
-        op = op.parent.operation
-    return op

@@ -289,12 +289,13 @@ def _offload_conv(op: ir.Operation, conv: ConvShape, fmt: str, columns: dict) ->
     (c, kh, kw) in the convolution's loop order, so the sums keep their order."""
     from torch_mlir.dialects import linalg, scf
 
+    from edgeft.graph import ancestor_in
     from edgeft.ir_build import iterator_attr, maps_attr
-    from edgeft.passes.promote import _alloc_l1, _top, collapse
+    from edgeft.passes.promote import _alloc_l1, collapse
 
     source, weight, out = op.operands
     func_block = _function_block(op)
-    anchor = _top(op, func_block)
+    anchor = ancestor_in(op, func_block)
     key = (anchor, conv.c, conv.kh, conv.kw, conv.oh, conv.ow)
     if key not in columns:
         columns[key] = _alloc_l1([conv.c, conv.kh, conv.kw, conv.oh, conv.ow], ir.F32Type.get(),

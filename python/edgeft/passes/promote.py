@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
+from edgeft.graph import ancestor_in
 from edgeft.passes.base import EdgeftPass
 
 PROMOTED_ATTR = "edgeft.promoted"   # on a linalg op whose operands are in L1
@@ -366,13 +367,6 @@ def _alloc_l1(shape: list[int], element: ir.Type, anchor: ir.Operation) -> ir.Va
                                                ir.DenseI32ArrayAttr.get([0, 0])}).result
 
 
-def _top(op: ir.Operation, block: ir.Block) -> ir.Operation:
-    parent = block.owner.operation
-    while op.parent is not None and op.parent.operation != parent:
-        op = op.parent.operation
-    return op
-
-
 def _mark(op: ir.Operation, double: bool) -> None:
     op.attributes[PROMOTED_ATTR] = ir.UnitAttr.get()
     if double:
@@ -382,7 +376,7 @@ def _mark(op: ir.Operation, double: bool) -> None:
 
 def _promote_alone(op: ir.Operation, func_block: ir.Block) -> None:
     """Single buffers: fetch, wait, compute, write back, wait."""
-    anchor = _top(op, func_block)
+    anchor = ancestor_in(op, func_block)
     slots = []
     for position, fetch, write in _operand_kinds(op):
         far = op.operands[position]
@@ -500,7 +494,7 @@ def _promote_in_loop(op: ir.Operation, loop: ir.Operation, func_block: ir.Block)
     iv = body.arguments[0]
     lb, ub, step = (_constant_index(v) for v in list(loop.operands)[:3])
     count = (ub - lb) // step
-    anchor = _top(op, func_block)
+    anchor = ancestor_in(op, func_block)
     slots: list[Slot] = []
     for position, fetch, write in _operand_kinds(op):
         far = op.operands[position]
