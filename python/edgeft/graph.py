@@ -38,6 +38,27 @@ def layer_of(op: ir.Operation) -> str:
     return from_location("error", op.location, "").layer or "?"
 
 
+PHASES = ("forward", "backward", "update")
+
+
+def phase_location(location: ir.Location, phase: str) -> ir.Location:
+    """`location` tagged with a training phase (backward, update): the
+    autodiff and optimizer passes build their ops there, so that reports can
+    split a layer's cost by phase; layer_of sees through the tag."""
+    return ir.Location.fused([location], metadata=ir.StringAttr.get(f"edgeft.{phase}"),
+                             context=location.context)
+
+
+def phase_of(op: ir.Operation) -> str:
+    """The training phase an op belongs to: forward unless its location
+    carries a backward or update tag."""
+    text = str(op.location)
+    for phase in PHASES[1:]:
+        if f'fused<"edgeft.{phase}">' in text:
+            return phase
+    return "forward"
+
+
 def symbol(op: ir.Operation) -> str:
     """The global a global_load/global_store refers to."""
     return ir.FlatSymbolRefAttr(op.attributes["global"]).value

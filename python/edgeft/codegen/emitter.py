@@ -692,11 +692,30 @@ def _parallel(e, op, indent, depth):
             f"    const {struct} *a = arg;", *locals_,
             f"    const long {core} = core_id;", *body, "}"]
     e.kernels.append("\n".join(text) + "\n")
+    if e.module.kernel_info is not None:
+        e.module.kernel_info.append(ParallelKernel(
+            name, "\n".join(text[1:]) + "\n", workers, op,
+            [(f.rsplit(" *", 1)[0] if "*" in f else f.rsplit(" ", 1)[0], "*" in f)
+             for f in fields], memrefs))
     inner = indent + "    "
     return [f"{indent}{{",
             f"{inner}{struct} args = {{{', '.join(inits)}}};",
             f"{inner}edgeft_rt_fork({workers}, {name}, &args);",
             f"{indent}}}"]
+
+
+@dataclass
+class ParallelKernel:
+    """What the emitter wrote for one pulp.parallel (Emitter.kernel_info):
+    the outlined function with its argument struct, its fields (C type,
+    pointer or scalar) in struct order and the memrefs behind the pointers."""
+
+    name: str
+    text: str
+    workers: int
+    op: ir.Operation
+    fields: list[tuple[str, bool]]
+    memrefs: list[ir.Value]
 
 
 def _free_values(op: ir.Operation) -> tuple[list[ir.Value], list[ir.Value]]:
@@ -746,6 +765,8 @@ class Emitter:
             self.plan = {plan[i].name: ir.IntegerAttr(plan[i].attr).value
                          for i in range(len(plan)) if not plan[i].name.endswith("_lower_bound")}
 
+        # Set to a list to collect every outlined pulp.parallel (edgeft.codegen.kernels).
+        self.kernel_info: list[ParallelKernel] | None = None
         # The L2 staging buffer of L1 <-> L3 transfers: (level, offset), or None.
         self.staging: tuple[str, int] | None = None
         if "edgeft.dma_staging" in module.operation.attributes:

@@ -9,7 +9,7 @@ from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
 from edgeft import ir_build as b
-from edgeft.graph import add_zero_global, function, globals_of, symbol
+from edgeft.graph import add_zero_global, function, globals_of, phase_location, symbol
 from edgeft.passes.autodiff.driver import GRADIENT_OF_ATTR
 from edgeft.passes.base import EdgeftPass
 
@@ -82,7 +82,7 @@ class Sgd(EdgeftPass):
         t = ir.TypeAttr(param.attributes["type"]).value
         old = _load_of(block, name, t, param.location)
         anchor = _insertion_point(block, grad, old, store)
-        with anchor, store.location:
+        with anchor, phase_location(store.location, "update"):
             step = grad
             if self.momentum:
                 state = self._state_global(module, name, param, t)

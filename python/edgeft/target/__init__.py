@@ -7,7 +7,10 @@
 128 KiB L1 budget, 2 MiB L2, 32 MiB L3, the cluster DMA and RedMulE);
 `host` is a flat target with one unbounded memory, which is what the C
 emitter assumed before memory planning. Every figure is a named field so
-that reports can print the assumptions they rest on.
+that reports can print the assumptions they rest on: `Target.parameters()`
+lists each with its value and where it comes from (measured on GVSoC,
+fitted on those measurements, METHODS.md, or an assumption), and
+edgeft.target.perf turns them into cycles.
 """
 
 from __future__ import annotations
@@ -31,12 +34,24 @@ class Level:
 
 @dataclass(frozen=True)
 class Dma:
-    """A DMA engine between two levels: cycles = latency + bytes / bytes_per_cycle."""
+    """A DMA engine between two levels: cycles = latency + bytes / bytes_per_cycle,
+    counted in its own clock (`clock_mhz`, None for the cluster clock)."""
 
     source: str
     destination: str
     bytes_per_cycle: float
     latency_cycles: int
+    clock_mhz: float | None = None
+
+
+@dataclass(frozen=True)
+class Core:
+    """The cluster cores as the performance model sees them."""
+
+    cycles_per_instruction: float = 1.40   # fitted on the GVSoC core loops
+    parallel_efficiency: float = 0.99      # measured: 16x16x16 matmul, 7.92x on 8 cores
+    fork_cycles: int = 50                  # assumption: dispatch + wake-up + final barrier
+    far_load_cycles: int = 8               # assumption: stall per core load from L2/L3
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,23 @@ class RedMulE:
     pipeline: int = 3       # pipeline registers P
     port_bytes: int = 32    # bytes per memory port beat
     format: str = "fp32"    # operand format: fp32 or fp16
+    job_overhead_cycles: int = 112   # fitted: start and finish of a job (GVSoC)
+    program_cycles: int = 93         # measured: writing a job's registers (later jobs)
+    fp32_cycle_factor: float = 2.0   # assumption: fp32 jobs take twice the fp16 time
+
+    @property
+    def tile_rows(self) -> int:
+        """Rows of X per output tile: one per array column (12)."""
+        return self.ce_w
+
+    @property
+    def tile_cols(self) -> int:
+        """Columns of W per output tile: ce_h * (P + 1) (16)."""
+        return self.ce_h * (self.pipeline + 1)
+
+    @property
+    def macs_per_cycle(self) -> int:
+        return self.ce_h * self.ce_w
 
     @property
     def element_bytes(self) -> int:
@@ -65,6 +97,7 @@ class Target:
     dma: tuple[Dma, ...] = ()
     redmule: RedMulE | None = None
     peripheral_mhz: float | None = None   # L3 (HyperBus) clock
+    core: Core | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -76,9 +109,74 @@ class Target:
     def largest(self) -> str:
         return max(self.levels.values(), key=lambda level: level.bytes).name
 
+    def dma_between(self, source: str, destination: str) -> Dma:
+        return next(d for d in self.dma if d.source == source and d.destination == destination)
+
+    def parameters(self) -> list[dict[str, Any]]:
+        """Every figure the performance model uses: name, value, unit and source."""
+        if self.core is None or self.redmule is None:
+            return []
+        values = {"frequency_mhz": self.frequency_mhz, "cores": self.cores,
+                  "peripheral_mhz": self.peripheral_mhz}
+        for prefix, part in (("core", self.core), ("redmule", self.redmule)):
+            values.update({f"{prefix}.{k}": v for k, v in asdict(part).items()})
+        for d in self.dma:
+            key = f"dma.{d.source}_{d.destination}"
+            values[f"{key}.bytes_per_cycle"] = d.bytes_per_cycle
+            values[f"{key}.latency_cycles"] = d.latency_cycles
+        out = []
+        for name, value in values.items():
+            unit, source, why = PARAMETER_SOURCES.get(name, ("", "METHODS.md", ""))
+            out.append({"name": name, "value": value, "unit": unit, "source": source,
+                        "note": why})
+        return out
+
     def describe(self) -> dict[str, Any]:
-        """The target as JSON-ready data (report.json `target`)."""
-        return asdict(self)
+        """The target as JSON-ready data (report.json `target`), with the
+        performance model's parameters."""
+        out = asdict(self)
+        parameters = self.parameters()
+        if parameters:
+            out["parameters"] = parameters
+        return out
+
+
+# unit, source (measured | fitted | METHODS.md | assumption), note; the sources
+# are shared/calibration/gvsoc_measurements.json and METHODS.md.
+PARAMETER_SOURCES = {
+    "frequency_mhz": ("MHz", "METHODS.md", "cluster clock; latency_ms = cycles / (MHz * 1e3)"),
+    "cores": ("", "METHODS.md", "cluster cores a kernel is split over"),
+    "peripheral_mhz": ("MHz", "assumption", "HyperBus clock of L3 transfers"),
+    "core.cycles_per_instruction": (
+        "cycles/instr", "fitted", "GVSoC cycles / QEMU instruction count of the same core "
+        "loops (dot products, register FMAs, 16x16x16 matmul), least relative squares"),
+    "core.parallel_efficiency": ("", "measured", "16x16x16 matmul: 7.92x on 8 cores"),
+    "core.fork_cycles": ("cycles", "assumption", "dispatching a kernel to the cores, wake-up "
+                         "and the closing barrier"),
+    "core.far_load_cycles": ("cycles", "assumption", "stall of a core load from L2 or L3 "
+                             "(kernels read L1; copies and in-place reads do not)"),
+    "redmule.ce_h": ("", "METHODS.md", "array height"),
+    "redmule.ce_w": ("", "METHODS.md", "array width: rows of X per output tile"),
+    "redmule.pipeline": ("", "METHODS.md", "pipeline registers P: a tile has ce_h*(P+1) columns"),
+    "redmule.port_bytes": ("B", "METHODS.md", "memory port width"),
+    "redmule.format": ("", "option", "--redmule-format"),
+    "redmule.job_overhead_cycles": ("cycles", "fitted", "start and finish of a job on GVSoC "
+                                    "(pulp-open RedMulE, fp16)"),
+    "redmule.program_cycles": ("cycles", "measured", "writing a job's registers: the middle of "
+                               "81-109 cycles measured after a simulation's first job (that "
+                               "one takes 203-242)"),
+    "redmule.fp32_cycle_factor": ("", "assumption", "fp32 jobs take this many times the "
+                                  "measured fp16 time (the array's FMAs are fp16 wide)"),
+    "dma.L2_L1.bytes_per_cycle": ("B/cycle", "measured", "GVSoC siracusa mchan, 1 KiB-64 KiB"),
+    "dma.L2_L1.latency_cycles": ("cycles", "fitted", "GVSoC: 15 + bytes/8"),
+    "dma.L1_L2.bytes_per_cycle": ("B/cycle", "measured", "GVSoC: 7.75 B/cycle at 64 KiB"),
+    "dma.L1_L2.latency_cycles": ("cycles", "fitted", "GVSoC"),
+    "dma.L3_L2.bytes_per_cycle": ("B/periph. cycle", "METHODS.md", "HyperBus"),
+    "dma.L3_L2.latency_cycles": ("periph. cycles", "assumption", "6-byte command phase + 12 "
+                                 "cycles of access latency per transfer"),
+    "dma.L2_L3.bytes_per_cycle": ("B/periph. cycle", "METHODS.md", "HyperBus"),
+    "dma.L2_L3.latency_cycles": ("periph. cycles", "assumption", "as L3 -> L2"),
+}
 
 
 def siracusa() -> Target:
@@ -87,12 +185,14 @@ def siracusa() -> Target:
         name="siracusa", cores=8, frequency_mhz=360.0,
         levels={"L1": Level("L1", 128 * KIB), "L2": Level("L2", 2 * MIB),
                 "L3": Level("L3", 32 * MIB)},
-        dma=(Dma("L2", "L1", 8.0, 14), Dma("L1", "L2", 8.0, 14),
-             Dma("L3", "L2", 1.0, 6), Dma("L2", "L3", 1.0, 6)),
-        redmule=RedMulE(), peripheral_mhz=180.0,
+        dma=(Dma("L2", "L1", 8.0, 15), Dma("L1", "L2", 7.75, 15),
+             Dma("L3", "L2", 1.0, 18, 180.0), Dma("L2", "L3", 1.0, 18, 180.0)),
+        redmule=RedMulE(), peripheral_mhz=180.0, core=Core(),
         notes=("L1 is the training budget, not the physical TCDM size",
-               "L3 <-> L2 costs 1 byte per peripheral cycle plus a 6-byte command phase; "
-               "the peripheral clock is an assumption"))
+               "L3 <-> L2 costs 1 byte per peripheral cycle plus a 6-byte command phase "
+               "and an access latency; the peripheral clock is an assumption",
+               "kernel instruction counts come from QEMU (rv32imf); the chip keeps floats "
+               "in integer registers (Zfinx), which the count does not see"))
 
 
 def host() -> Target:

@@ -9,7 +9,7 @@ from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
 from edgeft import ir_build as b
-from edgeft.graph import add_zero_global, function, globals_of, layer_of
+from edgeft.graph import add_zero_global, function, globals_of, layer_of, phase_location
 from edgeft.passes.autodiff.rules import CONSTANT_OPS, RULES
 from edgeft.passes.autodiff.structured import NoAdjointRule
 from edgeft.passes.base import EdgeftPass
@@ -206,7 +206,7 @@ def _reverse(ops: list[ir.Operation], sweep: Sweep, ret: ir.OpView) -> None:
         if rule is None:
             raise AutodiffError(op.location, f"edgeft-autodiff: no adjoint rule for "
                                 f"'{op.name}'{_from_layer(op)}")
-        with ir.InsertionPoint(ret), op.location:
+        with ir.InsertionPoint(ret), phase_location(op.location, "backward"):
             try:
                 rule(sweep, op)
             except NoAdjointRule as e:
@@ -234,7 +234,7 @@ def _store_gradients(module: ir.Operation, step: ir.OpView, ops: list[ir.Operati
         grad_name = name + GRAD_SUFFIX
         add_zero_global(module, param, grad_name, t,
                         {GRADIENT_OF_ATTR: ir.StringAttr.get(name)}, param.location)
-        with ir.InsertionPoint(ret), param.location:
+        with ir.InsertionPoint(ret), phase_location(param.location, "backward"):
             total = None
             for value in loads.get(name, []):
                 adjoint = sweep.adjoint(value)

@@ -1,0 +1,304 @@
+"""Instruction counts of a program's core kernels, measured on RV32 under QEMU.
+
+The performance model (edgeft.codegen.estimate) needs the cycles of every
+piece of code the cluster cores run. Each such piece is a *kernel*:
+
+- a `pulp.parallel` region, outlined by the C emitter into
+  `static void pN_...(int core_id, void *arg)`;
+- a loop nest or a `memref.copy` that runs on one core (outside any
+  parallel region); for measuring, it is wrapped into a one-core
+  `pulp.parallel` (`wrap_serial`), so the emitter outlines it the same way.
+
+`measure` builds one bare-metal RV32 program holding every kernel not yet
+measured, runs it once under `qemu-system-riscv32 -icount shift=0` and reads
+`minstret` around each core's slice (the slowest core's count is the
+kernel's). Pointer arguments get buffers as large as the buffer they view
+(floats filled with values in [0.25, 1.75], integers zero, so gathers stay
+in range); scalar arguments are 0, a valid value of every loop index.
+Counts are cached by a hash of the kernel's C text, the compiler flags and
+the compiler version, in $EDGEFT_CACHE_DIR (default ~/.cache/edgeft).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch_mlir import ir
+
+from edgeft.codegen.counts import VIEWS
+from edgeft.errors import UserError
+
+HARNESS_VERSION = "1"
+SERIAL_ATTR = "edgeft.serial"
+CORE_OPS = ("pulp.", "redmule.", "func.call")
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One kernel ready to measure: its outlined C (named KERNEL), its
+    argument struct's fields and the element count behind each pointer."""
+
+    key: str
+    text: str
+    workers: int
+    fields: tuple[tuple[str, bool, int], ...]   # (C type, pointer?, elements)
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("EDGEFT_CACHE_DIR")
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) \
+        / "edgeft"
+    return base / "kernels"
+
+
+# --- finding kernels ---------------------------------------------------------------
+
+
+def wrap_serial(module: ir.Module) -> None:
+    """Wrap every loop nest and memref.copy that runs outside a parallel region
+    (and holds no DMA, job or region) into `pulp.parallel {cores = 1}`."""
+    for op in module.body.operations:
+        if op.operation.name == "func.func" and op.regions[0].blocks:
+            _wrap_in(op.regions[0].blocks[0])
+
+
+def _wrap_in(block: ir.Block) -> None:
+    for op in list(block.operations):
+        op = op.operation
+        if op.name == "scf.for" and not _holds_core_control(op):
+            _wrap(op)
+        elif op.name == "memref.copy":
+            _wrap(op)
+        elif op.name in ("scf.for", "scf.if"):
+            for region in op.regions:
+                for inner in region.blocks:
+                    _wrap_in(inner)
+
+
+def _holds_core_control(op: ir.Operation) -> bool:
+    """Whether a region holds DMA, RedMulE, a parallel region or a call."""
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.operations:
+                inner = inner.operation
+                if inner.name.startswith(CORE_OPS) or _holds_core_control(inner):
+                    return True
+    return False
+
+
+def _wrap(op: ir.Operation) -> None:
+    i64 = ir.IntegerType.get_signless(64, op.context)
+    with op.context, op.location, ir.InsertionPoint(op):
+        region = ir.Operation.create("pulp.parallel", regions=1,
+                                     attributes={"cores": ir.IntegerAttr.get(i64, 1),
+                                                 SERIAL_ATTR: ir.UnitAttr.get()})
+    block = region.regions[0].blocks.append(ir.IndexType.get(op.context))
+    with op.context, op.location, ir.InsertionPoint(block):
+        end = ir.Operation.create("pulp.yield")
+    op.move_before(end)
+
+
+def root_elements(value: ir.Value, globals_: dict[str, ir.OpView]) -> int:
+    """Elements of the buffer a view reads (its alloc, global or argument)."""
+    while isinstance(value, ir.OpResult) and value.owner.operation.name in VIEWS:
+        value = value.owner.operation.operands[0]
+    owner = value.owner.operation if isinstance(value, ir.OpResult) else None
+    t = value.type
+    if owner is not None and owner.name == "memref.get_global":
+        glob = globals_[ir.FlatSymbolRefAttr(owner.attributes["name"]).value]
+        t = ir.TypeAttr(glob.attributes["type"]).value
+    return math.prod(ir.MemRefType(t).shape)
+
+
+def kernel_of(info, globals_: dict[str, ir.OpView], flags: str) -> Kernel:
+    """A Kernel from the emitter's record of one outlined parallel region."""
+    text = re.sub(rf"\b{re.escape(info.name)}\b", "KERNEL", info.text)
+    sizes = iter([root_elements(v, globals_) for v in info.memrefs])
+    fields = tuple((c, pointer, next(sizes) if pointer else 0) for c, pointer in info.fields)
+    key = hashlib.sha256("\n".join([HARNESS_VERSION, flags, text,
+                                    repr(fields)]).encode()).hexdigest()[:24]
+    return Kernel(key, text, info.workers, fields)
+
+
+# --- measuring ---------------------------------------------------------------------
+
+
+def _compiler_id(gcc: str) -> str:
+    result = subprocess.run([gcc, "--version"], capture_output=True, text=True, check=False)
+    return result.stdout.splitlines()[0] if result.stdout else gcc
+
+
+def flags_id() -> str:
+    """What besides its text decides a kernel's instruction count."""
+    from edgeft import rv32
+    from edgeft.host import require_tool
+
+    gcc = require_tool(rv32.GCC, "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf")
+    return " ".join([_compiler_id(gcc), *rv32.FLAGS])
+
+
+def measure(kernels: list[Kernel], use_cache: bool = True,
+            timeout: float = 1800) -> dict[str, int]:
+    """Instructions of the slowest core's slice of each kernel, by key: from
+    the cache, the rest measured in one QEMU run (and cached)."""
+    unique = {k.key: k for k in kernels}
+    cache = cache_dir()
+    found: dict[str, int] = {}
+    if use_cache:
+        for key in unique:
+            path = cache / f"{key}.json"
+            if path.is_file():
+                found[key] = json.loads(path.read_text())["instructions"]
+    missing = [k for key, k in sorted(unique.items()) if key not in found]
+    if not missing:
+        return found
+    measured = _run(missing, timeout)
+    cache.mkdir(parents=True, exist_ok=True)
+    for key, counts in measured.items():
+        found[key] = max(counts)
+        if use_cache:
+            (cache / f"{key}.json").write_text(json.dumps(
+                {"instructions": max(counts), "per_core": counts}) + "\n")
+    return found
+
+
+def harness(kernels: list[Kernel]) -> str:
+    """The C of the measuring program for `kernels`."""
+    pool = max((sum(_field_bytes(f) for f in k.fields) for k in kernels), default=0)
+    parts = [_PRELUDE, f"static uint8_t pool[{max(pool, 64)}] __attribute__((aligned(64)));\n"]
+    runs = []
+    for i, kernel in enumerate(kernels):
+        name = f"k{i}"
+        parts.append(kernel.text.replace("KERNEL", name))
+        setup, offset = [], 0
+        for j, (c, pointer, elements) in enumerate(kernel.fields):
+            field_name = _field_names(kernel.text)[j]
+            if not pointer:
+                setup.append(f"    args.{field_name} = 0;")
+                continue
+            base = c.replace("const ", "")
+            setup.append(f"    args.{field_name} = ({c} *)(pool + {offset});")
+            setup.append(f"    fill_{_fill(base)}(pool + {offset}, {elements}, "
+                         f"sizeof({base}));")
+            offset += _field_bytes((c, pointer, elements))
+        parts.append(f"static void run_{name}(void)\n{{\n    struct {name}_args args;\n"
+                     + "\n".join(setup) + f"\n    measure(\"{kernel.key}\", {kernel.workers}, "
+                     f"{name}, &args);\n}}\n")
+        runs.append(f"    run_{name}();")
+    parts.append("int main(void)\n{\n" + "\n".join(runs) + "\n    return 0;\n}\n")
+    return "\n".join(parts)
+
+
+_PRELUDE = """/* Generated by edgeft.codegen.kernels: instruction counts of kernels. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void edgeft_rt_barrier(void) {}
+_Noreturn void edgeft_rt_fail(const char *message)
+{
+    fprintf(stderr, "kernel failed: %s\\n", message);
+    exit(3);
+}
+
+static inline uint32_t instret(void)
+{
+    uint32_t value;
+    __asm__ volatile("csrr %0, minstret" : "=r"(value));
+    return value;
+}
+
+static void fill_float(uint8_t *p, long n, size_t size)
+{
+    for (long i = 0; i < n; ++i) {
+        float v = 0.25f + (float)(i % 13) * 0.125f;
+        if (size == sizeof(double)) {
+            double d = v;
+            memcpy(p + i * size, &d, sizeof d);
+        } else {
+            memcpy(p + i * size, &v, sizeof v);
+        }
+    }
+}
+
+static void fill_zero(uint8_t *p, long n, size_t size)
+{
+    memset(p, 0, (size_t)n * size);
+}
+
+static void measure(const char *key, int cores, void (*fn)(int, void *), void *arg)
+{
+    printf("%s", key);
+    for (int core = 0; core < cores; ++core) {
+        uint32_t start = instret();
+        fn(core, arg);
+        uint32_t end = instret();
+        printf(" %lu", (unsigned long)(end - start));
+    }
+    printf("\\n");
+}
+"""
+
+C_SIZES = {"float": 4, "double": 8, "int64_t": 8, "int32_t": 4, "int16_t": 2, "int8_t": 1,
+           "uint8_t": 1, "uint16_t": 2, "uint32_t": 4, "uint64_t": 8, "bool": 1, "long": 4}
+
+
+def _field_bytes(field_: tuple[str, bool, int]) -> int:
+    c, pointer, elements = field_
+    if not pointer:
+        return 0
+    size = C_SIZES.get(c.replace("const ", ""), 8)
+    return (elements * size + 63) // 64 * 64
+
+
+def _fill(c: str) -> str:
+    return "float" if c in ("float", "double") else "zero"
+
+
+def _field_names(text: str) -> list[str]:
+    struct = text.split("};", 1)[0]
+    return re.findall(r"(\w+);", struct)
+
+
+def _run(kernels: list[Kernel], timeout: float) -> dict[str, list[int]]:
+    from edgeft import rv32
+    from edgeft.host import require_tool
+
+    gcc = require_tool(rv32.GCC, "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf")
+    qemu = require_tool(rv32.QEMU, "qemu-system-misc")
+    with tempfile.TemporaryDirectory(prefix="edgeft-kernels-") as tmp:
+        source = Path(tmp) / "kernels.c"
+        elf = Path(tmp) / "kernels.elf"
+        source.write_text(harness(kernels))
+        built = subprocess.run([gcc, *rv32.FLAGS, str(source), "-lm", "-o", str(elf)],
+                               capture_output=True, text=True, check=False)
+        if built.returncode != 0:
+            raise UserError(f"building the kernel measurement program failed:\n"
+                            f"{built.stderr[-3000:]}")
+        try:
+            ran = subprocess.run([qemu, *rv32.QEMU_ARGS, "-kernel", str(elf)],
+                                 capture_output=True, text=True, check=False, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise UserError(f"measuring {len(kernels)} kernels under QEMU took more than "
+                            f"{timeout:.0f} s") from None
+    out: dict[str, list[int]] = {}
+    for line in (ran.stdout + ran.stderr).splitlines():
+        words = line.split()
+        if len(words) >= 2 and all(w.isdigit() for w in words[1:]):
+            out[words[0]] = [int(w) for w in words[1:]]
+    if ran.returncode != 0 or len(out) != len(kernels):
+        raise UserError(f"measuring kernels under QEMU failed (exit {ran.returncode}, "
+                        f"{len(out)} of {len(kernels)} measured): "
+                        f"{(ran.stdout + ran.stderr).strip()[-1500:]}")
+    return out
