@@ -42,6 +42,7 @@ class CompileOptions:
     l3: int | None = None
     cores: int | None = None
     redmule_format: str | None = None
+    estimate: bool = True     # the performance estimate (siracusa; measures kernels in QEMU)
 
     def target_description(self):
         """The edgeft.target.Target these options name (UserError if bad)."""
@@ -210,7 +211,8 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
             with compiled.module.context:
                 lowered = ir.Module.parse(text)  # C generation lowers a copy
             target = compiled.target
-            sources = cwriter.generate(lowered, target)
+            sources = cwriter.generate(lowered, target,
+                                       estimate=compiled.report["options"]["estimate"])
             cwriter.write(sources, build)
             if sources.memory is not None:
                 compiled.report["memory"] = memory_report(sources.memory, target)
@@ -219,6 +221,11 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
             if sources.counts:
                 compiled.report.update(engine_report(sources.counts, sources.batch,
                                                      compiled.report["flops"]))
+            if sources.estimate is not None:
+                from edgeft.codegen import estimate
+
+                compiled.report.update(estimate.report(sources.estimate, target,
+                                                       sources.batch, compiled.report["flops"]))
         (build / "report.json").write_text(json.dumps(compiled.report, indent=2) + "\n")
     except OSError as e:
         raise UserError(f"cannot write into '{build}': {e.strerror}") from None

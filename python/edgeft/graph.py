@@ -8,6 +8,7 @@ which name the PyTorch module that produced each op
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from torch_mlir import ir
@@ -39,6 +40,7 @@ def layer_of(op: ir.Operation) -> str:
 
 
 PHASES = ("forward", "backward", "update")
+_PHASE_TAG = re.compile(r'fused<"edgeft\.(backward|update)">')
 
 
 def phase_location(location: ir.Location, phase: str) -> ir.Location:
@@ -52,11 +54,8 @@ def phase_location(location: ir.Location, phase: str) -> ir.Location:
 def phase_of(op: ir.Operation) -> str:
     """The training phase an op belongs to: forward unless its location
     carries a backward or update tag."""
-    text = str(op.location)
-    for phase in PHASES[1:]:
-        if f'fused<"edgeft.{phase}">' in text:
-            return phase
-    return "forward"
+    tag = _PHASE_TAG.search(str(op.location))  # the outermost tag comes first
+    return tag.group(1) if tag else "forward"
 
 
 def symbol(op: ir.Operation) -> str:

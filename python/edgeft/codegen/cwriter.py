@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from torch_mlir import ir
@@ -47,6 +48,7 @@ class CSources:
     placed: list = field(default_factory=list)     # the memory plan's buffers (charts)
     budgets: dict = field(default_factory=dict)    # level -> budget bytes
     counts: dict = field(default_factory=dict)     # function -> counts.Counts (hierarchy)
+    estimate: Any = None                           # codegen.estimate.Estimate, if made
 
 
 def _array_values(attr: ir.Attribute, shape: list[int], element: str) -> np.ndarray:
@@ -71,9 +73,10 @@ def _format_values(values: np.ndarray, c: str) -> str:
     return "\n".join(lines)
 
 
-def generate(module: ir.Module, target=None) -> CSources:
+def generate(module: ir.Module, target=None, estimate: bool = False) -> CSources:
     """Lower a training module (@forward, @train_step) to loops and emit C; for a
-    hierarchical target (siracusa) with a memory plan (edgeft-plan-memory)."""
+    hierarchical target (siracusa) with a memory plan (edgeft-plan-memory) and,
+    with `estimate`, the performance estimate (codegen.estimate)."""
     from edgeft.graph import function
 
     step = function(module.operation, "train_step")
@@ -111,12 +114,17 @@ def generate(module: ir.Module, target=None) -> CSources:
     network = _network(emitter, functions, bodies, arena, y_type, labels_are_indices, cache,
                        cache_region, scratch)
     weights = _weights(emitter)
+    performance = None
+    if estimate and placed:
+        from edgeft.codegen.estimate import estimate as estimate_program
+
+        performance = estimate_program(module, target)
     return CSources({"network.h": header, "network.c": network, "weights.c": weights,
                      "CMakeLists.txt": _cmake()}, arena, batch, classes,
                     list(x_type.shape[1:]), labels_are_indices, cache,
                     _int_dict(module, "edgeft.memory"), tiling,
                     placed, {n: lv.bytes for n, lv in target.levels.items()}
-                    if placed else {}, step_counts)
+                    if placed else {}, step_counts, performance)
 
 
 def _int_dict(module: ir.Module, name: str) -> dict | None:

@@ -116,6 +116,9 @@ def _target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--l3", type=int, default=None, help="siracusa: L3 budget in bytes")
     p.add_argument("--cores", type=int, default=None, help="siracusa: cluster cores (8)")
     p.add_argument("--redmule-format", default=None, help="siracusa: fp32 (default) or fp16")
+    p.add_argument("--no-estimate", dest="estimate", action="store_false",
+                   help="siracusa: skip the performance estimate (it measures each new "
+                        "kernel's instructions under QEMU)")
 
 
 def _cache_options(p: argparse.ArgumentParser) -> None:
@@ -172,7 +175,8 @@ def cmd_compile(opts: argparse.Namespace) -> int:
                              conv_form=opts.conv_form, cache=opts.cache,
                              cache_samples=opts.cache_samples, cache_block=opts.cache_block,
                              target=opts.target, l1=opts.l1, l2=opts.l2, l3=opts.l3,
-                             cores=opts.cores, redmule_format=opts.redmule_format)
+                             cores=opts.cores, redmule_format=opts.redmule_format,
+                             estimate=opts.estimate)
     compiled = compile_model(opts.model, options)
     write_build(compiled, Path(opts.output))
     report = compiled.report
@@ -185,6 +189,14 @@ def cmd_compile(opts: argparse.Namespace) -> int:
     if memory:
         levels = ", ".join(f"{name} {size:,} B" for name, size in memory["peak_bytes"].items())
         print(f"edgeft: memory plan for {report['target']['name']}: {levels}", file=sys.stderr)
+    cycles = report.get("cycles")
+    if cycles:
+        e = report["estimate"]
+        print(f"edgeft: estimate: {cycles['estimate']:,} cycles per step = "
+              f"{report['latency_ms']['estimate']:.2f} ms at "
+              f"{report['target']['frequency_mhz']:g} MHz, {report['updates_per_second']:.1f} "
+              f"steps/s, {report['flops_per_cycle']:.2f} FLOPs/cycle ({e['kernels']} core "
+              f"kernels, {e['kernels_measured_now']} measured under QEMU now)", file=sys.stderr)
     cache = report.get("cache")
     if cache:
         print(f"edgeft: {cache['quant']} forward cache of {cache['samples']} samples: "

@@ -82,7 +82,7 @@ class Sgd(EdgeftPass):
         t = ir.TypeAttr(param.attributes["type"]).value
         old = _load_of(block, name, t, param.location)
         anchor = _insertion_point(block, grad, old, store)
-        with anchor, phase_location(store.location, "update"):
+        with anchor, phase_location(_layer_location(name, store.location), "update"):
             step = grad
             if self.momentum:
                 state = self._state_global(module, name, param, t)
@@ -100,6 +100,14 @@ class Sgd(EdgeftPass):
         add_zero_global(module, param, state, t, {STATE_OF_ATTR: ir.StringAttr.get(name)},
                         param.location)
         return state
+
+
+def _layer_location(param: str, location: ir.Location) -> ir.Location:
+    """The location of a parameter's update: named after its layer, so reports
+    charge the update to the layer (a global's own location names no layer)."""
+    from edgeft.structure import layer_name
+
+    return ir.Location.name(layer_name(param), childLoc=location, context=location.context)
 
 
 def _axpby(x: ir.Value, a: float, y: ir.Value, c: float) -> ir.Value:

@@ -14,6 +14,7 @@ from edgeft.passes.autodiff.rules import CONSTANT_OPS, RULES
 from edgeft.passes.autodiff.structured import NoAdjointRule
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.param_summary import TRAINABLE_ATTR
+from edgeft.structure import layer_name
 
 GRADIENT_OF_ATTR = "edgeft.gradient_of"
 GRAD_SUFFIX = ".grad"
@@ -234,7 +235,8 @@ def _store_gradients(module: ir.Operation, step: ir.OpView, ops: list[ir.Operati
         grad_name = name + GRAD_SUFFIX
         add_zero_global(module, param, grad_name, t,
                         {GRADIENT_OF_ATTR: ir.StringAttr.get(name)}, param.location)
-        with ir.InsertionPoint(ret), phase_location(param.location, "backward"):
+        with ir.InsertionPoint(ret), phase_location(
+                ir.Location.name(layer_name(name), childLoc=param.location), "backward"):
             total = None
             for value in loads.get(name, []):
                 adjoint = sweep.adjoint(value)

@@ -1,0 +1,309 @@
+"""The performance estimate of a lowered, planned program on a target.
+
+One timeline per function, walked in program order over the lowered IR
+(the same ops the C emitter translates):
+
+- a core kernel (`pulp.parallel`, or a one-core loop nest or copy, see
+  edgeft.codegen.kernels) advances the cores' time by its cycles: measured
+  RV32 instructions of the slowest core's slice x cycles per instruction /
+  parallel efficiency, + stalls of loads from L2/L3 + the fork cost;
+- a RedMulE job advances it by its programming + job cycles (the C waits
+  for each job);
+- a DMA transfer starts when the cluster DMA is free (one engine, transfers
+  in issue order) and finishes its cycles later; `pulp.dma_wait` moves the
+  cores' time to the finish if it is later (the stall is the transfer's
+  exposed time), so a double-buffered prefetch hides behind the compute
+  issued before its wait. Transfers from or to L3 go through L2 and block
+  the cores until both hops are done, as the runtime does;
+- a loop runs its body twice on the timeline; the second iteration's time
+  stands for every later one (every transfer a body starts is waited in the
+  body, so iterations after the first repeat).
+
+Every advance of the timeline is charged to the layer and training phase
+(forward, backward, update; edgeft.graph.phase_of) of the op that caused
+it and to its engine (cores, redmule, dma), so the per-layer figures sum
+to the step's cycles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch_mlir import ir
+
+from edgeft.codegen import counts, kernels
+from edgeft.codegen.emitter import Emitter, element_bytes
+from edgeft.dialects import memory_level
+from edgeft.flops import FREE_BODY_OPS
+from edgeft.graph import layer_of, phase_of
+from edgeft.target import Target, perf
+
+KERNEL_ATTR = "edgeft.kernel"
+
+
+@dataclass
+class Entry:
+    """One kernel's figures over a call of its function."""
+
+    name: str
+    layer: str
+    phase: str
+    engine: str
+    calls: float = 0
+    flops: float = 0
+    cycles: float = 0
+    bytes: float = 0
+
+
+@dataclass
+class Timeline:
+    """The cores' time, the DMA engine's and what each step was charged to."""
+
+    target: Target
+    instructions: dict[str, int]
+    kernels: dict[str, kernels.Kernel]
+    globals_: dict[str, ir.OpView]
+    now: float = 0.0
+    dma_free: float = 0.0
+    tokens: dict[Any, tuple[float, str, str]] = field(default_factory=dict)
+    entries: dict[tuple[str, str, str, str], Entry] = field(default_factory=dict)
+    charged: dict[tuple[str, str, str], float] = field(
+        default_factory=lambda: defaultdict(float))
+    functions: dict[str, ir.OpView] = field(default_factory=dict)
+
+    def advance(self, cycles: float, weight: float, layer: str, phase: str,
+                engine: str) -> None:
+        self.now += cycles
+        self.charged[(layer, phase, engine)] += cycles * weight
+
+    def entry(self, name: str, op: ir.Operation, engine: str) -> Entry:
+        key = (name, layer_of(op), phase_of(op), engine)
+        if key not in self.entries:
+            self.entries[key] = Entry(*key)
+        return self.entries[key]
+
+    def walk(self, block: ir.Block, weight: float) -> None:
+        for op in block.operations:
+            op = op.operation
+            name = op.name
+            if name == "scf.for":
+                self.loop(op, counts.trip_count(op), weight)
+            elif name == "scf.if":
+                self.walk(op.regions[0].blocks[0], weight)  # the then-branch
+            elif name == "pulp.parallel":
+                self.kernel(op, weight)
+            elif name == "redmule.gemm":
+                self.job(op, weight)
+            elif name in ("pulp.dma_start_1d", "pulp.dma_start_2d"):
+                self.transfer(op, weight)
+            elif name == "pulp.dma_wait":
+                self.wait(op, weight)
+            elif name == "func.call":
+                callee = ir.FlatSymbolRefAttr(op.attributes["callee"]).value
+                self.walk(self.functions[callee].regions[0].blocks[0], weight)
+
+    def loop(self, op: ir.Operation, trip: int, weight: float) -> None:
+        if trip == 0:
+            return
+        body = op.regions[0].blocks[0]
+        self.walk(body, weight)
+        if trip == 1:
+            return
+        start, dma_start = self.now, self.dma_free
+        self.walk(body, weight * (trip - 1))
+        shift = (self.now - start) * (trip - 2)
+        self.now += shift
+        if self.dma_free > dma_start:
+            self.dma_free += shift
+
+    def kernel(self, op: ir.Operation, weight: float) -> None:
+        name = ir.StringAttr(op.attributes[KERNEL_ATTR]).value
+        kernel = self.kernels[name]
+        workers = ir.IntegerAttr(op.attributes["cores"]).value
+        body = region_counts(op, self.globals_)
+        cycles = perf.core_cycles(self.target, self.instructions[kernel.key], workers,
+                                  body.far_loads, forked=kernels.SERIAL_ATTR not in op.attributes)
+        e = self.entry(name, op, "cores")
+        e.calls += weight
+        e.cycles += cycles * weight
+        e.flops += body.flops * workers * weight
+        e.bytes += body.bytes * workers * weight
+        self.advance(cycles, weight, e.layer, e.phase, "cores")
+
+    def job(self, op: ir.Operation, weight: float) -> None:
+        m, n, k = (ir.IntegerAttr(op.attributes[a]).value for a in ("m", "n", "k"))
+        cycles = perf.redmule_cycles(self.target, m, n, k)
+        size = element_bytes(ir.MemRefType(op.operands[0].type).element_type)
+        e = self.entry(f"redmule {m}x{n}x{k}", op, "redmule")
+        e.calls += weight
+        e.cycles += cycles * weight
+        e.flops += 2 * m * n * k * weight
+        e.bytes += (m * n + n * k + 2 * m * k) * size * weight
+        self.advance(cycles, weight, e.layer, e.phase, "redmule")
+
+    def transfer(self, op: ir.Operation, weight: float) -> None:
+        source, destination = op.operands
+        t = ir.MemRefType(source.type)
+        size = math.prod(t.shape) * element_bytes(t.element_type)
+        far = counts.home_level(counts.far_side(op), self.globals_)
+        inbound = memory_level(destination.type) == "L1"
+        src, dst = (far, "L1") if inbound else ("L1", far)
+        cycles = perf.transfer_cycles(self.target, src, dst, size)
+        e = self.entry(f"dma {src}->{dst}", op, "dma")
+        e.calls += weight
+        e.cycles += cycles * weight
+        e.bytes += size * weight
+        done = max(self.now, self.dma_free) + cycles
+        self.dma_free = done
+        self.tokens[op.results[0]] = (done, e.layer, e.phase)
+        if far == "L3":  # staged through L2: the runtime returns when both hops are done
+            self.advance(done - self.now, weight, e.layer, e.phase, "dma")
+
+    def wait(self, op: ir.Operation, weight: float) -> None:
+        done, layer, phase = self.tokens[op.operands[0]]
+        if done > self.now:
+            self.advance(done - self.now, weight, layer, phase, "dma")
+
+
+@dataclass
+class RegionCounts:
+    flops: int = 0
+    far_loads: int = 0
+    bytes: int = 0
+
+
+def region_counts(op: ir.Operation, globals_: dict[str, ir.OpView]) -> RegionCounts:
+    """FLOPs (flops.py's convention), bytes loaded and stored, and loads from
+    outside L1 of one core's slice of a kernel (constant trip counts)."""
+    out = RegionCounts()
+
+    def visit(parent: ir.Operation, times: int) -> None:
+        for region in parent.regions:
+            for block in region.blocks:
+                for inner in block.operations:
+                    inner = inner.operation
+                    name = inner.name
+                    if name.startswith("math.") or (name.startswith("arith.") and name.endswith(
+                            "f") and name not in FREE_BODY_OPS):
+                        out.flops += times
+                    elif name in ("memref.load", "memref.store"):
+                        memref = inner.operands[0 if name == "memref.load" else 1]
+                        t = ir.MemRefType(memref.type)
+                        out.bytes += times * element_bytes(t.element_type)
+                        if name == "memref.load" and memory_level(t) != "L1":
+                            out.far_loads += times
+                    elif name == "memref.copy":
+                        t = ir.MemRefType(inner.operands[0].type)
+                        elements = math.prod(t.shape)
+                        out.bytes += 2 * times * elements * element_bytes(t.element_type)
+                        if memory_level(t) != "L1":
+                            out.far_loads += times * elements
+                    inner_times = times
+                    if name == "scf.for":
+                        inner_times *= counts.trip_count(inner)
+                    visit(inner, inner_times)
+
+    visit(op, 1)
+    return out
+
+
+@dataclass
+class Estimate:
+    """Cycles of each function of a program, and the step's breakdown."""
+
+    cycles: dict[str, float]
+    entries: dict[str, list[Entry]]
+    charged: dict[str, dict[tuple[str, str, str], float]]
+    kernels_measured: int
+    kernels_unique: int
+
+
+def estimate(module: ir.Module, target: Target, use_cache: bool = True) -> Estimate:
+    """The estimate of every function of a lowered, planned module (it is not
+    changed: the kernels are found and measured on a copy)."""
+    text = module.operation.get_asm(enable_debug_info=True, assume_verified=True)
+    with module.context:
+        copy = ir.Module.parse(text)
+    kernels.wrap_serial(copy)
+    emitter = Emitter(copy)
+    emitter.kernel_info = []
+    for function in emitter.functions():
+        function.emit()
+    globals_ = counts.module_globals(copy.operation)
+    flags = kernels.flags_id()
+    found: dict[str, kernels.Kernel] = {}
+    for info in emitter.kernel_info:
+        found[info.name] = kernels.kernel_of(info, globals_, flags)
+        with copy.context:
+            info.op.attributes[KERNEL_ATTR] = ir.StringAttr.get(info.name)
+    cached = _cached(found.values()) if use_cache else set()
+    instructions = kernels.measure(list(found.values()), use_cache=use_cache)
+    functions = {ir.StringAttr(op.attributes["sym_name"]).value: op
+                 for op in copy.body.operations
+                 if op.operation.name == "func.func" and op.regions[0].blocks}
+    out = Estimate({}, {}, {}, len({k.key for k in found.values()} - cached),
+                   len({k.key for k in found.values()}))
+    for name, func in functions.items():
+        timeline = Timeline(target, instructions, found, globals_, functions=functions)
+        timeline.walk(func.regions[0].blocks[0], 1.0)
+        out.cycles[name] = timeline.now
+        out.entries[name] = list(timeline.entries.values())
+        out.charged[name] = dict(timeline.charged)
+    return out
+
+
+def _cached(found) -> set[str]:
+    directory = kernels.cache_dir()
+    return {k.key for k in found if (directory / f"{k.key}.json").is_file()}
+
+
+def report(estimate: Estimate, target: Target, batch: int, flops: dict[str, float],
+           function: str = "train_step") -> dict[str, Any]:
+    """report.json `cycles`, `latency_ms`, `updates_per_second`,
+    `flops_per_cycle`, `kernels`, `layers` for one step of `function`."""
+    cycles = estimate.cycles[function]
+    ms = perf.milliseconds(target, cycles)
+    charged = estimate.charged[function]
+    engines: dict[str, float] = defaultdict(float)
+    for (_, _, engine), c in charged.items():
+        engines[engine] += c
+    busy: dict[str, float] = defaultdict(float)
+    for e in estimate.entries[function]:
+        busy[e.engine] += e.cycles
+    step_flops = (flops["forward"] + flops["backward"] + flops["optimizer"]) * batch
+    layers: dict[str, dict[str, Any]] = {}
+    for (layer, phase, engine), c in sorted(charged.items()):
+        row = layers.setdefault(layer, {"layer": layer, "forward": 0.0, "backward": 0.0,
+                                        "update": 0.0, "engines": defaultdict(float),
+                                        "bytes": 0.0})
+        row[phase] += c
+        row["engines"][engine] += c
+    for e in estimate.entries[function]:
+        if e.engine == "dma" and e.layer in layers:
+            layers[e.layer]["bytes"] += e.bytes
+    kernels_out = sorted(({"name": e.name, "layer": e.layer, "phase": e.phase,
+                           "engine": e.engine, "calls": e.calls, "flops": e.flops,
+                           "cycles": round(e.cycles, 1), "bytes": e.bytes}
+                          for e in estimate.entries[function]),
+                         key=lambda k: (-k["cycles"], k["name"], k["layer"], k["phase"]))
+    return {
+        "cycles": {
+            "estimate": round(cycles),
+            "per_sample": cycles / batch,
+            "by_engine": {k: round(v) for k, v in sorted(engines.items())},
+            "busy": {k: round(v) for k, v in sorted(busy.items())},
+            "by_function": {name: round(c) for name, c in sorted(estimate.cycles.items())},
+        },
+        "latency_ms": {"estimate": ms, "per_sample": ms / batch},
+        "updates_per_second": 1e3 / ms if ms else 0.0,
+        "flops_per_cycle": step_flops / cycles if cycles else 0.0,
+        "kernels": kernels_out,
+        "layers": [{**row, "engines": {k: round(v) for k, v in sorted(row["engines"].items())},
+                    "forward": round(row["forward"]), "backward": round(row["backward"]),
+                    "update": round(row["update"])} for row in layers.values()],
+        "estimate": {"function": function, "kernels": estimate.kernels_unique,
+                     "kernels_measured_now": estimate.kernels_measured},
+    }
