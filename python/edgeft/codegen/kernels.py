@@ -224,7 +224,7 @@ static inline uint32_t instret(void)
     return value;
 }
 
-static void fill_float(uint8_t *p, long n, size_t size)
+__attribute__((unused)) static void fill_float(uint8_t *p, long n, size_t size)
 {
     for (long i = 0; i < n; ++i) {
         float v = 0.25f + (float)(i % 13) * 0.125f;
@@ -237,7 +237,7 @@ static void fill_float(uint8_t *p, long n, size_t size)
     }
 }
 
-static void fill_zero(uint8_t *p, long n, size_t size)
+__attribute__((unused)) static void fill_zero(uint8_t *p, long n, size_t size)
 {
     memset(p, 0, (size_t)n * size);
 }
