@@ -5,9 +5,8 @@
     edgeft run BUILD --data SPEC [--samples N] [--epochs E] [--backend host|rv32]
     edgeft finetune MODEL --strategy S --data SPEC -o BUILD
     edgeft pretrain MODEL --data SPEC [--epochs E]
+    edgeft report BUILD [BUILD ...] [--plots DIR]
     edgeft demo
-
-`edgeft report` arrives with the performance model; see docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -99,6 +98,17 @@ def _parser() -> argparse.ArgumentParser:
     pre.add_argument("--seed", type=int, default=0)
     pre.add_argument("-o", dest="output", default=None, help="weights file (.npz)")
     pre.set_defaults(run=cmd_pretrain)
+
+    rep = sub.add_parser("report", help="print the performance figures of compiled builds",
+                         description="Per build a table of cycles per layer (phase, engine, "
+                                     "DMA bytes); with several builds a comparison of "
+                                     "parameters, peak memory, traffic and latency; then the "
+                                     "target's assumptions. Reads BUILD/report.json.")
+    rep.add_argument("builds", nargs="+", metavar="BUILD",
+                     help="directories made by edgeft compile")
+    rep.add_argument("--plots", metavar="DIR", default=None,
+                     help="also write latency_by_layer.png and memory_by_level.png into DIR")
+    rep.set_defaults(run=cmd_report)
 
     demo = sub.add_parser("demo", help="fine-tune pretrained LeNet-5 on rotated Fashion-MNIST",
                           description="lenet5, 1024 Fashion-MNIST test samples rotated 75 "
@@ -237,6 +247,25 @@ def cmd_pretrain(opts: argparse.Namespace) -> int:
     print(f"edgeft: {opts.model} on {opts.data}: test accuracy {result.test_accuracy:.1%} "
           f"after {opts.epochs} epochs ({result.seconds:.0f} s) -> {result.path}",
           file=sys.stderr)
+    return 0
+
+
+def cmd_report(opts: argparse.Namespace) -> int:
+    """`edgeft report`: the tables on stdout, the plots' paths on stderr."""
+    from edgeft import report
+
+    reports = [report.load(Path(build)) for build in opts.builds]
+    # plots first, so that --plots with nothing to draw fails before any output
+    written = report.plots(reports, Path(opts.plots)) if opts.plots else []
+    sections = [report.layer_table(r) for r in reports]
+    if len(reports) > 1:
+        sections.append(report.comparison_table(reports))
+    described = [r for r in reports if r.get("target", {}).get("parameters")]
+    if described:
+        sections.append(report.assumptions(described[0]))
+    print("\n\n".join(sections))
+    if written:
+        print(f"edgeft: plots -> {', '.join(str(p) for p in written)}", file=sys.stderr)
     return 0
 
 
