@@ -173,7 +173,7 @@ def test_siracusa_program_equals_the_flat_program(tmp_path: Path, model: str, st
 
 def test_siracusa_program_on_rv32_equals_the_host(tmp_path: Path) -> None:
     """The same C with DMA, RedMulE and fork calls under QEMU (default L1)."""
-    options = CompileOptions(strategy="ft-all", batch=2, target="siracusa")
+    options = CompileOptions(strategy="ft-all", batch=2, target="siracusa", estimate=False)
     write_build(compile_model("lenet5", options), tmp_path)
     rv32_equals_host(tmp_path, steps=1)
 

@@ -86,7 +86,7 @@ def test_planned_c_equals_the_flat_program(tmp_path: Path, model: str, strategy:
     tests/test_tiling.py, whose siracusa builds are planned too."""
     programs = []
     for target in ("host", "siracusa"):
-        options = CompileOptions(strategy=strategy, batch=2, target=target,
+        options = CompileOptions(strategy=strategy, batch=2, target=target, estimate=False,
                                  l2=l2 if target == "siracusa" else None)
         build = tmp_path / target
         write_build(compile_model(model, options), build)
@@ -122,7 +122,8 @@ def test_a_plan_that_does_not_fit_is_one_line(tmp_path: Path) -> None:
 def test_planned_program_on_rv32_equals_the_host(tmp_path: Path) -> None:
     """The per-level arenas on bare-metal RV32 (QEMU), with L3 in use (and
     transfers staged through L2)."""
-    options = CompileOptions(strategy="lora-all", batch=4, target="siracusa", l2=262144)
+    options = CompileOptions(strategy="lora-all", batch=4, target="siracusa", l2=262144,
+                             estimate=False)
     write_build(compile_model("lenet5", options), tmp_path)
     assert HostProgram.build(tmp_path).info.memory["L3"] > 0
     assert "edgeft_rt_dma_start_staged(" in (tmp_path / "network.c").read_text()

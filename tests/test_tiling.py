@@ -117,7 +117,8 @@ def flat_builds(tmp_path_factory):
     ("lenet5", "ft-bias", 16384), ("cct2", "lora-2", 16384)])
 def test_tiled_c_equals_untiled_c(tmp_path: Path, flat_builds, model: str, strategy: str,
                                   l1: int | None) -> None:
-    options = CompileOptions(strategy=strategy, batch=2, target="siracusa", l1=l1)
+    options = CompileOptions(strategy=strategy, batch=2, target="siracusa", l1=l1,
+                             estimate=False)
     write_build(compile_model(model, options), tmp_path)
     tiling = json.loads((tmp_path / "report.json").read_text())["tiling"]
     budget = l1 or 128 * 1024
@@ -131,7 +132,8 @@ def test_tiled_nf4_cache_equals_untiled(tmp_path: Path) -> None:
     programs = []
     for target in ("host", "siracusa"):
         options = CompileOptions(strategy="skip-lora", batch=4, cache="nf4", cache_samples=8,
-                                 target=target, l1=8192 if target == "siracusa" else None)
+                                 target=target, l1=8192 if target == "siracusa" else None,
+                                 estimate=False)
         write_build(compile_model("lenet5", options), tmp_path / target)
         programs.append(HostProgram.build(tmp_path / target))
     report = json.loads((tmp_path / "siracusa" / "report.json").read_text())
@@ -150,6 +152,7 @@ def test_tiled_nf4_cache_equals_untiled(tmp_path: Path) -> None:
 
 
 def test_tiled_c_on_rv32_equals_the_host(tmp_path: Path) -> None:
-    options = CompileOptions(strategy="lora-all", batch=2, target="siracusa", l1=16384)
+    options = CompileOptions(strategy="lora-all", batch=2, target="siracusa", l1=16384,
+                             estimate=False)
     write_build(compile_model("lenet5", options), tmp_path)
     rv32_equals_host(tmp_path, steps=1)
