@@ -131,9 +131,10 @@ def test_kernel_instruction_count_is_stable(tmp_path, monkeypatch):
                  for info in emitter.kernel_info]
     first = kernels.measure(found, use_cache=False)
     second = kernels.measure(found, use_cache=False)
-    assert first == second
+    assert first.instructions == second.instructions
+    assert first.measured_now == second.measured_now == 1
     # 128 elements per core, a few instructions each (load, mul, store, loop)
-    (count,) = first.values()
+    (count,) = first.instructions.values()
     assert 128 * 4 <= count <= 128 * 12
 
 

@@ -73,6 +73,7 @@ class Timeline:
     charged: dict[tuple[str, str, str], float] = field(
         default_factory=lambda: defaultdict(float))
     functions: dict[str, ir.OpView] = field(default_factory=dict)
+    costs: dict[str, tuple[RegionCounts, float]] = field(default_factory=dict)
 
     def advance(self, cycles: float, weight: float, layer: str, phase: str,
                 engine: str) -> None:
@@ -121,11 +122,13 @@ class Timeline:
 
     def kernel(self, op: ir.Operation, weight: float) -> None:
         name = ir.StringAttr(op.attributes[KERNEL_ATTR]).value
-        kernel = self.kernels[name]
         workers = ir.IntegerAttr(op.attributes["cores"]).value
-        body = region_counts(op, self.globals_)
-        cycles = perf.core_cycles(self.target, self.instructions[kernel.key], workers,
-                                  body.far_loads, forked=kernels.SERIAL_ATTR not in op.attributes)
+        if name not in self.costs:  # a kernel in a loop comes by once per simulated iteration
+            body = region_counts(op, self.globals_)
+            self.costs[name] = (body, perf.core_cycles(
+                self.target, self.instructions[self.kernels[name].key], workers,
+                body.far_loads, forked=kernels.SERIAL_ATTR not in op.attributes))
+        body, cycles = self.costs[name]
         e = self.entry(name, op, "cores")
         e.calls += weight
         e.cycles += cycles * weight
@@ -239,25 +242,19 @@ def estimate(module: ir.Module, target: Target, use_cache: bool = True) -> Estim
         found[info.name] = kernels.kernel_of(info, globals_, flags)
         with copy.context:
             info.op.attributes[KERNEL_ATTR] = ir.StringAttr.get(info.name)
-    cached = _cached(found.values()) if use_cache else set()
-    instructions = kernels.measure(list(found.values()), use_cache=use_cache)
+    measured = kernels.measure(list(found.values()), use_cache=use_cache)
     functions = {ir.StringAttr(op.attributes["sym_name"]).value: op
                  for op in copy.body.operations
                  if op.operation.name == "func.func" and op.regions[0].blocks}
-    out = Estimate({}, {}, {}, len({k.key for k in found.values()} - cached),
-                   len({k.key for k in found.values()}))
+    out = Estimate({}, {}, {}, measured.measured_now, len(measured.instructions))
     for name, func in functions.items():
-        timeline = Timeline(target, instructions, found, globals_, functions=functions)
+        timeline = Timeline(target, measured.instructions, found, globals_,
+                            functions=functions)
         timeline.walk(func.regions[0].blocks[0], 1.0)
         out.cycles[name] = timeline.now
         out.entries[name] = list(timeline.entries.values())
         out.charged[name] = dict(timeline.charged)
     return out
-
-
-def _cached(found) -> set[str]:
-    directory = kernels.cache_dir()
-    return {k.key for k in found if (directory / f"{k.key}.json").is_file()}
 
 
 def report(estimate: Estimate, target: Target, batch: int, flops: dict[str, float],

@@ -148,10 +148,18 @@ def flags_id() -> str:
     return " ".join([_compiler_id(gcc), *rv32.FLAGS, *EXTRA_FLAGS])
 
 
-def measure(kernels: list[Kernel], use_cache: bool = True,
-            timeout: float = 1800) -> dict[str, int]:
-    """Instructions of the slowest core's slice of each kernel, by key: from
-    the cache, the rest measured in one QEMU run (and cached)."""
+@dataclass(frozen=True)
+class Measured:
+    """Instructions of each kernel (by key) and how many were measured now
+    rather than read from the cache."""
+
+    instructions: dict[str, int]
+    measured_now: int
+
+
+def measure(kernels: list[Kernel], use_cache: bool = True, timeout: float = 1800) -> Measured:
+    """Instructions of the slowest core's slice of each kernel: from the
+    cache, the rest measured in one QEMU run (and cached)."""
     unique = {k.key: k for k in kernels}
     cache = cache_dir()
     found: dict[str, int] = {}
@@ -162,17 +170,17 @@ def measure(kernels: list[Kernel], use_cache: bool = True,
                 found[key] = json.loads(path.read_text())["instructions"]
     missing = [k for key, k in sorted(unique.items()) if key not in found]
     if not missing:
-        return found
+        return Measured(found, 0)
     measured = _run(missing, timeout)
-    cache.mkdir(parents=True, exist_ok=True)
     for key, counts in measured.items():
         found[key] = max(counts)
         if use_cache:
             # written whole then renamed: parallel compiles may share the cache
+            cache.mkdir(parents=True, exist_ok=True)
             part = cache / f"{key}.json.{os.getpid()}"
             part.write_text(json.dumps({"instructions": max(counts), "per_core": counts}) + "\n")
             part.replace(cache / f"{key}.json")
-    return found
+    return Measured(found, len(missing))
 
 
 def harness(kernels: list[Kernel]) -> str:
@@ -184,8 +192,8 @@ def harness(kernels: list[Kernel]) -> str:
         name = f"k{i}"
         parts.append(kernel.text.replace("KERNEL", name))
         setup, offset = [], 0
-        for j, (c, pointer, elements) in enumerate(kernel.fields):
-            field_name = _field_names(kernel.text)[j]
+        names = _field_names(kernel.text)
+        for field_name, (c, pointer, elements) in zip(names, kernel.fields, strict=True):
             if not pointer:
                 setup.append(f"    args.{field_name} = 0;")
                 continue

@@ -81,8 +81,9 @@ def measurements_path() -> Path:
     path = Path(env) if env else ROOT.parent / "shared" / "calibration" / \
         "gvsoc_measurements.json"
     if not path.is_file():
-        raise UserError(f"no calibration file at {path}: set EDGEFT_CALIBRATION to "
-                        "gvsoc_measurements.json")
+        raise UserError(f"no calibration file at {path}: put the team's shared/ folder beside "
+                        "the source tree, or set EDGEFT_CALIBRATION to its "
+                        "calibration/gvsoc_measurements.json")
     return path
 
 
