@@ -12,7 +12,8 @@ from torch_mlir import ir
 _FILE_LOC = re.compile(r'"((?:[^"\\]|\\.)*)":(\d+):(\d+)')
 _NAME_LOC = re.compile(r'^loc\("((?:[^"\\]|\\.)*)"(?:\(|\)$)')
 # A training phase tag (edgeft.graph.phase_location) around the layer's location.
-_PHASE_TAG = re.compile(r'^loc\(fused<"edgeft\.\w+">\[')
+PHASE_TAG = re.compile(r'fused<"edgeft\.(backward|update)">')
+_LEADING_TAG = re.compile(r'^loc\(' + PHASE_TAG.pattern + r'\[')
 _EXPECTED = re.compile(
     r"expected-(error|warning|remark|note)(?:@([+-]\d+|above|below|unknown))?\s*\{\{(.*?)\}\}"
 )
@@ -46,7 +47,7 @@ class Diag:
 
 def from_location(severity: str, location: ir.Location, message: str) -> Diag:
     """Reduce a location to its first file:line:col and its outer name, if any."""
-    text = _PHASE_TAG.sub("loc(", str(location))
+    text = _LEADING_TAG.sub("loc(", str(location))
     file_loc = _FILE_LOC.search(text)
     name = _NAME_LOC.match(text)
     layer = name.group(1) if name else None

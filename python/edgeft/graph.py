@@ -8,14 +8,13 @@ which name the PyTorch module that produced each op
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
 from edgeft import ir_build as b
-from edgeft.diagnostics import from_location
+from edgeft.diagnostics import PHASE_TAG, from_location
 
 
 def function(module: ir.Operation, name: str) -> ir.OpView | None:
@@ -39,10 +38,6 @@ def layer_of(op: ir.Operation) -> str:
     return from_location("error", op.location, "").layer or "?"
 
 
-PHASES = ("forward", "backward", "update")
-_PHASE_TAG = re.compile(r'fused<"edgeft\.(backward|update)">')
-
-
 def phase_location(location: ir.Location, phase: str) -> ir.Location:
     """`location` tagged with a training phase (backward, update): the
     autodiff and optimizer passes build their ops there, so that reports can
@@ -54,7 +49,7 @@ def phase_location(location: ir.Location, phase: str) -> ir.Location:
 def phase_of(op: ir.Operation) -> str:
     """The training phase an op belongs to: forward unless its location
     carries a backward or update tag."""
-    tag = _PHASE_TAG.search(str(op.location))  # the outermost tag comes first
+    tag = PHASE_TAG.search(str(op.location))  # the outermost tag comes first
     return tag.group(1) if tag else "forward"
 
 
