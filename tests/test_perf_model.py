@@ -175,3 +175,20 @@ def test_report_has_the_estimate(lenet_build):
     assert phases["fc1"]["backward"] > 0 and phases["fc1"]["update"] > 0
     assert {p["name"] for p in r["target"]["parameters"]} >= {"core.cycles_per_instruction"}
     assert not math.isnan(r["flops_per_cycle"])
+
+
+def test_estimate_is_the_same_measured_or_cached(tmp_path, monkeypatch):
+    """A compile that measures every kernel and one that reads them all from
+    the cache write the same report.json, byte for byte."""
+    from edgeft.compiler import CompileOptions, compile_model, write_build
+
+    monkeypatch.setenv("EDGEFT_CACHE_DIR", str(tmp_path / "cache"))
+    measured = []
+    for build in ("measured", "cached"):
+        compiled = compile_model("mlp", CompileOptions(strategy="ft-all", batch=4,
+                                                       target="siracusa"))
+        write_build(compiled, tmp_path / build)
+        measured.append(compiled.kernels_measured_now)
+    assert measured[0] > 0 and measured[1] == 0
+    assert (tmp_path / "measured" / "report.json").read_bytes() == \
+        (tmp_path / "cached" / "report.json").read_bytes()

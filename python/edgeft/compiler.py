@@ -58,6 +58,9 @@ class Compiled:
     report: dict[str, Any]
     pipeline: str
     target: Any = None     # edgeft.target.Target
+    # kernels measured under QEMU by write_build (the rest came from the cache);
+    # kept out of report.json, which stays the same on a second compile
+    kernels_measured_now: int | None = None
 
 
 def memory_report(plan: dict[str, int], target) -> dict[str, Any]:
@@ -224,6 +227,7 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
             if sources.estimate is not None:
                 from edgeft.codegen import estimate
 
+                compiled.kernels_measured_now = sources.estimate.kernels_measured
                 compiled.report.update(estimate.report(sources.estimate, target,
                                                        sources.batch, compiled.report["flops"]))
         (build / "report.json").write_text(json.dumps(compiled.report, indent=2) + "\n")

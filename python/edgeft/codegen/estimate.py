@@ -301,6 +301,5 @@ def report(estimate: Estimate, target: Target, batch: int, flops: dict[str, floa
         "layers": [{**row, "engines": {k: round(v) for k, v in sorted(row["engines"].items())},
                     "forward": round(row["forward"]), "backward": round(row["backward"]),
                     "update": round(row["update"])} for row in layers.values()],
-        "estimate": {"function": function, "kernels": estimate.kernels_unique,
-                     "kernels_measured_now": estimate.kernels_measured},
+        "estimate": {"function": function, "kernels": estimate.kernels_unique},
     }

@@ -206,7 +206,8 @@ def cmd_compile(opts: argparse.Namespace) -> int:
               f"{report['latency_ms']['estimate']:.2f} ms at "
               f"{report['target']['frequency_mhz']:g} MHz, {report['updates_per_second']:.1f} "
               f"steps/s, {report['flops_per_cycle']:.2f} FLOPs/cycle ({e['kernels']} core "
-              f"kernels, {e['kernels_measured_now']} measured under QEMU now)", file=sys.stderr)
+              f"kernels, {compiled.kernels_measured_now} measured under QEMU now)",
+              file=sys.stderr)
     cache = report.get("cache")
     if cache:
         print(f"edgeft: {cache['quant']} forward cache of {cache['samples']} samples: "
