@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from torch_mlir import ir
 
-from edgeft.codegen.prepare import add_predict
 from edgeft.compiler import CompileOptions, compile_model, write_build
 from edgeft.executor import Executable
+from edgeft.graph import clone_module
 from edgeft.host import HostProgram
+from edgeft.passes.registry import build_pass_manager
 
 HARNESS = Path(__file__).parent / "c" / "one_step.c"
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
@@ -31,9 +31,10 @@ def _build(tmp_path_factory, model: str, strategy: str, batch: int = 4, lr: floa
     compiled = compile_model(model, CompileOptions(strategy=strategy, batch=batch, lr=lr))
     build = tmp_path_factory.mktemp(f"{model}-{strategy}")
     write_build(compiled, build)
-    with compiled.module.context:
-        module = ir.Module.parse(compiled.module.operation.get_asm(enable_debug_info=True))
-    add_predict(module)  # the executor checks edgeft_predict too
+    module = clone_module(compiled.module)
+    with module.context:  # the executor checks edgeft_predict too
+        pm = build_pass_manager("edgeft-derive-predict{drop-forward=false}", module.context)
+        pm.run(module.operation)
     return build, Executable(module), HostProgram.build(build)
 
 

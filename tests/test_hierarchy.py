@@ -46,10 +46,10 @@ def test_counts_of_a_tiled_matmul() -> None:
     """16 x 24 x 32 tiles of a 64x96x128 matmul (tile.mlir): A is read once per
     column block (96 / 24 = 4 times), B once per row block (64 / 16 = 4), C
     fetched and written back once; 4 x 4 x 4 jobs of 2 x 16 x 24 x 32 FLOPs."""
-    from edgeft.codegen.prepare import LOWER
     from edgeft.passes.offload_redmule import OffloadRedmule
     from edgeft.passes.promote import Promote
     from edgeft.passes.tile import Tile
+    from edgeft.pipelines import LOOPS
 
     with make_context() as ctx:
         from torch_mlir import ir
@@ -60,7 +60,7 @@ def test_counts_of_a_tiled_matmul() -> None:
         pm.add(Promote(l1=16384))
         pm.add(OffloadRedmule())
         pm.run(module.operation)
-        passmanager.PassManager.parse(f"builtin.module({LOWER})").run(module.operation)
+        passmanager.PassManager.parse(f"builtin.module({','.join(LOOPS)})").run(module.operation)
         counts = count_module(module)["matmul"]
     a, b, c = 64 * 128 * 4, 128 * 96 * 4, 64 * 96 * 4
     assert counts.bytes == {"L2_L1": 4 * a + 4 * b + 2 * c, "L3_L2": 0}

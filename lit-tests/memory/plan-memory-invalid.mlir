@@ -1,9 +1,7 @@
 // RUN: edgeft-opt %s --split-input-file --verify-diagnostics -p 'edgeft-plan-memory{l2=1024 l3=2048}'
-// RUN: not edgeft-opt %s -p 'edgeft-plan-memory{target=host}' 2>&1 | filecheck %s --check-prefix=HOST
 // RUN: not edgeft-opt %s -p 'edgeft-plan-memory{target=gap9}' 2>&1 | filecheck %s --check-prefix=UNKNOWN
 // RUN: not edgeft-opt %s -p 'edgeft-plan-memory{l2=100}' 2>&1 | filecheck %s --check-prefix=SMALL
 
-// HOST:    edgeft-opt: error: pass 'edgeft-plan-memory': target 'host' has one flat memory: nothing to plan
 // UNKNOWN: edgeft-opt: error: pass 'edgeft-plan-memory': unknown target 'gap9' (known: siracusa, host)
 // SMALL:   edgeft-opt: error: pass 'edgeft-plan-memory': --l2 must be at least 1024 bytes, got 100
 

@@ -12,44 +12,14 @@ from torch_mlir import ir
 
 from edgeft import flops, pipelines
 from edgeft.errors import UserError
-from edgeft.graph import function, globals_of
+from edgeft.graph import clone_module, function, globals_of
+from edgeft.options import DEFAULTS, CompileOptions
 from edgeft.passes.param_summary import collect_params, summary_json
 from edgeft.structure import trained_and_adapter_names
 
-DEFAULT_BATCH = 20
+DEFAULT_BATCH = DEFAULTS.batch
 
-
-@dataclass(frozen=True)
-class CompileOptions:
-    """Everything `edgeft compile` takes besides the model."""
-
-    strategy: str
-    rank: int = 4
-    alpha: float | None = None
-    lr: float = 0.1
-    momentum: float = 0.0
-    batch: int = DEFAULT_BATCH
-    in_channels: int = 1
-    loss: str = "cross-entropy"
-    seed: int = 0
-    conv_form: str = "dense"
-    cache: str = "none"
-    cache_samples: int = 1024
-    cache_block: int = 64
-    target: str = "host"
-    l1: int | None = None
-    l2: int | None = None
-    l3: int | None = None
-    cores: int | None = None
-    redmule_format: str | None = None
-    estimate: bool = True     # the performance estimate (siracusa; measures kernels in QEMU)
-
-    def target_description(self):
-        """The edgeft.target.Target these options name (UserError if bad)."""
-        from edgeft import target
-
-        return target.get(self.target, l1=self.l1, l2=self.l2, l3=self.l3, cores=self.cores,
-                          redmule_format=self.redmule_format)
+__all__ = ["CompileOptions", "Compiled", "compile_model", "lower", "write_build"]
 
 
 @dataclass
@@ -116,11 +86,7 @@ def compile_model(model: str, options: CompileOptions) -> Compiled:
     if options.cache_block < 2 or options.cache_block % 2:
         raise UserError(f"--cache-block must be an even number of at least 2, got "
                         f"{options.cache_block}")
-    pipeline = pipelines.training(options.strategy, rank=options.rank, alpha=options.alpha,
-                                  lr=options.lr, momentum=options.momentum, seed=options.seed,
-                                  conv_form=options.conv_form, cache=options.cache,
-                                  cache_samples=options.cache_samples,
-                                  cache_block=options.cache_block)
+    pipeline = pipelines.training(options.strategy, **options.training_options())
     imported = import_model_full(model, batch=options.batch, in_channels=options.in_channels,
                                  loss=options.loss, seed=options.seed)
     module = imported.module
@@ -201,35 +167,62 @@ def cache_report(op: ir.Operation, batch: int) -> dict[str, Any] | None:
     return out
 
 
+def lower(module: ir.Module, target: Any) -> ir.Module:
+    """A lowered, planned copy of a training module for `target` (the lowering
+    pipeline, pipelines.lowering); the training module is not changed."""
+    from edgeft import diagnostics
+    from edgeft.passes.registry import build_pass_manager
+
+    lowered = clone_module(module)
+    with lowered.context:
+        pm = build_pass_manager(pipelines.lowering(target), lowered.context)
+        try:
+            pm.run(lowered.operation)
+        except ir.MLIRError as e:
+            message = diagnostics.from_error(e)[0].message
+            if not message.startswith("edgeft-"):
+                message = f"lowering to loops failed: {message}"
+            raise UserError(message) from None
+    return lowered
+
+
 def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
-    """BUILD/train.mlir (with locations), BUILD/report.json and the C program
-    (network.c/.h, weights.c, CMakeLists.txt, program.json; see codegen/)."""
-    from edgeft.codegen import cwriter
+    """BUILD/train.mlir (with locations), BUILD/report.json and, with `emit_c`,
+    BUILD/lowered.mlir and the C program (network.c/.h, weights.c,
+    CMakeLists.txt, program.json; see codegen/)."""
+    from edgeft.codegen import counts, cwriter
+    from edgeft.passes.plan_memory import placed_buffers
+    from edgeft.plots import draw_memory_plan
 
     try:
         build.mkdir(parents=True, exist_ok=True)
         text = compiled.module.operation.get_asm(enable_debug_info=True, assume_verified=True)
         (build / "train.mlir").write_text(text)
         if emit_c:
-            with compiled.module.context:
-                lowered = ir.Module.parse(text)  # C generation lowers a copy
             target = compiled.target
-            sources = cwriter.generate(lowered, target,
-                                       estimate=compiled.report["options"]["estimate"])
+            lowered = lower(compiled.module, target)
+            (build / "lowered.mlir").write_text(
+                lowered.operation.get_asm(enable_debug_info=True, assume_verified=True))
+            sources = cwriter.translate(lowered)
             cwriter.write(sources, build)
-            if sources.memory is not None:
+            if target.hierarchical:
+                draw_memory_plan(placed_buffers(lowered.operation),
+                                 {n: lv.bytes for n, lv in target.levels.items()},
+                                 build / "memory.png")
                 compiled.report["memory"] = memory_report(sources.memory, target)
-            if sources.tiling is not None:
-                compiled.report["tiling"] = sources.tiling
-            if sources.counts:
-                compiled.report.update(engine_report(sources.counts, sources.batch,
-                                                     compiled.report["flops"]))
-            if sources.estimate is not None:
+            tiling = cwriter.int_dict(lowered, "edgeft.tiling")
+            if tiling is not None:
+                compiled.report["tiling"] = tiling
+            if target.hierarchical:
+                compiled.report.update(engine_report(counts.count_module(lowered),
+                                                     sources.batch, compiled.report["flops"]))
+            if target.hierarchical and compiled.report["options"]["estimate"]:
                 from edgeft.codegen import estimate
 
-                compiled.kernels_measured_now = sources.estimate.kernels_measured
-                compiled.report.update(estimate.report(sources.estimate, target,
-                                                       sources.batch, compiled.report["flops"]))
+                performance = estimate.estimate(lowered, target)
+                compiled.kernels_measured_now = performance.kernels_measured
+                compiled.report.update(estimate.report(performance, target, sources.batch,
+                                                       compiled.report["flops"]))
         (build / "report.json").write_text(json.dumps(compiled.report, indent=2) + "\n")
     except OSError as e:
         raise UserError(f"cannot write into '{build}': {e.strerror}") from None

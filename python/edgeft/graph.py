@@ -26,6 +26,17 @@ def function(module: ir.Operation, name: str) -> ir.OpView | None:
     return None
 
 
+def clone_module(module: ir.Module) -> ir.Module:
+    """A copy of `module` in its context (its attributes and every top-level op)."""
+    with module.context, module.operation.location:
+        copy = ir.Module.create()
+        for attr in module.operation.attributes:
+            copy.operation.attributes[attr.name] = attr.attr
+        for op in module.body.operations:
+            op.operation.clone(ip=ir.InsertionPoint(copy.body))
+    return copy
+
+
 def globals_of(module: ir.Operation) -> dict[str, ir.OpView]:
     """The module's ml_program.global ops by name, in order."""
     return {ir.StringAttr(op.attributes["sym_name"]).value: op

@@ -1,9 +1,13 @@
-"""Standard pass pipelines, one per fine-tuning strategy.
+"""Standard pass pipelines: one per fine-tuning strategy, one per target.
 
     edgeft.pipelines.training(strategy="lora-2", rank=4, lr=0.1)
+    edgeft.pipelines.lowering(edgeft.target.get("siracusa", l1=16384))
 
-returns the textual pipeline `edgeft-opt -p` takes; `training_passes`
-returns the pass objects for a PassManager of your own.
+return the textual pipelines `edgeft-opt -p` takes: the training step from
+an imported module (BUILD/train.mlir), and the backend from a training step
+to lowered, planned IR (BUILD/lowered.mlir) that `edgeft-translate --to-c`
+turns into C. `training_passes` returns the training pass objects for a
+PassManager of your own.
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ import re
 from typing import Any
 
 from edgeft.errors import UserError
+from edgeft.options import DEFAULTS
 from edgeft.passes import registry
+from edgeft.target import Target
 
 FT_STRATEGIES = ("ft-all", "ft-last", "ft-bias", "lp")
 LORA_STRATEGIES = ("lora-all", "lora-last")
-ALL_STRATEGIES = ("ft-all", "ft-last", "ft-bias", "lp", "ft-k", "lora-all", "lora-last",
-                  "lora-k", "skip-lora")
 _K = re.compile(r"^(ft|lora)-(\d+)$")
 
 
@@ -29,10 +33,11 @@ def describe() -> str:
 CACHE_KINDS = ("none", "fp32", "nf4")
 
 
-def training_steps(strategy: str, rank: int = 4, alpha: float | None = None, lr: float = 0.1,
-                   momentum: float = 0.0, seed: int = 0, conv_form: str = "dense",
-                   cache: str = "none", cache_samples: int = 1024,
-                   cache_block: int = 64) -> list[tuple[str, dict[str, Any]]]:
+def training_steps(strategy: str, rank: int = DEFAULTS.rank, alpha: float | None = None,
+                   lr: float = DEFAULTS.lr, momentum: float = DEFAULTS.momentum,
+                   seed: int = DEFAULTS.seed, conv_form: str = DEFAULTS.conv_form,
+                   cache: str = DEFAULTS.cache, cache_samples: int = DEFAULTS.cache_samples,
+                   cache_block: int = DEFAULTS.cache_block) -> list[tuple[str, dict[str, Any]]]:
     """(pass argument, options) in order for `strategy`; `cache` fp32 or nf4
     appends the forward cache for `cache_samples` samples."""
     if cache not in CACHE_KINDS:
@@ -86,6 +91,43 @@ def training(strategy: str, **options: Any) -> str:
     if steps[-1][0] == "edgeft-forward-cache":
         texts += ["canonicalize", "cse"]
     return "builtin.module(" + ",".join(texts) + ")"
+
+
+# The lowering to loops after the memory stages: linalg to scf loops, strided
+# views made explicit (memref.reinterpret_cast with static offsets and
+# strides), affine maps to arith.
+LOOPS = ("func.func(convert-linalg-to-loops)", "expand-strided-metadata", "lower-affine",
+         "canonicalize", "cse")
+
+
+def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
+    """(pass argument, options) in order for the backend of `target`; upstream
+    passes have no options here (theirs are spelled in their name)."""
+    steps: list[tuple[str, dict[str, Any]]] = [("edgeft-derive-predict", {}),
+                                               ("edgeft-bufferize", {})]
+    if "L1" in target.levels:
+        l1 = target.levels["L1"].bytes
+        steps += [("func.func(linalg-generalize-named-ops)", {}),
+                  ("edgeft-tile", {"target": target.name, "l1": l1}),
+                  ("edgeft-promote", {"target": target.name, "l1": l1})]
+        if target.redmule is not None:
+            steps.append(("edgeft-offload-redmule", {"format": target.redmule.format,
+                                                     "l1": l1}))
+        steps.append(("edgeft-parallelize", {"cores": target.cores}))
+    steps += [(name, {}) for name in LOOPS]
+    steps.append(("edgeft-write-globals-in-place", {}))
+    plan: dict[str, Any] = {"target": target.name}
+    if target.hierarchical:
+        plan.update({level.lower(): target.levels[level].bytes for level in ("L1", "L2", "L3")})
+    steps.append(("edgeft-plan-memory", plan))
+    return steps
+
+
+def lowering(target: Target) -> str:
+    """The textual pipeline from a training step to lowered, planned IR for `target`:
+    @predict, bufferization, [generalization, tiling, promotion to L1, RedMulE
+    offload, the core split,] loops, globals written in place, the memory plan."""
+    return "builtin.module(" + ",".join(_text(a, o) for a, o in lowering_steps(target)) + ")"
 
 
 def training_passes(strategy: str, **options: Any) -> list[Any]:

@@ -60,7 +60,9 @@ def build_one(job: tuple[str, str, str, int, str | None]) -> dict:
             write_build(compiled, build)
         except UserError as e:
             return {"key": key, "error": str(e)}
-        hashes = {name: hashlib.sha256((build / name).read_bytes()).hexdigest()
+        # CMakeLists.txt names the runtime by its absolute path: hash it without.
+        hashes = {name: hashlib.sha256((build / name).read_bytes().replace(
+            str(ROOT).encode(), b"<edgeft>")).hexdigest()
                   for name in FILES if (build / name).exists()}
         if keep:
             dest = Path(keep) / model / strategy / target_key

@@ -1,4 +1,8 @@
-"""Write the C files of a build directory from a training module.
+"""Translate a lowered training module into the C files of a build directory.
+
+The input is the output of the lowering pipeline (pipelines.lowering:
+loops on memrefs, every buffer with its planned level and offset); the
+translation reads that plan and emits, it plans nothing.
 
     BUILD/network.h     the API: edgeft_init, edgeft_train_step, edgeft_predict,
                         the parameter table
@@ -11,30 +15,32 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from torch_mlir import ir
 
-from edgeft.codegen import counts, prepare
 from edgeft.codegen.emitter import (
+    FLAT,
     NUMPY_TYPES,
     EmitError,
     Emitter,
+    FunctionEmitter,
     arena_symbol,
     c_identifier,
     ctype,
     float_literal,
 )
+from edgeft.graph import function
+from edgeft.passes.forward_cache import CACHE_ATTR, CACHED, FILL
 
 RUNTIME_DIR = Path(__file__).resolve().parents[3] / "runtime"
 
 
 @dataclass
 class CSources:
-    """The generated files, by name."""
+    """The generated files, by name, and what the runners need to know of them."""
 
     files: dict[str, str]
     arena_bytes: int
@@ -44,11 +50,22 @@ class CSources:
     labels_are_indices: bool
     cache: dict | None = None
     memory: dict | None = None     # level -> bytes (and <level>_lower_bound) when planned
-    tiling: dict | None = None     # edgeft-tile's summary when tiled
-    placed: list = field(default_factory=list)     # the memory plan's buffers (charts)
-    budgets: dict = field(default_factory=dict)    # level -> budget bytes
-    counts: dict = field(default_factory=dict)     # function -> counts.Counts (hierarchy)
-    estimate: Any = None                           # codegen.estimate.Estimate, if made
+
+
+@dataclass
+class Interface:
+    """The training program's entry points as the lowered module has them:
+    @train_step(x, y, loss) and @predict(x, logits), memrefs with results as
+    out-parameters."""
+
+    x: ir.MemRefType
+    y: ir.MemRefType
+    logits: ir.MemRefType
+
+    @property
+    def labels_are_indices(self) -> bool:
+        """Whether the labels are class indices (else targets, as for MSE)."""
+        return isinstance(self.y.element_type, ir.IntegerType)
 
 
 def _array_values(attr: ir.Attribute, shape: list[int], element: str) -> np.ndarray:
@@ -73,61 +90,59 @@ def _format_values(values: np.ndarray, c: str) -> str:
     return "\n".join(lines)
 
 
-def generate(module: ir.Module, target=None, estimate: bool = False) -> CSources:
-    """Lower a training module (@forward, @train_step) to loops and emit C; for a
-    hierarchical target (siracusa) with a memory plan (edgeft-plan-memory) and,
-    with `estimate`, the performance estimate (codegen.estimate)."""
-    from edgeft.graph import function
-
+def interface(module: ir.Module) -> Interface | None:
+    """The entry points of a lowered training program, or None if the module
+    lacks @train_step or @predict (it is then translated function by function)."""
     step = function(module.operation, "train_step")
-    if step is None:
-        raise EmitError("the module has no @train_step; run the training passes first")
-    step_type = ir.FunctionType(ir.TypeAttr(step.attributes["function_type"]).value)
-    x_type, y_type = (ir.RankedTensorType(t) for t in step_type.inputs)
-    prepare.add_predict(module)
-    function(module.operation, "forward").operation.erase()  # C has predict instead
     predict = function(module.operation, "predict")
-    logits_type = ir.RankedTensorType(
-        ir.FunctionType(ir.TypeAttr(predict.attributes["function_type"]).value).results[0])
-    cache = _cache_info(module)
-    prepare.to_loops(module, target)
-    tiling = _int_dict(module, "edgeft.tiling")
-    placed = []
-    if target is not None and target.hierarchical:
-        placed = prepare.plan_memory(module, target)
-    step_counts = counts.count_module(module) if placed else {}
+    if step is None or predict is None:
+        return None
+    step_args = ir.FunctionType(ir.TypeAttr(step.attributes["function_type"]).value).inputs
+    predict_args = ir.FunctionType(
+        ir.TypeAttr(predict.attributes["function_type"]).value).inputs
+    if len(step_args) != 3 or len(predict_args) != 2 or \
+            not all(isinstance(t, ir.MemRefType) for t in [*step_args, *predict_args]):
+        raise EmitError("@train_step(x, y, loss) and @predict(x, logits) must take memrefs with "
+                        "results as out-parameters: lower the module with the lowering "
+                        "pipeline (edgeft pipeline --lowering)")
+    return Interface(ir.MemRefType(step_args[0]), ir.MemRefType(step_args[1]),
+                     ir.MemRefType(predict_args[1]))
+
+
+def translate(module: ir.Module) -> CSources:
+    """The C program of a lowered, planned training module (the result of
+    pipelines.lowering): network.c/.h, weights.c and CMakeLists.txt."""
+    api = interface(module)
+    if api is None:
+        raise EmitError("the module has no @train_step and @predict: run the training passes "
+                        "and the lowering pipeline first")
+    emitter, network, arena = _translate(module, api)
+    cache = _cache_info(emitter)
+    return CSources({"network.h": _header(api, cache), "network.c": network,
+                     "weights.c": _weights(emitter), "CMakeLists.txt": _cmake()}, arena,
+                    api.x.shape[0], api.logits.shape[1], list(api.x.shape[1:]),
+                    api.labels_are_indices, cache, int_dict(module, "edgeft.memory"))
+
+
+def network_c(module: ir.Module) -> str:
+    """network.c of any lowered, planned module (edgeft-translate --to-c): its
+    globals, arenas and functions, with the API wrappers when it is a
+    training program."""
+    return _translate(module, interface(module))[1]
+
+
+def _translate(module: ir.Module, api: Interface | None) -> tuple[Emitter, str, int]:
+    """(emitter, network.c, arena bytes)."""
     emitter = Emitter(module)
+    if emitter.plan is None and emitter.flat_arena is None:
+        raise EmitError("the module has no memory plan: run edgeft-plan-memory first")
     functions = emitter.functions()
     bodies = [f.emit() for f in functions]
-    # Without a memory plan the cache takes the flat arena's first bytes.
-    cache_region = _cache_region(emitter, cache) if emitter.plan is None else {}
-    scratch = _align64(max((offset + size for offset, size in cache_region.values()),
-                           default=0))
-    if emitter.plan is None:
-        arena = scratch + max((f.arena_bytes for f in functions), default=0)
-    else:
-        arena = sum(emitter.plan.values())
-    labels_are_indices = isinstance(y_type.element_type, ir.IntegerType)
-    batch = x_type.shape[0]
-    classes = logits_type.shape[1]
-    header = _header(x_type, y_type, logits_type, labels_are_indices, cache)
-    network = _network(emitter, functions, bodies, arena, y_type, labels_are_indices, cache,
-                       cache_region, scratch)
-    weights = _weights(emitter)
-    performance = None
-    if estimate and placed:
-        from edgeft.codegen.estimate import estimate as estimate_program
-
-        performance = estimate_program(module, target)
-    return CSources({"network.h": header, "network.c": network, "weights.c": weights,
-                     "CMakeLists.txt": _cmake()}, arena, batch, classes,
-                    list(x_type.shape[1:]), labels_are_indices, cache,
-                    _int_dict(module, "edgeft.memory"), tiling,
-                    placed, {n: lv.bytes for n, lv in target.levels.items()}
-                    if placed else {}, step_counts, performance)
+    arena = emitter.flat_arena if emitter.plan is None else sum(emitter.plan.values())
+    return emitter, _network(emitter, functions, bodies, arena, api, _cache_info(emitter)), arena
 
 
-def _int_dict(module: ir.Module, name: str) -> dict | None:
+def int_dict(module: ir.Module, name: str) -> dict | None:
     """A module attribute of integers as a dict: edgeft-tile's summary
     (edgeft.tiling) or the memory plan's figures (edgeft.memory), if present."""
     if name not in module.operation.attributes:
@@ -136,24 +151,23 @@ def _int_dict(module: ir.Module, name: str) -> dict | None:
     return {attr[i].name: ir.IntegerAttr(attr[i].attr).value for i in range(len(attr))}
 
 
-def _cache_info(module: ir.Module) -> dict | None:
+def _cache_info(emitter: Emitter) -> dict | None:
     """The forward cache's kind and capacity, if the module has one."""
-    from edgeft.graph import function, globals_of
-    from edgeft.passes.forward_cache import CACHE_ATTR, CACHED, FILL
-
-    caches = [g for g in globals_of(module.operation).values() if CACHE_ATTR in g.attributes]
+    caches = [n for n, g in emitter.globals.items() if CACHE_ATTR in g.attributes]
     if not caches:
         return None
-    if function(module.operation, FILL) is None or function(module.operation, CACHED) is None:
+    if function(emitter.module.operation, FILL) is None or \
+            function(emitter.module.operation, CACHED) is None:
         raise EmitError(f"the module has a forward cache but not @{FILL} and @{CACHED}")
-    info = ir.DictAttr(caches[0].attributes[CACHE_ATTR])
+    info = ir.DictAttr(emitter.globals[caches[0]].attributes[CACHE_ATTR])
     quant = ir.StringAttr(info["quant"]).value
     return {"samples": ir.IntegerAttr(info["samples"]).value,
-            "quant": "nf4" if quant == "nf4" else "fp32",
-            "globals": [ir.StringAttr(g.attributes["sym_name"]).value for g in caches]}
+            "quant": "nf4" if quant == "nf4" else "fp32", "globals": caches}
 
 
-def _header(x_type, y_type, logits_type, labels_are_indices: bool, cache: dict | None) -> str:
+def _header(api: Interface, cache: dict | None) -> str:
+    x_type, y_type, logits_type = api.x, api.y, api.logits
+    labels_are_indices = api.labels_are_indices
     cache_api = "" if cache is None else f"""
 /* The forward cache ({cache['quant']}, {cache['samples']} samples): edgeft_cache_fill runs the
    frozen prefix on a batch and stores sample b's activations in row idx[b]
@@ -205,38 +219,23 @@ extern const long edgeft_arena_bytes;
 """
 
 
-def _cache_region(emitter: Emitter, cache: dict | None) -> dict[str, tuple[int, int]]:
-    """global -> (offset, bytes) of the forward cache's parts at the arena's start."""
-    region, offset = {}, 0
-    for name in cache["globals"] if cache else []:
-        size = _bytes_of(_type_of(emitter.globals[name]))
-        region[name] = (offset, size)
-        offset = _align64(offset + size)
-    return region
-
-
-def _align64(n: int) -> int:
-    return (n + 63) // 64 * 64
-
-
 def _type_of(glob: ir.OpView) -> ir.MemRefType:
     return ir.MemRefType(ir.TypeAttr(glob.attributes["type"]).value)
 
 
-def _network(emitter: Emitter, functions, bodies: list[str], arena: int, y_type,
-             labels_are_indices: bool, cache: dict | None,
-             cache_region: dict[str, tuple[int, int]], scratch: int) -> str:
+def _network(emitter: Emitter, functions: list[FunctionEmitter], bodies: list[str], arena: int,
+             api: Interface | None, cache: dict | None) -> str:
     lines = ["/* Generated by edgeft. Do not edit. */",
              "#include <math.h>", "#include <stdbool.h>", "#include <stdint.h>",
              "#include <string.h>", "", '#include "edgeft_rt.h"', '#include "network.h"', ""]
-    lines += _arenas(emitter, arena, bool(cache_region))
-    # Globals that live in an arena: planned ones, or the cache at the flat arena's start.
-    placed = {name: (arena_symbol("arena"), offset)
-              for name, (offset, _) in cache_region.items()}
+    # Globals that live in an arena: planned ones (the forward cache at the flat
+    # arena's start).
+    placed = {}
     for name in emitter.globals:
         placement = emitter.placement(name)
         if placement is not None:
             placed[name] = (arena_symbol(placement[0]), placement[1])
+    lines += _arenas(emitter, arena, bool(placed))
     if placed:
         lines.append("/* Globals that are slices of an arena (the forward cache holds the flat")
         lines.append("   arena's first bytes for the whole run; the functions' buffers follow). */")
@@ -258,8 +257,8 @@ def _network(emitter: Emitter, functions, bodies: list[str], arena: int, y_type,
     for f in functions:
         lines.append(f"/* @{f.name}: {len(f.buffers)} buffers */")
         for i, buf in enumerate(f.buffers):
-            where = "" if buf.level == "arena" else f"{buf.level}, "
-            lines.append(f"#define {f.offset_name(i)} {scratch + buf.offset}  "
+            where = "" if buf.level == FLAT else f"{buf.level}, "
+            lines.append(f"#define {f.offset_name(i)} {buf.offset}  "
                          f"/* {where}{buf.shape}, {buf.bytes} B, {buf.layer} */")
         lines.append("")
     for name, glob in emitter.globals.items():
@@ -301,30 +300,8 @@ def _network(emitter: Emitter, functions, bodies: list[str], arena: int, y_type,
             lines.append(f"    for (long i = 0; i < {count}; ++i)\n"
                          f"        {symbol}[i] = {value};")
     lines.append("}\n")
-    y_c = "int32_t" if labels_are_indices else "float"
-    if labels_are_indices:
-        lines.append(f"""void edgeft_train_step(const float *x, const int32_t *y, float *loss)
-{{
-    /* The imported loss takes int64 class indices. */
-    static int64_t labels[{math.prod(y_type.shape)}];
-    for (long i = 0; i < {math.prod(y_type.shape)}; ++i)
-        labels[i] = y[i];
-    edgeft_train_step_fn((float *)x, labels, loss);
-}}
-""")
-    else:
-        lines.append(f"""void edgeft_train_step(const float *x, const {y_c} *y, float *loss)
-{{
-    edgeft_train_step_fn((float *)x, (float *)y, loss);
-}}
-""")
-    lines.append("""void edgeft_predict(const float *x, float *logits)
-{
-    edgeft_predict_fn((float *)x, logits);
-}
-""")
-    if cache is not None:
-        lines.append(_cache_wrappers(math.prod(y_type.shape), labels_are_indices))
+    if api is not None:
+        lines += _api_wrappers(api, cache)
     table = []
     trainable_names = _trainable_names(emitter)
     for name, glob in mutable:
@@ -369,6 +346,35 @@ def _bytes_of(mt: ir.MemRefType) -> int:
     from edgeft.codegen.emitter import element_bytes
 
     return math.prod(mt.shape) * element_bytes(mt.element_type)
+
+
+def _api_wrappers(api: Interface, cache: dict | None) -> list[str]:
+    """The network.h entry points over the lowered functions."""
+    labels = math.prod(api.y.shape)
+    if api.labels_are_indices:
+        step = f"""void edgeft_train_step(const float *x, const int32_t *y, float *loss)
+{{
+    /* The imported loss takes int64 class indices. */
+    static int64_t labels[{labels}];
+    for (long i = 0; i < {labels}; ++i)
+        labels[i] = y[i];
+    edgeft_train_step_fn((float *)x, labels, loss);
+}}
+"""
+    else:
+        step = """void edgeft_train_step(const float *x, const float *y, float *loss)
+{
+    edgeft_train_step_fn((float *)x, (float *)y, loss);
+}
+"""
+    lines = [step, """void edgeft_predict(const float *x, float *logits)
+{
+    edgeft_predict_fn((float *)x, logits);
+}
+"""]
+    if cache is not None:
+        lines.append(_cache_wrappers(labels, api.labels_are_indices))
+    return lines
 
 
 def _cache_wrappers(labels: int, labels_are_indices: bool) -> str:
@@ -466,8 +472,4 @@ def write(sources: CSources, build: Path) -> None:
         info["cache"] = {k: v for k, v in sources.cache.items() if k != "globals"}
     if sources.memory is not None:
         info["memory"] = sources.memory
-    if sources.placed:
-        from edgeft.plots import draw_memory_plan
-
-        draw_memory_plan(sources.placed, sources.budgets, build / "memory.png")
     (build / "program.json").write_text(json.dumps(info, indent=2) + "\n")

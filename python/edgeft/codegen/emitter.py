@@ -4,11 +4,9 @@ Design:
 - every memref value is a *view* known at compile time: a C base pointer
   expression, an element offset and strides (static after
   expand-strided-metadata), so a load is `base[offset + i*s0 + j*s1]`;
-- `memref.alloc` becomes a slice of one static arena at a named offset; the
-  offsets come from a liveness plan (largest first, lowest free offset among
-  the buffers alive at the same time, 64-byte aligned: edgeft.memory.pack),
-  so buffers that are never live together share bytes; with a memory plan
-  (edgeft-plan-memory) one arena per level and the plan's offsets;
+- `memref.alloc` becomes a slice of a static arena at a named offset: the
+  level and offset edgeft-plan-memory gave it (one arena for the flat
+  target, one per level for siracusa); the emitter plans nothing;
 - parameter globals become mutable arrays (their initial values live in
   weights.c and `edgeft_init` copies them), constant globals `const` arrays;
 - each top-level loop nest is outlined into its own `static void` kernel
@@ -31,8 +29,6 @@ from torch_mlir import ir
 
 from edgeft.errors import UserError
 from edgeft.graph import layer_of
-
-ALIGN = 64
 
 C_TYPES = {"f32": "float", "f64": "double", "i1": "bool", "i8": "int8_t", "i16": "int16_t",
            "i32": "int32_t", "i64": "int64_t", "index": "long",
@@ -123,8 +119,8 @@ class Buffer:
     end: int
     layer: str
     shape: str
-    offset: int = -1
-    level: str = "arena"   # or a memory level of the plan (L2, L3)
+    offset: int
+    level: str   # "flat" (the flat target's one arena) or a memory level (L1, L2, L3)
 
 
 def _memref_type(value: ir.Value) -> ir.MemRefType:
@@ -180,32 +176,22 @@ class FunctionEmitter:
 
     # --- buffers -----------------------------------------------------------------
 
-    def plan(self, block: ir.Block) -> None:
-        """Live ranges of the function's allocs (with their views), in top-level
-        order, packed into the arena (edgeft.memory.pack)."""
+    def read_plan(self) -> None:
+        """The function's buffers with the level and offset edgeft-plan-memory gave
+        them, in top-level order (the live ranges name them in comments)."""
         from edgeft.codegen.liveness import alloc_lifetimes
-        from edgeft.memory import Interval, pack
 
-        intervals = []
         for life in alloc_lifetimes(self.func):
             t = _memref_type(life.op.results[0])
+            if "edgeft.offset" not in life.op.attributes:
+                raise EmitError(f"a buffer of @{self.name} (PyTorch layer '{layer_of(life.op)}') "
+                                "has no planned offset: run edgeft-plan-memory first")
             size = math.prod(t.shape) * element_bytes(t.element_type)
             shape = "x".join(map(str, t.shape)) or "scalar"
             self.buffers.append(Buffer(f"{len(self.buffers)}", size, life.start, life.end,
-                                       layer_of(life.op), f"{shape}x{t.element_type}"))
-            if "edgeft.level" in life.op.attributes:  # placed by edgeft-plan-memory
-                self.buffers[-1].level = ir.StringAttr(life.op.attributes["edgeft.level"]).value
-                self.buffers[-1].offset = _attr_int(life.op, "edgeft.offset")
-            intervals.append(Interval(self.buffers[-1].name, size, life.start, life.end))
-        if self.module.plan is not None:
-            return
-        pack(intervals)
-        for buf, interval in zip(self.buffers, intervals, strict=True):
-            buf.offset = interval.offset
-
-    @property
-    def arena_bytes(self) -> int:
-        return max((_align(b.offset + b.bytes) for b in self.buffers), default=0)
+                                       layer_of(life.op), f"{shape}x{t.element_type}",
+                                       _attr_int(life.op, "edgeft.offset"),
+                                       ir.StringAttr(life.op.attributes["edgeft.level"]).value))
 
     def offset_name(self, index: int) -> str:
         return f"EDGEFT_OFF_{self.name.upper()}_{index}"
@@ -214,7 +200,7 @@ class FunctionEmitter:
 
     def emit(self) -> str:
         block = self.func.regions[0].blocks[0]
-        self.plan(block)
+        self.read_plan()
         t = ir.FunctionType(ir.TypeAttr(self.func.attributes["function_type"]).value)
         if t.results:
             raise EmitError(f"@{self.name} returns values; run buffer-results-to-out-params")
@@ -312,10 +298,6 @@ class FunctionEmitter:
 
 
 DYNAMIC = -(2**63)  # ShapedType::kDynamic in static offset lists
-
-
-def _align(n: int) -> int:
-    return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
 # --- op handlers ----------------------------------------------------------------
@@ -746,7 +728,10 @@ def _free_values(op: ir.Operation) -> tuple[list[ir.Value], list[ir.Value]]:
 
 def arena_symbol(level: str) -> str:
     """The C array of a level's arena (`edgeft_arena` for the flat target)."""
-    return "edgeft_arena" if level == "arena" else f"edgeft_{level}"
+    return "edgeft_arena" if level == FLAT else f"edgeft_{level}"
+
+
+FLAT = "flat"  # the level of every buffer in the flat target's one arena
 
 
 class Emitter:
@@ -764,6 +749,10 @@ class Emitter:
             plan = ir.DictAttr(module.operation.attributes["edgeft.memory"])
             self.plan = {plan[i].name: ir.IntegerAttr(plan[i].attr).value
                          for i in range(len(plan)) if not plan[i].name.endswith("_lower_bound")}
+        # The flat target's one arena (edgeft-plan-memory{target=host}): bytes, or None.
+        self.flat_arena: int | None = None
+        if "edgeft.arena" in module.operation.attributes:
+            self.flat_arena = ir.IntegerAttr(module.operation.attributes["edgeft.arena"]).value
 
         # Set to a list to collect every outlined pulp.parallel (edgeft.codegen.kernels).
         self.kernel_info: list[ParallelKernel] | None = None

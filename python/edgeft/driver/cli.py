@@ -5,6 +5,7 @@
     edgeft run BUILD --data SPEC [--samples N] [--epochs E] [--backend host|rv32]
     edgeft finetune MODEL --strategy S --data SPEC -o BUILD
     edgeft pretrain MODEL --data SPEC [--epochs E]
+    edgeft pipeline --strategy S [training options] | --lowering [--target T ...]
     edgeft report BUILD [BUILD ...] [--plots DIR]
     edgeft demo
 """
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from edgeft.driver.common import run_main
 from edgeft.errors import UserError
+from edgeft.options import DEFAULTS as D
+from edgeft.options import CompileOptions
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,20 +50,15 @@ def _parser() -> argparse.ArgumentParser:
     comp = sub.add_parser(
         "compile", help="build the training step of a model for a fine-tuning strategy",
         description="Import MODEL, select what trains, add adapters, generate the backward "
-                    "pass and the SGD update, and write BUILD/train.mlir and BUILD/report.json.")
+                    "pass and the SGD update, lower for the target and write BUILD/train.mlir, "
+                    "BUILD/lowered.mlir, the C program and BUILD/report.json.")
     comp.add_argument("model", help="built-in model (mlp, lenet5, cct2) or path/to/file.py:factory")
-    comp.add_argument("--strategy", required=True, help="ft-all, ft-last, ft-bias, lp, ft-N, "
-                      "lora-all, lora-last, lora-N, skip-lora")
-    comp.add_argument("--rank", type=int, default=4, help="adapter rank (default 4)")
-    comp.add_argument("--alpha", type=float, default=None, help="LoRA alpha (default: the rank)")
-    comp.add_argument("--lr", type=float, default=0.1, help="SGD learning rate (default 0.1)")
-    comp.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
-    comp.add_argument("--batch", type=int, default=20, help="batch size (default 20)")
-    comp.add_argument("--in-channels", type=int, default=1, help="input channels (default 1)")
-    comp.add_argument("--loss", default="cross-entropy", help="cross-entropy (default) or mse")
-    comp.add_argument("--conv-form", default="dense", choices=["dense", "kernel"],
-                      help="LoRA form on convolutions (default dense)")
-    comp.add_argument("--seed", type=int, default=0, help="seed of weights and adapters")
+    _training_options(comp)
+    comp.add_argument("--batch", type=int, default=D.batch,
+                      help=f"batch size (default {D.batch})")
+    comp.add_argument("--in-channels", type=int, default=D.in_channels,
+                      help=f"input channels (default {D.in_channels})")
+    comp.add_argument("--loss", default=D.loss, help="cross-entropy (default) or mse")
     _cache_options(comp)
     _target_options(comp)
     comp.add_argument("-o", dest="output", required=True, help="build directory")
@@ -77,17 +75,28 @@ def _parser() -> argparse.ArgumentParser:
     fin = sub.add_parser("finetune", help="compile + run",
                          description="edgeft compile, then edgeft run, with both options.")
     fin.add_argument("model", help="built-in model or path/to/file.py:factory")
-    fin.add_argument("--strategy", required=True)
-    for flag, kind, default in (("--rank", int, 4), ("--alpha", float, None),
-                                ("--lr", float, 0.1), ("--momentum", float, 0.0),
-                                ("--batch", int, 20), ("--in-channels", int, 1)):
-        fin.add_argument(flag, type=kind, default=default)
-    fin.add_argument("--conv-form", default="dense", choices=["dense", "kernel"])
+    _training_options(fin, seed=False)
+    fin.add_argument("--batch", type=int, default=D.batch,
+                     help=f"batch size (default {D.batch})")
+    fin.add_argument("--in-channels", type=int, default=D.in_channels,
+                     help=f"input channels (default {D.in_channels})")
     _cache_options(fin)
     _target_options(fin)
     fin.add_argument("-o", dest="output", required=True, help="build directory")
     _run_options(fin)
     fin.set_defaults(run=cmd_finetune)
+
+    pipe = sub.add_parser(
+        "pipeline", help="print the pass pipelines edgeft compile runs",
+        description="Print the training pipeline of a strategy (imported module -> "
+                    "BUILD/train.mlir) or, with --lowering, the backend of a target "
+                    "(BUILD/train.mlir -> BUILD/lowered.mlir), for edgeft-opt -p.")
+    pipe.add_argument("--lowering", action="store_true",
+                      help="the lowering pipeline of --target instead of the training one")
+    _training_options(pipe, strategy_required=False)
+    _cache_options(pipe)
+    _target_options(pipe, estimate=False)
+    pipe.set_defaults(run=cmd_pipeline)
 
     pre = sub.add_parser("pretrain", help="train a built-in model's base weights in PyTorch",
                          description="Train on the upright train split and save the weights "
@@ -119,24 +128,44 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _target_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--target", default="host", help="host (flat memory, default) or siracusa")
+def _training_options(p: argparse.ArgumentParser, strategy_required: bool = True,
+                      seed: bool = True) -> None:
+    p.add_argument("--strategy", required=strategy_required, help="ft-all, ft-last, ft-bias, "
+                   "lp, ft-N, lora-all, lora-last, lora-N, skip-lora")
+    p.add_argument("--rank", type=int, default=D.rank,
+                   help=f"adapter rank (default {D.rank})")
+    p.add_argument("--alpha", type=float, default=D.alpha, help="LoRA alpha (default: the rank)")
+    p.add_argument("--lr", type=float, default=D.lr,
+                   help=f"SGD learning rate (default {D.lr:g})")
+    p.add_argument("--momentum", type=float, default=D.momentum,
+                   help=f"SGD momentum (default {D.momentum:g})")
+    p.add_argument("--conv-form", default=D.conv_form, choices=["dense", "kernel"],
+                   help=f"LoRA form on convolutions (default {D.conv_form})")
+    if seed:  # edgeft finetune has one --seed for the compile and the run
+        p.add_argument("--seed", type=int, default=D.seed,
+                       help=f"seed of weights and adapters (default {D.seed})")
+
+
+def _target_options(p: argparse.ArgumentParser, estimate: bool = True) -> None:
+    p.add_argument("--target", default=D.target, help="host (flat memory, default) or siracusa")
     p.add_argument("--l1", type=int, default=None, help="siracusa: L1 budget in bytes")
     p.add_argument("--l2", type=int, default=None, help="siracusa: L2 budget in bytes")
     p.add_argument("--l3", type=int, default=None, help="siracusa: L3 budget in bytes")
     p.add_argument("--cores", type=int, default=None, help="siracusa: cluster cores (8)")
     p.add_argument("--redmule-format", default=None, help="siracusa: fp32 (default) or fp16")
-    p.add_argument("--no-estimate", dest="estimate", action="store_false",
-                   help="siracusa: skip the performance estimate (it measures each new "
-                        "kernel's instructions under QEMU)")
+    if estimate:
+        p.add_argument("--no-estimate", dest="estimate", action="store_false",
+                       help="siracusa: skip the performance estimate (it measures each new "
+                            "kernel's instructions under QEMU)")
 
 
 def _cache_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cache", default="none", choices=["none", "fp32", "nf4"],
-                   help="forward cache of the frozen prefix's activations (default none)")
-    p.add_argument("--cache-samples", type=int, default=1024,
-                   help="samples the cache holds (default 1024)")
-    p.add_argument("--cache-block", type=int, default=64, help="NF4 block size (default 64)")
+    p.add_argument("--cache", default=D.cache, choices=["none", "fp32", "nf4"],
+                   help=f"forward cache of the frozen prefix's activations (default {D.cache})")
+    p.add_argument("--cache-samples", type=int, default=D.cache_samples,
+                   help=f"samples the cache holds (default {D.cache_samples})")
+    p.add_argument("--cache-block", type=int, default=D.cache_block,
+                   help=f"NF4 block size (default {D.cache_block})")
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
@@ -177,17 +206,9 @@ def cmd_import(opts: argparse.Namespace) -> int:
 
 def cmd_compile(opts: argparse.Namespace) -> int:
     """`edgeft compile`: write BUILD/train.mlir and BUILD/report.json."""
-    from edgeft.compiler import CompileOptions, compile_model, write_build
+    from edgeft.compiler import compile_model, write_build
 
-    options = CompileOptions(strategy=opts.strategy, rank=opts.rank, alpha=opts.alpha,
-                             lr=opts.lr, momentum=opts.momentum, batch=opts.batch,
-                             in_channels=opts.in_channels, loss=opts.loss, seed=opts.seed,
-                             conv_form=opts.conv_form, cache=opts.cache,
-                             cache_samples=opts.cache_samples, cache_block=opts.cache_block,
-                             target=opts.target, l1=opts.l1, l2=opts.l2, l3=opts.l3,
-                             cores=opts.cores, redmule_format=opts.redmule_format,
-                             estimate=opts.estimate)
-    compiled = compile_model(opts.model, options)
+    compiled = compile_model(opts.model, CompileOptions.from_namespace(opts))
     write_build(compiled, Path(opts.output))
     report = compiled.report
     f = report["flops"]
@@ -217,6 +238,21 @@ def cmd_compile(opts: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pipeline(opts: argparse.Namespace) -> int:
+    """`edgeft pipeline`: the training or the lowering pipeline on stdout."""
+    from edgeft import pipelines
+
+    if opts.lowering:
+        options = CompileOptions.from_namespace(opts, strategy=opts.strategy or "")
+        print(pipelines.lowering(options.target_description()))
+        return 0
+    if not opts.strategy:
+        raise UserError("edgeft pipeline needs --strategy (or --lowering for the backend)")
+    options = CompileOptions.from_namespace(opts)
+    print(pipelines.training(options.strategy, **options.training_options()))
+    return 0
+
+
 def cmd_run(opts: argparse.Namespace) -> int:
     from edgeft.run import run
 
@@ -234,7 +270,7 @@ def cmd_run(opts: argparse.Namespace) -> int:
 
 
 def cmd_finetune(opts: argparse.Namespace) -> int:
-    opts.loss, opts.seed_compile = "cross-entropy", opts.seed
+    opts.loss = "cross-entropy"
     cmd_compile(opts)
     opts.build = opts.output
     return cmd_run(opts)

@@ -14,9 +14,11 @@ from edgeft.memory import (
     CACHE,
     PERSISTENT,
     SCRATCH,
+    Interval,
     LevelPlan,
     Placed,
     PlanError,
+    align,
     assign_levels,
     lower_bound,
     overflow_message,
@@ -28,6 +30,8 @@ LEVEL_ATTR = "edgeft.level"
 OFFSET_ATTR = "edgeft.offset"
 PLAN_ATTR = "edgeft.memory"
 STAGING_ATTR = "edgeft.dma_staging"
+FLAT_ATTR = "edgeft.arena"      # the flat target's one arena, in bytes
+FLAT = "flat"                   # the flat target's one level
 WRITTEN_ATTRS = ("edgeft.trainable", "edgeft.state_of")
 
 
@@ -51,6 +55,11 @@ class PlanMemory(EdgeftPass):
     A plan that does not fit is an error naming the largest buffers alive
     at the peak and the shortfall.
 
+    For a flat target (`host`: one unbounded memory) the plan is one arena:
+    the forward cache's parts at its start, then each function's buffers
+    packed by lifetime after them (functions run one at a time, so they
+    share those bytes); the module gets `edgeft.arena = <bytes>`.
+
         %0 = memref.alloc() : memref<20x120xf32>
       becomes
         %0 = memref.alloc() {edgeft.level = "L2", edgeft.offset = 4096 : i64} : ...
@@ -69,12 +78,9 @@ class PlanMemory(EdgeftPass):
         from edgeft.target import get
 
         try:
-            target = get(self.target, l1=self.l1 or None, l2=self.l2 or None,
-                         l3=self.l3 or None)
+            get(self.target, l1=self.l1 or None, l2=self.l2 or None, l3=self.l3 or None)
         except UserError as e:
             raise ValueError(str(e)) from None
-        if not target.hierarchical:
-            raise ValueError(f"target '{self.target}' has one flat memory: nothing to plan")
 
     def budgets(self) -> list[tuple[str, int]]:
         from edgeft.target import get
@@ -83,9 +89,13 @@ class PlanMemory(EdgeftPass):
         return [(name, level.bytes) for name, level in target.levels.items()]
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Place every buffer (flat: in one arena; else in the levels)."""
         buffers, owners = _buffers(op)
         if buffers is None:
             pass_.signal_pass_failure()
+            return
+        if len(self.budgets()) == 1:
+            plan_flat(op)
             return
         budgets = self.budgets()
         tiles = [b for b in buffers if b.level == "L1"]
@@ -225,6 +235,36 @@ def _nested_alloc(func: ir.OpView) -> ir.Operation | None:
 
     visit(func.operation, 0)
     return found[0] if found else None
+
+
+def plan_flat(module: ir.Operation) -> None:
+    """The flat target's arena: the cache's parts first, then every function's
+    buffers packed by lifetime, functions sharing the bytes after the cache."""
+    body = module.regions[0].blocks[0]
+    i64 = ir.IntegerType.get_signless(64, module.context)
+    offset = 0
+    for glob in body.operations:
+        if glob.operation.name != "memref.global" or "edgeft.cache" not in glob.attributes:
+            continue
+        _place(glob.operation, FLAT, offset, i64)
+        offset = align(offset + _bytes(ir.MemRefType(ir.TypeAttr(glob.attributes["type"])
+                                                     .value)))
+    scratch, arena = offset, offset
+    for func in body.operations:
+        if func.operation.name != "func.func" or not func.regions[0].blocks:
+            continue
+        lifetimes = alloc_lifetimes(func)
+        intervals = [Interval(str(i), _bytes(ir.MemRefType(life.op.results[0].type)),
+                              life.start, life.end) for i, life in enumerate(lifetimes)]
+        arena = max(arena, scratch + pack(intervals))
+        for life, interval in zip(lifetimes, intervals, strict=True):
+            _place(life.op, FLAT, scratch + interval.offset, i64)
+    module.attributes[FLAT_ATTR] = ir.IntegerAttr.get(i64, arena)
+
+
+def _place(op: ir.Operation, level: str, offset: int, i64: ir.Type) -> None:
+    op.attributes[LEVEL_ATTR] = ir.StringAttr.get(level)
+    op.attributes[OFFSET_ATTR] = ir.IntegerAttr.get(i64, offset)
 
 
 def placed_buffers(module: ir.Operation) -> list[Placed]:

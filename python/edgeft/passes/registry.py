@@ -37,10 +37,14 @@ PASSES: dict[str, str] = {
     "edgeft-autodiff": "edgeft.passes.autodiff:Autodiff",
     "edgeft-sgd": "edgeft.passes.sgd:Sgd",
     "edgeft-forward-cache": "edgeft.passes.forward_cache:ForwardCache",
+    "edgeft-derive-predict": "edgeft.passes.derive_predict:DerivePredict",
+    "edgeft-bufferize": "edgeft.passes.bufferize:Bufferize",
     "edgeft-tile": "edgeft.passes.tile:Tile",
     "edgeft-promote": "edgeft.passes.promote:Promote",
     "edgeft-offload-redmule": "edgeft.passes.offload_redmule:OffloadRedmule",
     "edgeft-parallelize": "edgeft.passes.parallelize:Parallelize",
+    "edgeft-write-globals-in-place":
+        "edgeft.passes.write_globals_in_place:WriteGlobalsInPlace",
     "edgeft-plan-memory": "edgeft.passes.plan_memory:PlanMemory",
 }
 
