@@ -1,4 +1,4 @@
-"""The static memory planner (edgeft.memory) on random lifetimes, and the
+"""The static memory planner (edgeft.analysis.memory) on random lifetimes, and the
 siracusa memory plan end to end (the emitted C gives the numbers of the flat
 program, only the buffers' places change)."""
 

@@ -10,9 +10,11 @@ from typing import Any
 
 from torch_mlir import ir
 
-from edgeft import flops, pipelines
+from edgeft import pipelines
+from edgeft.analysis import flops
 from edgeft.errors import UserError
 from edgeft.graph import clone_module, function, globals_of
+from edgeft.ir import attrs
 from edgeft.options import DEFAULTS, CompileOptions
 from edgeft.passes.param_summary import collect_params, summary_json
 from edgeft.structure import trained_and_adapter_names
@@ -46,7 +48,7 @@ def memory_report(plan: dict[str, int], target) -> dict[str, Any]:
 
 def engine_report(counts: dict, batch: int, flops: dict[str, int]) -> dict[str, Any]:
     """report.json `transfers` and `redmule` from the counts of the lowered
-    functions (codegen.counts): bytes per training sample of @train_step on
+    functions (analysis.counts): bytes per training sample of @train_step on
     each link, per step and per function; RedMulE jobs per step, FLOPs per
     sample and their share of the step's FLOPs."""
     step = counts["train_step"]
@@ -190,7 +192,8 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
     """BUILD/train.mlir (with locations), BUILD/report.json and, with `emit_c`,
     BUILD/lowered.mlir and the C program (network.c/.h, weights.c,
     CMakeLists.txt, program.json; see codegen/)."""
-    from edgeft.codegen import counts, cwriter
+    from edgeft.analysis import counts
+    from edgeft.codegen import cwriter
     from edgeft.passes.plan_memory import placed_buffers
     from edgeft.plots import draw_memory_plan
 
@@ -210,7 +213,7 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
                                  {n: lv.bytes for n, lv in target.levels.items()},
                                  build / "memory.png")
                 compiled.report["memory"] = memory_report(sources.memory, target)
-            tiling = cwriter.int_dict(lowered, "edgeft.tiling")
+            tiling = cwriter.int_dict(lowered, attrs.TILING)
             if tiling is not None:
                 compiled.report["tiling"] = tiling
             if target.hierarchical:

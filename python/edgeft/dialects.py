@@ -13,19 +13,12 @@ from collections.abc import Callable
 
 from torch_mlir import ir
 
+from edgeft.ir import queries
+
 LEVELS = ("L1", "L2", "L3")
 
 
-def memory_level(value_type: ir.Type) -> str | None:
-    """The pulp level name of a memref type ("L1"...), or None if it has none."""
-    space = ir.MemRefType(value_type).memory_space
-    if space is None:
-        return None
-    text = str(space)
-    for level in LEVELS:
-        if text == f'#pulp.level<"{level}">':
-            return level
-    return None
+memory_level = queries.memory_level
 
 
 def _is_contiguous(t: ir.MemRefType) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edgeft.memory import CACHE, PERSISTENT, Placed
+from edgeft.analysis.memory import CACHE, PERSISTENT, Placed
 
 COLOURS = {PERSISTENT: "#4c72b0", CACHE: "#dd8452"}
 SCRATCH_COLOUR = "#55a868"

@@ -26,10 +26,12 @@ from dataclasses import dataclass
 
 from torch_mlir import ir
 
+from edgeft.ir import attrs
+
 # Globals that are training state, not parameters: gradients, optimizer
 # state, the forward cache; adapters are parameters but not the model's.
-STATE_ATTRS = ("edgeft.gradient_of", "edgeft.state_of", "edgeft.cache")
-NOT_PARAMETER_ATTRS = (*STATE_ATTRS, "edgeft.adapter_of")
+STATE_ATTRS = (attrs.GRADIENT_OF, attrs.STATE_OF, attrs.CACHE)
+NOT_PARAMETER_ATTRS = (*STATE_ATTRS, attrs.ADAPTER_OF)
 _BLOCK = re.compile(r"^(?P<key>(?:.*\.)?[A-Za-z_]\w*\.\d+)(?:\.|$)")
 
 

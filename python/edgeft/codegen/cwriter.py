@@ -33,6 +33,8 @@ from edgeft.codegen.emitter import (
     float_literal,
 )
 from edgeft.graph import function
+from edgeft.ir import attrs
+from edgeft.ir.types import shaped_bytes
 from edgeft.passes.forward_cache import CACHE_ATTR, CACHED, FILL
 
 RUNTIME_DIR = Path(__file__).resolve().parents[3] / "runtime"
@@ -121,7 +123,7 @@ def translate(module: ir.Module) -> CSources:
     return CSources({"network.h": _header(api, cache), "network.c": network,
                      "weights.c": _weights(emitter), "CMakeLists.txt": _cmake()}, arena,
                     api.x.shape[0], api.logits.shape[1], list(api.x.shape[1:]),
-                    api.labels_are_indices, cache, int_dict(module, "edgeft.memory"))
+                    api.labels_are_indices, cache, int_dict(module, attrs.MEMORY))
 
 
 def network_c(module: ir.Module) -> str:
@@ -245,14 +247,14 @@ def _network(emitter: Emitter, functions: list[FunctionEmitter], bodies: list[st
         base, offset = placed[name]
         mt = _type_of(emitter.globals[name])
         macro = f"EDGEFT_OFF_{c_identifier(name).upper()}"
-        lines.append(f"#define {macro} {offset}  /* {name}: {base}, {_bytes_of(mt)} B */")
+        lines.append(f"#define {macro} {offset}  /* {name}: {base}, {shaped_bytes(mt)} B */")
         lines.append(f"#define {emitter.global_symbol(name)} (({ctype(mt.element_type)} *)"
                      f"({base} + {macro}))")
     if cache is not None:
         lines.append("void *const edgeft_cache_parts[] = {"
                      + ", ".join(emitter.global_symbol(n) for n in cache["globals"]) + "};")
         lines.append("const long edgeft_cache_part_bytes[] = {" + ", ".join(
-            str(_bytes_of(_type_of(emitter.globals[n]))) for n in cache["globals"]) + "};")
+            str(shaped_bytes(_type_of(emitter.globals[n]))) for n in cache["globals"]) + "};")
     lines.append("")
     for f in functions:
         lines.append(f"/* @{f.name}: {len(f.buffers)} buffers */")
@@ -342,12 +344,6 @@ def _arenas(emitter: Emitter, arena: int, with_cache: bool) -> list[str]:
     return lines
 
 
-def _bytes_of(mt: ir.MemRefType) -> int:
-    from edgeft.codegen.emitter import element_bytes
-
-    return math.prod(mt.shape) * element_bytes(mt.element_type)
-
-
 def _api_wrappers(api: Interface, cache: dict | None) -> list[str]:
     """The network.h entry points over the lowered functions."""
     labels = math.prod(api.y.shape)
@@ -402,7 +398,7 @@ void edgeft_train_step_cached(const int32_t *idx, const int32_t *y, float *loss)
 
 
 def _trainable_names(emitter: Emitter) -> set[str]:
-    return {n for n, g in emitter.globals.items() if "edgeft.trainable" in g.attributes}
+    return {n for n, g in emitter.globals.items() if attrs.TRAINABLE in g.attributes}
 
 
 def _splat(glob: ir.OpView) -> str | None:

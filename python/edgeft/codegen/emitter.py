@@ -27,8 +27,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from torch_mlir import ir
 
+from edgeft.analysis.counts import far_side, home_level
+from edgeft.analysis.liveness import alloc_lifetimes
 from edgeft.errors import UserError
 from edgeft.graph import layer_of
+from edgeft.ir import attrs
+from edgeft.ir.types import element_bytes
 
 C_TYPES = {"f32": "float", "f64": "double", "i1": "bool", "i8": "int8_t", "i16": "int16_t",
            "i32": "int32_t", "i64": "int64_t", "index": "long",
@@ -46,13 +50,6 @@ def ctype(t: ir.Type) -> str:
     if name not in C_TYPES:
         raise EmitError(f"the C emitter has no type for {name}")
     return C_TYPES[name]
-
-
-def element_bytes(t: ir.Type) -> int:
-    name = str(t)
-    return {"i1": 1, "index": 8}.get(name, max(1, (ir.FloatType(t).width if
-                                                   isinstance(t, ir.FloatType) else
-                                                   ir.IntegerType(t).width) // 8))
 
 
 def c_identifier(text: str) -> str:
@@ -179,19 +176,17 @@ class FunctionEmitter:
     def read_plan(self) -> None:
         """The function's buffers with the level and offset edgeft-plan-memory gave
         them, in top-level order (the live ranges name them in comments)."""
-        from edgeft.codegen.liveness import alloc_lifetimes
-
         for life in alloc_lifetimes(self.func):
             t = _memref_type(life.op.results[0])
-            if "edgeft.offset" not in life.op.attributes:
+            if attrs.OFFSET not in life.op.attributes:
                 raise EmitError(f"a buffer of @{self.name} (PyTorch layer '{layer_of(life.op)}') "
                                 "has no planned offset: run edgeft-plan-memory first")
             size = math.prod(t.shape) * element_bytes(t.element_type)
             shape = "x".join(map(str, t.shape)) or "scalar"
             self.buffers.append(Buffer(f"{len(self.buffers)}", size, life.start, life.end,
                                        layer_of(life.op), f"{shape}x{t.element_type}",
-                                       _attr_int(life.op, "edgeft.offset"),
-                                       ir.StringAttr(life.op.attributes["edgeft.level"]).value))
+                                       _attr_int(life.op, attrs.OFFSET),
+                                       ir.StringAttr(life.op.attributes[attrs.LEVEL]).value))
 
     def offset_name(self, index: int) -> str:
         return f"EDGEFT_OFF_{self.name.upper()}_{index}"
@@ -570,8 +565,6 @@ def _first(view: View) -> str:
 
 def _staged(e, op: ir.Operation) -> bool:
     """Whether a transfer's far buffer is in L3 (it then goes through L2)."""
-    from edgeft.codegen.counts import far_side, home_level
-
     return e.module.staging is not None and \
         home_level(far_side(op), e.module.globals) == "L3"
 
@@ -745,31 +738,31 @@ class Emitter:
                 self.globals[ir.StringAttr(op.attributes["sym_name"]).value] = op
         # The memory plan (edgeft-plan-memory): level -> arena bytes, or None.
         self.plan: dict[str, int] | None = None
-        if "edgeft.memory" in module.operation.attributes:
-            plan = ir.DictAttr(module.operation.attributes["edgeft.memory"])
+        if attrs.MEMORY in module.operation.attributes:
+            plan = ir.DictAttr(module.operation.attributes[attrs.MEMORY])
             self.plan = {plan[i].name: ir.IntegerAttr(plan[i].attr).value
                          for i in range(len(plan)) if not plan[i].name.endswith("_lower_bound")}
         # The flat target's one arena (edgeft-plan-memory{target=host}): bytes, or None.
         self.flat_arena: int | None = None
-        if "edgeft.arena" in module.operation.attributes:
-            self.flat_arena = ir.IntegerAttr(module.operation.attributes["edgeft.arena"]).value
+        if attrs.ARENA in module.operation.attributes:
+            self.flat_arena = ir.IntegerAttr(module.operation.attributes[attrs.ARENA]).value
 
         # Set to a list to collect every outlined pulp.parallel (edgeft.codegen.kernels).
         self.kernel_info: list[ParallelKernel] | None = None
         # The L2 staging buffer of L1 <-> L3 transfers: (level, offset), or None.
         self.staging: tuple[str, int] | None = None
-        if "edgeft.dma_staging" in module.operation.attributes:
-            staging = ir.DictAttr(module.operation.attributes["edgeft.dma_staging"])
+        if attrs.STAGING in module.operation.attributes:
+            staging = ir.DictAttr(module.operation.attributes[attrs.STAGING])
             self.staging = (ir.StringAttr(staging["level"]).value,
                             ir.IntegerAttr(staging["offset"]).value)
 
     def placement(self, name: str) -> tuple[str, int] | None:
         """(level, offset) of a planned global, or None."""
         glob = self.globals[name]
-        if "edgeft.level" not in glob.attributes:
+        if attrs.LEVEL not in glob.attributes:
             return None
-        return (ir.StringAttr(glob.attributes["edgeft.level"]).value,
-                _attr_int(glob, "edgeft.offset"))
+        return (ir.StringAttr(glob.attributes[attrs.LEVEL]).value,
+                _attr_int(glob, attrs.OFFSET))
 
     def global_symbol(self, name: str) -> str:
         return "edgeft_g_" + c_identifier(name)

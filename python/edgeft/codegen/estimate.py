@@ -34,11 +34,12 @@ from typing import Any
 
 from torch_mlir import ir
 
-from edgeft.codegen import counts, kernels
+from edgeft.analysis import counts
+from edgeft.analysis.flops import FREE_BODY_OPS
+from edgeft.codegen import kernels
 from edgeft.codegen.emitter import Emitter, element_bytes
 from edgeft.dialects import memory_level
-from edgeft.flops import FREE_BODY_OPS
-from edgeft.graph import layer_of, phase_of
+from edgeft.graph import clone_module, layer_of, phase_of
 from edgeft.target import Target, perf
 
 KERNEL_ATTR = "edgeft.kernel"
@@ -227,9 +228,7 @@ class Estimate:
 def estimate(module: ir.Module, target: Target, use_cache: bool = True) -> Estimate:
     """The estimate of every function of a lowered, planned module (it is not
     changed: the kernels are found and measured on a copy)."""
-    text = module.operation.get_asm(enable_debug_info=True, assume_verified=True)
-    with module.context:
-        copy = ir.Module.parse(text)
+    copy = clone_module(module)
     kernels.wrap_serial(copy)
     emitter = Emitter(copy)
     emitter.kernel_info = []

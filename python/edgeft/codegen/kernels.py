@@ -33,7 +33,7 @@ from pathlib import Path
 
 from torch_mlir import ir
 
-from edgeft.codegen.counts import VIEWS
+from edgeft.analysis.counts import VIEWS
 from edgeft.errors import UserError
 
 HARNESS_VERSION = "1"

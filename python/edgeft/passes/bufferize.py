@@ -8,10 +8,11 @@ from typing import Any, ClassVar
 from torch_mlir import ir, passmanager
 
 from edgeft import diagnostics
+from edgeft.ir import attrs
 from edgeft.passes.base import EdgeftPass
 
 # What the training passes say about a parameter global and later stages read.
-CARRIED_ATTRS = ("edgeft.trainable", "edgeft.cache", "edgeft.adapter_of", "edgeft.state_of")
+CARRIED_ATTRS = (attrs.TRAINABLE, attrs.CACHE, attrs.ADAPTER_OF, attrs.STATE_OF)
 UPSTREAM = ("one-shot-bufferize{bufferize-function-boundaries "
             "function-boundary-type-conversion=identity-layout-map},"
             "buffer-results-to-out-params{modify-public-functions}")

@@ -12,10 +12,11 @@ from torch_mlir.dialects import ml_program, scf, tensor
 from edgeft import ir_build as b
 from edgeft import nf4
 from edgeft.graph import add_global, erase_unused, function, globals_of, layer_of, symbol
+from edgeft.ir import attrs
 from edgeft.passes.autodiff.driver import data_operands
 from edgeft.passes.base import EdgeftPass
 
-CACHE_ATTR = "edgeft.cache"
+CACHE_ATTR = attrs.CACHE
 CACHE_NAME = "forward_cache"
 FILL = "cache_fill"
 CACHED = "train_step_cached"
@@ -355,7 +356,7 @@ def _in_program_order(split: Split, values: set[ir.Value]) -> list[ir.Value]:
 def _cheap(op: ir.Operation) -> bool:
     """Ops worth recomputing in every cached step rather than caching their result:
     data movement, and elementwise or reduction work (a few FLOPs per element)."""
-    from edgeft.flops import op_flops
+    from edgeft.analysis.flops import op_flops
 
     if op.name in _LAYOUT_OPS:
         return True

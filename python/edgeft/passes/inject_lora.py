@@ -14,11 +14,12 @@ from torch_mlir.dialects import linalg, ml_program
 
 from edgeft import ir_build as b
 from edgeft.graph import LayerOp, add_global, find_layer_op, function, globals_of, redirect, users
+from edgeft.ir import attrs
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.structure import Structure, module_structure
 
-ADAPTER_OF_ATTR = "edgeft.adapter_of"
+ADAPTER_OF_ATTR = attrs.ADAPTER_OF
 _LORA_K = re.compile(r"^lora-(\d+)$")
 
 

@@ -8,10 +8,11 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
+from edgeft.ir import attrs
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.promote import index_op, strided_type, strides_of, subview
 
-CORES_ATTR = "edgeft.cores"
+CORES_ATTR = attrs.CORES
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from typing import Any, ClassVar, Literal
 
 from torch_mlir import ir
 
+from edgeft.ir import attrs
 from edgeft.passes.base import EdgeftPass
 
-TRAINABLE_ATTR = "edgeft.trainable"
+TRAINABLE_ATTR = attrs.TRAINABLE
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from torch_mlir import ir
 
-from edgeft.codegen.liveness import alloc_lifetimes, top_level_ops
-from edgeft.graph import layer_of
-from edgeft.memory import (
+from edgeft.analysis.counts import far_root, far_side, module_globals
+from edgeft.analysis.liveness import alloc_lifetimes, top_level_ops
+from edgeft.analysis.memory import (
     CACHE,
     PERSISTENT,
     SCRATCH,
@@ -24,15 +23,19 @@ from edgeft.memory import (
     overflow_message,
     pack,
 )
+from edgeft.graph import layer_of
+from edgeft.ir import attrs
+from edgeft.ir.queries import memory_level, nested
+from edgeft.ir.types import shaped_bytes
 from edgeft.passes.base import EdgeftPass
 
-LEVEL_ATTR = "edgeft.level"
-OFFSET_ATTR = "edgeft.offset"
-PLAN_ATTR = "edgeft.memory"
-STAGING_ATTR = "edgeft.dma_staging"
-FLAT_ATTR = "edgeft.arena"      # the flat target's one arena, in bytes
+LEVEL_ATTR = attrs.LEVEL
+OFFSET_ATTR = attrs.OFFSET
+PLAN_ATTR = attrs.MEMORY
+STAGING_ATTR = attrs.STAGING
+FLAT_ATTR = attrs.ARENA      # the flat target's one arena, in bytes
 FLAT = "flat"                   # the flat target's one level
-WRITTEN_ATTRS = ("edgeft.trainable", "edgeft.state_of")
+WRITTEN_ATTRS = (attrs.TRAINABLE, attrs.STATE_OF)
 
 
 @dataclass(frozen=True)
@@ -152,9 +155,9 @@ def _buffers(module: ir.Operation) -> tuple[list[Placed] | None, dict[str, ir.Op
         if op.name != "memref.global" or "constant" in op.attributes:
             continue  # read-only constants stay in the program image
         name = ir.StringAttr(op.attributes["sym_name"]).value
-        kind = CACHE if "edgeft.cache" in op.attributes else PERSISTENT
+        kind = CACHE if attrs.CACHE in op.attributes else PERSISTENT
         written = any(a in op.attributes for a in WRITTEN_ATTRS) or kind == CACHE
-        size = _bytes(ir.MemRefType(ir.TypeAttr(op.attributes["type"]).value))
+        size = shaped_bytes(ir.MemRefType(ir.TypeAttr(op.attributes["type"]).value))
         persistent.append((not written, len(persistent), Placed(
             f"@{name}", size, 0, max(total - 1, 0), kind=kind, label=f"@{name}")))
         owners[f"@{name}"] = op
@@ -166,8 +169,8 @@ def _buffers(module: ir.Operation) -> tuple[list[Placed] | None, dict[str, ir.Op
             t = ir.MemRefType(life.op.results[0].type)
             key = f"{fname}#{len(owners)}"
             shape = "x".join(map(str, t.shape)) or "scalar"
-            tile = "L1" if str(t.memory_space) == '#pulp.level<"L1">' else ""
-            buffers.append(Placed(key, _bytes(t), base + life.start, base + life.end,
+            tile = "L1" if memory_level(t) == "L1" else ""
+            buffers.append(Placed(key, shaped_bytes(t), base + life.start, base + life.end,
                                   kind=SCRATCH, label=f"{shape}x{t.element_type} in @{fname} "
                                                       f"('{layer_of(life.op)}')", level=tile))
             owners[key] = life.op
@@ -184,27 +187,15 @@ def _buffers(module: ir.Operation) -> tuple[list[Placed] | None, dict[str, ir.Op
 def _staging_bytes(module: ir.Operation, placed: list[Placed],
                    owners: dict[str, ir.Operation]) -> int:
     """The largest DMA transfer, if any transfer's far buffer went to L3 (0 if none)."""
-    from edgeft.codegen.counts import far_root, far_side, module_globals
-    from edgeft.codegen.emitter import element_bytes
-
     in_l3 = {owners[b.name] for b in placed if b.level == "L3"}
     globals_ = module_globals(module)
     largest, staged = 0, False
-    for dma in _walk(module):
+    for dma in nested(module):
         if dma.name not in ("pulp.dma_start_1d", "pulp.dma_start_2d"):
             continue
-        t = ir.MemRefType(dma.operands[0].type)
-        largest = max(largest, math.prod(t.shape) * element_bytes(t.element_type))
+        largest = max(largest, shaped_bytes(dma.operands[0].type))
         staged = staged or far_root(far_side(dma), globals_) in in_l3
     return largest if staged else 0
-
-
-def _walk(op: ir.Operation):
-    for region in op.regions:
-        for block in region.blocks:
-            for inner in block.operations:
-                yield inner.operation
-                yield from _walk(inner.operation)
 
 
 def plan_l1(tiles: list[Placed], budget: int) -> LevelPlan:
@@ -215,26 +206,11 @@ def plan_l1(tiles: list[Placed], budget: int) -> LevelPlan:
     return plan
 
 
-def _bytes(t: ir.MemRefType) -> int:
-    from edgeft.codegen.emitter import element_bytes
-
-    return math.prod(t.shape) * element_bytes(t.element_type)
-
-
 def _nested_alloc(func: ir.OpView) -> ir.Operation | None:
-    found: list[ir.Operation] = []
-
-    def visit(op: ir.Operation, depth: int) -> None:
-        for region in op.regions:
-            for block in region.blocks:
-                for inner in block.operations:
-                    inner = inner.operation
-                    if depth > 0 and inner.name in ("memref.alloc", "memref.alloca"):
-                        found.append(inner)
-                    visit(inner, depth + 1)
-
-    visit(func.operation, 0)
-    return found[0] if found else None
+    """The first allocation inside a loop or branch of `func`, or None."""
+    top = {op.operation for op in func.regions[0].blocks[0].operations}
+    return next((op for op in nested(func.operation)
+                 if op.name in ("memref.alloc", "memref.alloca") and op not in top), None)
 
 
 def plan_flat(module: ir.Operation) -> None:
@@ -244,17 +220,17 @@ def plan_flat(module: ir.Operation) -> None:
     i64 = ir.IntegerType.get_signless(64, module.context)
     offset = 0
     for glob in body.operations:
-        if glob.operation.name != "memref.global" or "edgeft.cache" not in glob.attributes:
+        if glob.operation.name != "memref.global" or attrs.CACHE not in glob.attributes:
             continue
         _place(glob.operation, FLAT, offset, i64)
-        offset = align(offset + _bytes(ir.MemRefType(ir.TypeAttr(glob.attributes["type"])
+        offset = align(offset + shaped_bytes(ir.MemRefType(ir.TypeAttr(glob.attributes["type"])
                                                      .value)))
     scratch, arena = offset, offset
     for func in body.operations:
         if func.operation.name != "func.func" or not func.regions[0].blocks:
             continue
         lifetimes = alloc_lifetimes(func)
-        intervals = [Interval(str(i), _bytes(ir.MemRefType(life.op.results[0].type)),
+        intervals = [Interval(str(i), shaped_bytes(ir.MemRefType(life.op.results[0].type)),
                               life.start, life.end) for i, life in enumerate(lifetimes)]
         arena = max(arena, scratch + pack(intervals))
         for life, interval in zip(lifetimes, intervals, strict=True):

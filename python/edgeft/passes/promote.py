@@ -10,14 +10,12 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 
 from edgeft.graph import ancestor_in
+from edgeft.ir import attrs
+from edgeft.ir.queries import level_attr, trip_count
 from edgeft.passes.base import EdgeftPass
 
-PROMOTED_ATTR = "edgeft.promoted"   # on a linalg op whose operands are in L1
-BUFFERING_ATTR = "edgeft.buffering"  # 2 on ops whose loop prefetches the next tile
-
-
-def level_attr(level: str) -> ir.Attribute:
-    return ir.Attribute.parse(f'#pulp.level<"{level}">')
+PROMOTED_ATTR = attrs.PROMOTED   # on a linalg op whose operands are in L1
+BUFFERING_ATTR = attrs.BUFFERING  # 2 on ops whose loop prefetches the next tile
 
 
 def dynamic() -> int:
@@ -303,7 +301,7 @@ def _promotable(func: ir.Operation) -> list[ir.Operation]:
                 for inner in block.operations:
                     inner = inner.operation
                     if inner.name == "linalg.generic":
-                        if (top or "edgeft.tile" in inner.attributes) and \
+                        if (top or attrs.TILE in inner.attributes) and \
                                 PROMOTED_ATTR not in inner.attributes:
                             out.append(inner)
                         continue
@@ -339,7 +337,8 @@ def _check(op: ir.Operation, budget: int) -> str | None:
 def promote_op(op: ir.Operation, func_block: ir.Block) -> None:
     """Give `op` L1 operands with the transfers around it (see Promote)."""
     loop = op.parent
-    if loop.name == "scf.for" and _only_slices(loop, op) and _trip_count(loop) >= 2:
+    if loop.name == "scf.for" and _only_slices(loop, op) and not list(loop.operands)[3:] \
+            and (trip_count(loop) or 0) >= 2:
         _promote_in_loop(op, loop, func_block)
     else:
         _promote_alone(op, func_block)
@@ -423,13 +422,6 @@ def _constant_index(value: ir.Value) -> int | None:
     if owner is None or owner.name != "arith.constant":
         return None
     return ir.IntegerAttr(owner.attributes["value"]).value
-
-
-def _trip_count(loop: ir.Operation) -> int:
-    lb, ub, step = (_constant_index(v) for v in list(loop.operands)[:3])
-    if None in (lb, ub, step) or list(loop.operands)[3:]:
-        return 0
-    return (ub - lb) // step
 
 
 def _depends_on(value: ir.Value, iv: ir.Value, body: ir.Block) -> bool:

@@ -10,10 +10,11 @@ from torch_mlir.dialects import ml_program
 
 from edgeft import ir_build as b
 from edgeft.graph import add_zero_global, function, globals_of, phase_location, symbol
+from edgeft.ir import attrs
 from edgeft.passes.autodiff.driver import GRADIENT_OF_ATTR
 from edgeft.passes.base import EdgeftPass
 
-STATE_OF_ATTR = "edgeft.state_of"
+STATE_OF_ATTR = attrs.STATE_OF
 MOMENTUM_SUFFIX = ".momentum"
 # Ops whose result shares its operand's buffer after bufferization.
 VIEW_OPS = {"tensor.collapse_shape", "tensor.expand_shape", "tensor.extract_slice"}

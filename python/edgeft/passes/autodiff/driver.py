@@ -10,13 +10,14 @@ from torch_mlir.dialects import ml_program
 
 from edgeft import ir_build as b
 from edgeft.graph import add_zero_global, function, globals_of, layer_of, phase_location
+from edgeft.ir import attrs
 from edgeft.passes.autodiff.rules import CONSTANT_OPS, RULES
 from edgeft.passes.autodiff.structured import NoAdjointRule
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.structure import layer_name
 
-GRADIENT_OF_ATTR = "edgeft.gradient_of"
+GRADIENT_OF_ATTR = attrs.GRADIENT_OF
 GRAD_SUFFIX = ".grad"
 
 

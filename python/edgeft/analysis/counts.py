@@ -11,14 +11,15 @@ to L3 is staged through L2, so it counts on both links).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from torch_mlir import ir
 
-VIEWS = ("memref.memory_space_cast", "memref.reinterpret_cast", "memref.subview",
-         "memref.collapse_shape", "memref.expand_shape", "memref.cast",
-         "memref.extract_strided_metadata")
+from edgeft.ir import attrs, queries
+from edgeft.ir.queries import VIEW_OPS, memory_level, root_buffer
+from edgeft.ir.types import shaped_bytes
+
+VIEWS = VIEW_OPS
 
 
 @dataclass
@@ -59,22 +60,17 @@ def count_function(func: ir.OpView, globals_: dict[str, ir.OpView]) -> Counts:
 
 
 def trip_count(loop: ir.Operation) -> int:
-    bounds = []
-    for value in list(loop.operands)[:3]:
-        owner = value.owner.operation if isinstance(value, ir.OpResult) else None
-        if owner is None or owner.name != "arith.constant":
-            raise ValueError("a loop with a bound known only at run time")
-        bounds.append(ir.IntegerAttr(owner.attributes["value"]).value)
-    lb, ub, step = bounds
-    return max(0, -(-(ub - lb) // step))
+    """How often a loop of a lowered program runs; its bounds must be static
+    (the counts are per step, so a run-time bound is a bug upstream)."""
+    trips = queries.trip_count(loop)
+    if trips is None:
+        raise ValueError("a loop with a bound known only at run time")
+    return trips
 
 
 def _transfer(op: ir.Operation, times: int, counts: Counts,
               globals_: dict[str, ir.OpView]) -> None:
-    from edgeft.codegen.emitter import element_bytes
-
-    t = ir.MemRefType(op.operands[0].type)
-    size = math.prod(t.shape) * element_bytes(t.element_type)
+    size = shaped_bytes(op.operands[0].type)
     far = far_side(op)
     counts.transfers += times
     counts.bytes["L2_L1"] += times * size
@@ -85,9 +81,7 @@ def _transfer(op: ir.Operation, times: int, counts: Counts,
 def far_root(value: ir.Value, globals_: dict[str, ir.OpView]) -> ir.Operation | None:
     """The op that owns the buffer a view reads: its memref.alloc or
     memref.global (None for a function argument)."""
-    while isinstance(value, ir.OpResult) and value.owner.operation.name in VIEWS:
-        value = value.owner.operation.operands[0]
-    owner = value.owner.operation if isinstance(value, ir.OpResult) else None
+    owner = queries.producer(root_buffer(value))
     if owner is not None and owner.name == "memref.get_global":
         owner = globals_[ir.FlatSymbolRefAttr(owner.attributes["name"]).value].operation
     return owner
@@ -97,15 +91,13 @@ def home_level(value: ir.Value, globals_: dict[str, ir.OpView]) -> str:
     """The planned level of the buffer a view reads (L2 for arguments and
     unplanned buffers)."""
     owner = far_root(value, globals_)
-    if owner is not None and "edgeft.level" in owner.attributes:
-        return ir.StringAttr(owner.attributes["edgeft.level"]).value
+    if owner is not None and attrs.LEVEL in owner.attributes:
+        return ir.StringAttr(owner.attributes[attrs.LEVEL]).value
     return "L2"
 
 
 def far_side(op: ir.Operation) -> ir.Value:
     """The non-L1 operand of a pulp DMA op."""
-    from edgeft.dialects import memory_level
-
     src, dst = op.operands
     return dst if memory_level(src.type) == "L1" else src
 
