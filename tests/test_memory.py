@@ -12,7 +12,7 @@ from c_checks import rv32_equals_host, same_two_steps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edgeft import memory
+from edgeft.analysis import memory
 from edgeft.compiler import CompileOptions, compile_model, write_build
 from edgeft.host import HostProgram
 

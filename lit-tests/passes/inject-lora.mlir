@@ -3,7 +3,7 @@
 // RUN: edgeft-opt %S/Inputs/conv.mlir -p 'edgeft-inject-lora{targets=conv1 rank=2}' | filecheck %s --check-prefix=DENSE
 // RUN: edgeft-opt %S/Inputs/conv.mlir -p 'edgeft-inject-lora{targets=conv1 rank=2 conv-form=kernel}' | filecheck %s --check-prefix=KERNEL
 // RUN: edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{targets=lora-all seed=3}' | filecheck %s --check-prefix=SEED
-// RUN: edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{targets=lora-all seed=3}' | filecheck %s --check-prefix=SEED
+// RUN: edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{targets=lora-all seed=4}' | filecheck %s --check-prefix=SEED4
 
 // lora-last: A (r x d_in, Gaussian) and B (d_out x r, zero) after the head's
 // parameters; the head's weight is frozen; y = W x + (alpha/r) B (A x) with
@@ -51,5 +51,6 @@
 // KERNEL:     %[[Y:.*]] = linalg.conv_2d_nchw_fchw{{.*}} ins(%[[AX]], %{{.*}} : tensor<2x2x4x4xf32>, tensor<2x2x1x1xf32>) outs(%[[C]] : tensor<2x2x4x4xf32>)
 // KERNEL:     tensor.collapse_shape %[[Y]]
 
-// The same seed draws the same A (both RUN lines check the same values).
+// A seed fixes the values of A; another seed draws other values.
 // SEED: @fc1.lora_A(dense<{{\[\[}}1.02045953, -1.27783251, {{.*}}> : tensor<4x4xf32>)
+// SEED4: @fc1.lora_A(dense<{{\[\[}}-0.325895578, -0.087358646, {{.*}}> : tensor<4x4xf32>)

@@ -15,6 +15,7 @@ from torch_mlir import ir
 from torch_mlir.dialects import irdl
 from torch_mlir.dialects import torch as torch_dialect
 
+from edgeft import dialects
 from edgeft.errors import UserError
 
 DIALECTS_DIR = Path(__file__).resolve().parents[2] / "dialects"
@@ -23,8 +24,6 @@ DIALECT_FILES = ("pulp.irdl.mlir", "redmule.irdl.mlir")
 
 def make_context() -> ir.Context:
     """Return a new context with upstream, torch and edgeft dialects loaded."""
-    from edgeft import dialects  # the verifiers need a context to attach to
-
     ctx = ir.Context()
     ctx.allow_unregistered_dialects = False
     torch_dialect.register_dialect(ctx)

@@ -9,7 +9,3 @@ from __future__ import annotations
 
 class UserError(Exception):
     """Bad input from the user: one clear message, exit code 1."""
-
-
-class InternalError(Exception):
-    """A bug in edgeft: reported with a reproducer command line, exit code 2."""

@@ -26,6 +26,7 @@ from torch_mlir.dialects import func, linalg, ml_program
 from torch_mlir.execution_engine import ExecutionEngine
 from torch_mlir.runtime import np_to_memref
 
+from edgeft import diagnostics
 from edgeft.errors import UserError
 
 BUFFERIZE = (
@@ -103,8 +104,6 @@ class Executable:
                 _copies_to_linalg(copy)
                 passmanager.PassManager.parse(LOWER_TO_LLVM).run(copy.operation)
             except ir.MLIRError as e:
-                from edgeft import diagnostics
-
                 first = diagnostics.from_error(e)[0]
                 raise UserError(f"the executor cannot lower the module: {first.format()}") from None
             self._engine = ExecutionEngine(copy, opt_level=opt_level)

@@ -30,8 +30,9 @@ def clone_module(module: ir.Module) -> ir.Module:
     """A copy of `module` in its context (its attributes and every top-level op)."""
     with module.context, module.operation.location:
         copy = ir.Module.create()
-        for attr in module.operation.attributes:
-            copy.operation.attributes[attr.name] = attr.attr
+        attributes = module.operation.attributes
+        for i in range(len(attributes)):
+            copy.operation.attributes[attributes[i].name] = attributes[i].attr
         for op in module.body.operations:
             op.operation.clone(ip=ir.InsertionPoint(copy.body))
     return copy

@@ -267,7 +267,7 @@ def _network(emitter: Emitter, functions: list[FunctionEmitter], bodies: list[st
         mt = ir.MemRefType(ir.TypeAttr(glob.attributes["type"]).value)
         c = ctype(mt.element_type)
         count = max(1, math.prod(mt.shape))
-        symbol = "edgeft_g_" + c_identifier(name)
+        symbol = emitter.global_symbol(name)
         if "constant" in glob.attributes:
             if not any(symbol in body for body in bodies):
                 continue  # a constant no emitted code reads
@@ -277,12 +277,12 @@ def _network(emitter: Emitter, functions: list[FunctionEmitter], bodies: list[st
                          f"{_format_values(values, c)}\n}};")
         elif name in placed:
             if _splat(glob) is None:
-                lines.append(f"extern const {c} edgeft_init_{symbol[9:]}[{count}];")
+                lines.append(f"extern const {c} {emitter.init_symbol(name)}[{count}];")
             continue  # a slice of an arena (above)
         else:
             lines.append(f"{c} {symbol}[{count}] __attribute__((aligned(64)));  /* {name} */")
             if _splat(glob) is None:
-                lines.append(f"extern const {c} edgeft_init_{symbol[9:]}[{count}];")
+                lines.append(f"extern const {c} {emitter.init_symbol(name)}[{count}];")
     lines.append("")
     lines += bodies
     caches = set(cache["globals"]) if cache else set()
@@ -294,8 +294,8 @@ def _network(emitter: Emitter, functions: list[FunctionEmitter], bodies: list[st
         if name in caches:
             lines.append(f"    /* {name}: rows are written by edgeft_cache_fill before any read */")
         elif value is None:
-            lines.append(f"    memcpy({symbol}, edgeft_init_{symbol[9:]}, "
-                         f"sizeof edgeft_init_{symbol[9:]});")
+            lines.append(f"    memcpy({symbol}, {emitter.init_symbol(name)}, "
+                         f"sizeof {emitter.init_symbol(name)});")
         else:
             count = max(1, math.prod(ir.MemRefType(ir.TypeAttr(glob.attributes["type"]).value)
                                      .shape))
@@ -424,9 +424,9 @@ def _weights(emitter: Emitter) -> str:
         count = max(1, math.prod(mt.shape))
         values = _array_values(glob.attributes["initial_value"], list(mt.shape),
                                str(mt.element_type))
-        symbol = emitter.global_symbol(name)[9:]
+        symbol = emitter.init_symbol(name)
         lines.append(f"/* {name}: {list(mt.shape)} */")
-        lines.append(f"const {c} edgeft_init_{symbol}[{count}] = {{\n"
+        lines.append(f"const {c} {symbol}[{count}] = {{\n"
                      f"{_format_values(values, c)}\n}};\n")
     return "\n".join(lines)
 

@@ -765,7 +765,12 @@ class Emitter:
                 _attr_int(glob, attrs.OFFSET))
 
     def global_symbol(self, name: str) -> str:
+        """The C array of a global."""
         return "edgeft_g_" + c_identifier(name)
+
+    def init_symbol(self, name: str) -> str:
+        """The C array of a mutable global's initial value (weights.c)."""
+        return "edgeft_init_" + c_identifier(name)
 
     def functions(self) -> list[FunctionEmitter]:
         return [FunctionEmitter(self, op) for op in self.module.body.operations

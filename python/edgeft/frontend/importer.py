@@ -1,11 +1,10 @@
 """Import a PyTorch model and its loss into MLIR linalg-on-tensors.
 
-The route (METHODS.md, Toolchains): a wrapper module computes the loss of
-the model with its parameters passed in as inputs
-(`torch.func.functional_call`), `torch.export` traces it, torch-mlir's FX
-importer and its backend pipeline lower it to linalg on tensors, and
-`globalize_parameters` turns the parameter arguments into named
-`ml_program.global`s. The result:
+The route (METHODS.md, Toolchains): a wrapper module computes the loss of the
+model with its parameters as inputs (`torch.func.functional_call`),
+`torch.export` traces it, torch-mlir's FX importer and its backend pipeline
+lower it to linalg on tensors, and `globalize_parameters` turns the parameter
+arguments into named `ml_program.global`s. The result:
 
     ml_program.global private mutable @"conv1.weight"(dense<...>) : tensor<6x1x5x5xf32>
     ...
@@ -35,6 +34,7 @@ from torch_mlir.dialects import ml_program
 from torch_mlir.extras.fx_decomp_util import get_decomposition_table
 from torch_mlir.extras.fx_importer import ContextCache, FxImporter
 
+from edgeft import diagnostics
 from edgeft.context import make_context
 from edgeft.errors import UserError
 from edgeft.frontend import models
@@ -281,8 +281,6 @@ _OPERATOR_NAME = re.compile(r'torch\.operator"?\(.*?\{name = "([\w.]+)"')
 
 def _unsupported_op_message(error: ir.MLIRError) -> str:
     """Name the op torch-mlir could not lower and the PyTorch layer it came from."""
-    from edgeft import diagnostics
-
     diags = diagnostics.from_error(error)
     for d in diags:
         m = _ILLEGAL.search(d.message)

@@ -11,6 +11,7 @@ from torch_mlir.dialects import ml_program, scf, tensor
 
 from edgeft import ir_build as b
 from edgeft import nf4
+from edgeft.analysis.flops import op_flops
 from edgeft.graph import add_global, erase_unused, function, globals_of, layer_of, symbol
 from edgeft.ir import attrs
 from edgeft.passes.autodiff.driver import data_operands
@@ -356,8 +357,6 @@ def _in_program_order(split: Split, values: set[ir.Value]) -> list[ir.Value]:
 def _cheap(op: ir.Operation) -> bool:
     """Ops worth recomputing in every cached step rather than caching their result:
     data movement, and elementwise or reduction work (a few FLOPs per element)."""
-    from edgeft.analysis.flops import op_flops
-
     if op.name in _LAYOUT_OPS:
         return True
     if not op.name.startswith("linalg.") or op.name in _FIRST_OPERAND_BATCH or \

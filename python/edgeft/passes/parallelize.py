@@ -10,7 +10,9 @@ from torch_mlir import ir
 
 from edgeft.ir import attrs
 from edgeft.passes.base import EdgeftPass
-from edgeft.passes.promote import index_op, strided_type, strides_of, subview
+from edgeft.passes.offload_redmule import _promoted
+from edgeft.passes.promote import index_constant, index_op, strided_type, strides_of, subview
+from edgeft.passes.tile import nest_of
 
 CORES_ATTR = attrs.CORES
 
@@ -52,8 +54,6 @@ class Parallelize(EdgeftPass):
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         if self.cores == 1:
             return
-        from edgeft.passes.offload_redmule import _promoted
-
         for candidate in _promoted(op):
             if candidate.parent.name == "pulp.parallel":
                 continue
@@ -66,8 +66,6 @@ class Parallelize(EdgeftPass):
 
 def split_loop(op: ir.Operation, cores: int) -> tuple[int, int] | None:
     """(loop dim, workers) for the best loop to split, or None."""
-    from edgeft.passes.tile import nest_of
-
     nest = nest_of(op)
     if nest is None:
         return None
@@ -106,9 +104,6 @@ def _plain_everywhere(nest, d: int) -> bool:
 
 
 def _split(op: ir.Operation, d: int, workers: int) -> None:
-    from edgeft.passes.promote import index_constant
-    from edgeft.passes.tile import nest_of
-
     nest = nest_of(op)
     chunk = nest.sizes[d] // workers
     i64 = ir.IntegerType.get_signless(64)

@@ -23,11 +23,13 @@ from edgeft.analysis.memory import (
     overflow_message,
     pack,
 )
+from edgeft.errors import UserError
 from edgeft.graph import layer_of
 from edgeft.ir import attrs
 from edgeft.ir.queries import memory_level, nested
 from edgeft.ir.types import shaped_bytes
 from edgeft.passes.base import EdgeftPass
+from edgeft.target import get
 
 LEVEL_ATTR = attrs.LEVEL
 OFFSET_ATTR = attrs.OFFSET
@@ -77,17 +79,12 @@ class PlanMemory(EdgeftPass):
     l1: int = field(default=0, metadata={"help": "L1 budget in bytes (0: the target's)"})
 
     def __post_init__(self) -> None:
-        from edgeft.errors import UserError
-        from edgeft.target import get
-
         try:
             get(self.target, l1=self.l1 or None, l2=self.l2 or None, l3=self.l3 or None)
         except UserError as e:
             raise ValueError(str(e)) from None
 
     def budgets(self) -> list[tuple[str, int]]:
-        from edgeft.target import get
-
         target = get(self.target, l1=self.l1 or None, l2=self.l2 or None, l3=self.l3 or None)
         return [(name, level.bytes) for name, level in target.levels.items()]
 

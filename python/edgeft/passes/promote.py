@@ -9,10 +9,13 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
+from edgeft.errors import UserError
 from edgeft.graph import ancestor_in
 from edgeft.ir import attrs
 from edgeft.ir.queries import level_attr, trip_count
+from edgeft.ir.types import element_bytes
 from edgeft.passes.base import EdgeftPass
+from edgeft.target import get
 
 PROMOTED_ATTR = attrs.PROMOTED   # on a linalg op whose operands are in L1
 BUFFERING_ATTR = attrs.BUFFERING  # 2 on ops whose loop prefetches the next tile
@@ -261,9 +264,6 @@ class Promote(EdgeftPass):
     l1: int = field(default=0, metadata={"help": "L1 budget in bytes (0: the target's)"})
 
     def __post_init__(self) -> None:
-        from edgeft.errors import UserError
-        from edgeft.target import get
-
         try:
             target = get(self.target, l1=self.l1 or None)
         except UserError as e:
@@ -272,8 +272,6 @@ class Promote(EdgeftPass):
             raise ValueError(f"target '{self.target}' has no L1 to promote into")
 
     def budget(self) -> int:
-        from edgeft.target import get
-
         return get(self.target, l1=self.l1 or None).levels["L1"].bytes
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
@@ -312,8 +310,6 @@ def _promotable(func: ir.Operation) -> list[ir.Operation]:
 
 
 def _check(op: ir.Operation, budget: int) -> str | None:
-    from edgeft.codegen.emitter import element_bytes
-
     total = 0
     for value in op.operands:
         t = value.type

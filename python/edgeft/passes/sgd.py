@@ -13,6 +13,7 @@ from edgeft.graph import add_zero_global, function, globals_of, phase_location, 
 from edgeft.ir import attrs
 from edgeft.passes.autodiff.driver import GRADIENT_OF_ATTR
 from edgeft.passes.base import EdgeftPass
+from edgeft.structure import layer_name
 
 STATE_OF_ATTR = attrs.STATE_OF
 MOMENTUM_SUFFIX = ".momentum"
@@ -106,8 +107,6 @@ class Sgd(EdgeftPass):
 def _layer_location(param: str, location: ir.Location) -> ir.Location:
     """The location of a parameter's update: named after its layer, so reports
     charge the update to the layer (a global's own location names no layer)."""
-    from edgeft.structure import layer_name
-
     return ir.Location.name(layer_name(param), childLoc=location, context=location.context)
 
 
