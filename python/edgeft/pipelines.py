@@ -12,22 +12,18 @@ PassManager of your own.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from edgeft import strategies
 from edgeft.errors import UserError
 from edgeft.options import DEFAULTS
 from edgeft.passes import registry
 from edgeft.target import Target
 
-FT_STRATEGIES = ("ft-all", "ft-last", "ft-bias", "lp")
-LORA_STRATEGIES = ("lora-all", "lora-last")
-_K = re.compile(r"^(ft|lora)-(\d+)$")
-
 
 def describe() -> str:
-    return ("ft-all, ft-last, ft-bias, lp, ft-N (e.g. ft-2), lora-all, lora-last, lora-N, "
-            "skip-lora")
+    """The strategy names a user may give."""
+    return strategies.describe()
 
 
 CACHE_KINDS = ("none", "fp32", "nf4")
@@ -43,23 +39,25 @@ def training_steps(strategy: str, rank: int = DEFAULTS.rank, alpha: float | None
     if cache not in CACHE_KINDS:
         raise UserError(f"unknown cache '{cache}' (known: {', '.join(CACHE_KINDS)})")
     alpha = float(rank) if alpha is None else alpha
-    k_match = _K.match(strategy)
-    steps: list[tuple[str, dict[str, Any]]]
-    if strategy in FT_STRATEGIES:
-        steps = [("edgeft-select-trainable", {"strategy": strategy})]
-    elif k_match and k_match.group(1) == "ft":
-        steps = [("edgeft-select-trainable", {"strategy": "ft-k", "k": int(k_match.group(2))})]
-    elif strategy in LORA_STRATEGIES:
-        steps = [("edgeft-inject-lora", {"rank": rank, "alpha": alpha, "targets": strategy,
-                                         "conv-form": conv_form, "seed": seed})]
-    elif k_match and k_match.group(1) == "lora":
-        steps = [("edgeft-select-trainable", {"strategy": "lp"}),
-                 ("edgeft-inject-lora", {"rank": rank, "alpha": alpha, "targets": strategy,
-                                         "conv-form": conv_form, "seed": seed})]
-    elif strategy == "skip-lora":
-        steps = [("edgeft-inject-skip-lora", {"rank": rank, "seed": seed})]
-    else:
+    try:
+        parsed = strategies.parse(strategy)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    if parsed.kind in ("ft-k", "lora-k") and parsed.k == 0:
         raise UserError(f"unknown strategy '{strategy}' (known: {describe()})")
+    lora = ("edgeft-inject-lora", {"rank": rank, "alpha": alpha, "targets": strategy,
+                                   "conv-form": conv_form, "seed": seed})
+    steps: list[tuple[str, dict[str, Any]]]
+    if parsed.kind == "ft-k":
+        steps = [("edgeft-select-trainable", {"strategy": "ft-k", "k": parsed.k})]
+    elif parsed.family == "ft":
+        steps = [("edgeft-select-trainable", {"strategy": strategy})]
+    elif parsed.kind == "lora-k":
+        steps = [("edgeft-select-trainable", {"strategy": "lp"}), lora]
+    elif parsed.family == "lora":
+        steps = [lora]
+    else:
+        steps = [("edgeft-inject-skip-lora", {"rank": rank, "seed": seed})]
     steps.append(("edgeft-autodiff", {}))
     steps.append(("edgeft-sgd", {"lr": lr, "momentum": momentum}))
     if cache != "none":

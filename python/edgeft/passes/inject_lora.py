@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -13,6 +12,7 @@ from torch_mlir import ir
 from torch_mlir.dialects import linalg, ml_program
 
 from edgeft import ir_build as b
+from edgeft import strategies
 from edgeft.graph import LayerOp, add_global, find_layer_op, function, globals_of, redirect, users
 from edgeft.ir import attrs
 from edgeft.passes.base import EdgeftPass
@@ -20,7 +20,15 @@ from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.structure import Structure, module_structure
 
 ADAPTER_OF_ATTR = attrs.ADAPTER_OF
-_LORA_K = re.compile(r"^lora-(\d+)$")
+
+
+def _lora_count(target: str) -> int:
+    """N of a `lora-N` target (0 for any other target: a strategy or a glob)."""
+    try:
+        parsed = strategies.parse(target)
+    except ValueError:
+        return 0
+    return parsed.k if parsed.kind == "lora-k" else 0
 
 
 class TargetError(Exception):
@@ -45,13 +53,13 @@ def resolve_targets(structure: Structure, targets: tuple[str, ...],
     """Strategy names (lora-all, lora-last, lora-N) and globs -> layer names, in order."""
     chosen: set[str] = set()
     for target in targets:
-        k = _LORA_K.match(target)
+        k = _lora_count(target)
         if target == "lora-all":
             chosen.update(candidates)
         elif target == "lora-last":
             chosen.add(structure.head.name)
         elif k:
-            count = int(k.group(1))
+            count = k
             if count > structure.countable:
                 what = "blocks" if structure.is_transformer else "layers before the head"
                 raise TargetError(f"lora-{count} asks for the last {count} {what}, the model "

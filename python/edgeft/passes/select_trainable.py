@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from torch_mlir import ir
 
+from edgeft import strategies
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.structure import Structure, module_structure
 
-STRATEGIES = ("ft-all", "ft-last", "ft-bias", "lp", "ft-k")
-_FT_K = re.compile(r"^ft-(\d+)$")
-
 
 def parse_strategy(strategy: str, k: int) -> tuple[str, int]:
-    """`ft-2` -> ("ft-k", 2); other names pass through. Raises ValueError."""
-    m = _FT_K.match(strategy)
-    if m:
-        return "ft-k", int(m.group(1))
-    if strategy not in STRATEGIES:
+    """`ft-2` -> ("ft-k", 2); other ft strategies pass through. Raises ValueError."""
+    try:
+        parsed = strategies.parse(strategy)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.family != "ft":
         raise ValueError(f"unknown strategy '{strategy}' (known: ft-all, ft-last, ft-bias, lp, "
                          "ft-k with k=N, or ft-N)")
-    if strategy == "ft-k" and k < 1:
+    if parsed.kind == "ft-k" and parsed.k:
+        return "ft-k", parsed.k
+    if parsed.kind == "ft-k" and k < 1:
         raise ValueError("strategy ft-k needs k=N with N >= 1")
-    return strategy, k
+    return parsed.kind, k
 
 
 def select(structure: Structure, strategy: str, k: int = 0) -> list[str]:
