@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from torch_mlir import ir
 
+from edgeft.backends.host import HostProgram
 from edgeft.codegen.prepare import add_predict
 from edgeft.compiler import CompileOptions, compile_model, write_build
 from edgeft.executor import Executable
-from edgeft.host import HostProgram
 
 HARNESS = Path(__file__).parent / "c" / "one_step.c"
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"

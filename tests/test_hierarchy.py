@@ -13,10 +13,10 @@ import pytest
 from c_checks import rv32_equals_host, same_two_steps
 from torch_mlir import passmanager
 
+from edgeft.backends.host import HostProgram
 from edgeft.codegen.counts import count_module
 from edgeft.compiler import CompileOptions, compile_model, write_build
 from edgeft.context import make_context
-from edgeft.host import HostProgram
 
 from conftest import run_tool
 
