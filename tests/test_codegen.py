@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edgeft.backends.host import HostProgram
 from edgeft.compiler import CompileOptions, compile_model, write_build
 from edgeft.executor import Executable
 from edgeft.graph import clone_module
-from edgeft.host import HostProgram
 from edgeft.passes.registry import build_pass_manager
 
 HARNESS = Path(__file__).parent / "c" / "one_step.c"

@@ -18,10 +18,11 @@ import pytest
 from test_nf4 import reference as nf4_reference
 
 from edgeft import data as datasets
-from edgeft import rv32
+from edgeft.backends import rv32
+from edgeft.backends.base import Step
+from edgeft.backends.host import HostProgram
 from edgeft.compiler import CompileOptions, compile_model, write_build
 from edgeft.errors import UserError
-from edgeft.host import HostProgram
 from edgeft.run import run
 
 from conftest import run_tool
@@ -124,9 +125,8 @@ def test_rv32_cached_steps_equal_the_host(skip_lora_builds) -> None:
     rows = np.array([5, 2, 7, 0])
     host.cache_fill(x, rows)
     expected = [host.train_step_cached(rows, y) for _ in range(2)]
-    counts = [(name, value.size) for name, value in host.parameters().items()]
-    steps = [rv32.Rv32Step(y=y, x=x, idx=rows, fill=True), rv32.Rv32Step(y=y, idx=rows)]
-    result = rv32.run_steps(build, steps, counts)
+    steps = [Step(y=y, x=x, idx=rows, fill=True), Step(y=y, idx=rows)]
+    result = rv32.run_steps(build, steps)
     np.testing.assert_allclose(result.losses, expected, rtol=REL_TOL)
     for name, value in host.parameters().items():
         np.testing.assert_allclose(result.parameters[name], value, rtol=0,

@@ -14,9 +14,9 @@ from c_checks import rv32_equals_host, same_two_steps
 from torch_mlir import passmanager
 
 from edgeft.analysis.counts import count_module
+from edgeft.backends.host import HostProgram
 from edgeft.compiler import CompileOptions, compile_model, write_build
 from edgeft.context import make_context
-from edgeft.host import HostProgram
 
 from conftest import run_tool
 

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edgeft.analysis import memory
+from edgeft.backends.host import HostProgram
 from edgeft.compiler import CompileOptions, compile_model, write_build
-from edgeft.host import HostProgram
 
 from conftest import run_tool
 

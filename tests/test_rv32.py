@@ -8,15 +8,16 @@ x86-64 in the last bits (measured: 4e-8 to 1.4e-7 after 3 steps).
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from edgeft import rv32
+from edgeft.backends import rv32
+from edgeft.backends.host import HostProgram
 from edgeft.compiler import CompileOptions, compile_model, write_build
 from edgeft.errors import UserError
-from edgeft.host import HostProgram
 from edgeft.run import run
 
 REL_TOL = 1e-5
@@ -31,8 +32,7 @@ def test_three_steps_equal_the_host(tmp_path: Path, strategy: str) -> None:
     batches = [(rng.random((4, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 4))
                for _ in range(3)]
     expected = [host.train_step(x, y) for x, y in batches]
-    counts = [(name, value.size) for name, value in host.parameters().items()]
-    result = rv32.run_steps(tmp_path, batches, counts)
+    result = rv32.run_steps(tmp_path, batches)
     np.testing.assert_allclose(result.losses, expected, rtol=REL_TOL)
     for name, value in host.parameters().items():
         np.testing.assert_allclose(result.parameters[name], value, rtol=0,
@@ -42,20 +42,25 @@ def test_three_steps_equal_the_host(tmp_path: Path, strategy: str) -> None:
     assert max(result.instructions) - min(result.instructions) < 0.01 * max(result.instructions)
 
 
-def test_run_on_rv32_writes_instruction_counts(tmp_path: Path) -> None:
+def test_run_on_rv32_writes_instruction_counts(tmp_path: Path, monkeypatch) -> None:
     write_build(compile_model("lenet5", CompileOptions(strategy="skip-lora")), tmp_path)
+    # rv32 builds only its own program: no CMake, no host library.
+    which = shutil.which
+    monkeypatch.setattr("edgeft.backends.toolchain.shutil.which",
+                        lambda tool: None if tool == "cmake" else which(tool))
     metrics = run(tmp_path, "fmnist-rot:30", samples=40, epochs=1, backend="rv32",
                   progress=False)
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["backend"] == "rv32" and len(saved["instructions_per_step"]) == 2
     assert len(saved["loss_per_step"]) == 2 and 0 <= metrics.accuracy_after <= 1
+    assert not (tmp_path / "host").exists()
 
 
 def test_missing_toolchain_says_how_to_install(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("edgeft.host.shutil.which", lambda tool: None)
+    monkeypatch.setattr("edgeft.backends.toolchain.shutil.which", lambda tool: None)
     write_build(compile_model("mlp", CompileOptions(strategy="ft-last", batch=2)), tmp_path)
     with pytest.raises(UserError, match="sudo apt-get install gcc-riscv64-unknown-elf "
                                         "picolibc-riscv64-unknown-elf"):
         rv32.build_elf(tmp_path)
     with pytest.raises(UserError, match="sudo apt-get install qemu-system-misc"):
-        rv32.run_steps(tmp_path, [], [])
+        rv32.run_steps(tmp_path, [])

@@ -16,15 +16,15 @@ the fine-tuning set.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from edgeft import backends
 from edgeft import data as datasets
+from edgeft.backends.base import Backend, ProgramInfo, Step
 from edgeft.errors import UserError
-from edgeft.host import HostProgram, ProgramInfo
 
 EVAL_SAMPLES = 2000
 
@@ -45,26 +45,23 @@ class Metrics:
     cache: str = "none"
 
 
-def accuracy(program: HostProgram, images: np.ndarray, labels: np.ndarray) -> float:
-    """Top-1 accuracy, predicting in the program's batch (the tail padded, then ignored)."""
+def accuracy(program: Backend, images: np.ndarray, labels: np.ndarray) -> float:
+    """Top-1 accuracy, predicting whole batches (the tail padded, then ignored)."""
     batch = program.info.batch
-    correct = 0
-    for start in range(0, len(labels), batch):
-        chunk = images[start:start + batch]
-        real = len(chunk)
-        if real < batch:
-            chunk = np.concatenate([chunk, np.zeros((batch - real, *chunk.shape[1:]),
-                                                    np.float32)])
-        predicted = program.predict(chunk).argmax(axis=1)[:real]
-        correct += int((predicted == labels[start:start + real]).sum())
-    return correct / max(1, len(labels))
+    real = len(labels)
+    if real == 0:
+        return 0.0
+    padded = -real % batch
+    if padded:
+        images = np.concatenate([images, np.zeros((padded, *images.shape[1:]), np.float32)])
+    predicted = program.predict(images).argmax(axis=1)[:real]
+    return int((predicted == labels).sum()) / real
 
 
 def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int = 0,
         backend: str = "host", progress: bool = True) -> Metrics:
-    """Fine-tune the program in `build` and write BUILD/metrics.json."""
-    if backend not in ("host", "rv32"):
-        raise UserError(f"unknown backend '{backend}' (available: host, rv32)")
+    """Fine-tune the program in `build` on `backend` and write BUILD/metrics.json."""
+    machine = backends.get(backend)
     if samples < 1 or epochs < 0:
         raise UserError("--samples must be at least 1 and --epochs at least 0")
     info = ProgramInfo.load(build)
@@ -88,67 +85,62 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
     eval_count = min(EVAL_SAMPLES, len(test) - samples)
     eval_x, eval_y = images[samples:samples + eval_count], labels[samples:samples + eval_count]
 
-    program = HostProgram.build(build)
+    program = machine.build(build)
     program.init()
     metrics = Metrics(parsed.describe(), backend, samples, epochs, info.batch, eval_count,
                       accuracy(program, eval_x, eval_y),
                       cache=info.cache["quant"] if info.cache else "none")
     rng = np.random.default_rng(seed + 1)
-    steps = samples // info.batch
     schedule = [rng.permutation(samples) for _ in range(epochs)]
-    if backend == "rv32":
-        _run_rv32(build, program, schedule, steps, tune_x, tune_y, metrics)
-    for epoch, shuffle in enumerate(schedule if backend == "host" else []):
-        start = time.perf_counter()
-        bar = _progress(steps, f"epoch {epoch + 1}/{epochs}", progress)
-        for step in range(steps):
-            index = shuffle[step * info.batch:(step + 1) * info.batch]
-            if info.cache is None:
-                loss = program.train_step(tune_x[index], tune_y[index])
-            else:
-                if epoch == 0:
-                    program.cache_fill(tune_x[index], index)
-                loss = program.train_step_cached(index, tune_y[index])
-            metrics.loss_per_step.append(loss)
-            bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-            bar.update(1)
-        bar.close()
-        metrics.epoch_seconds.append(time.perf_counter() - start)
+    steps = _steps(schedule, samples // info.batch, info, tune_x, tune_y)
+    bars = _Bars(samples // info.batch, epochs, progress)
+    trained = program.train(steps, on_step=bars.step)
+    bars.close()
+    metrics.loss_per_step = trained.losses
+    metrics.epoch_seconds = trained.epoch_seconds
+    metrics.instructions_per_step = trained.instructions
     metrics.accuracy_after = accuracy(program, eval_x, eval_y)
     (build / "metrics.json").write_text(json.dumps(asdict(metrics), indent=2) + "\n")
     return metrics
 
 
-def _run_rv32(build: Path, program: HostProgram, schedule: list[np.ndarray], steps: int,
-              tune_x: np.ndarray, tune_y: np.ndarray, metrics: Metrics) -> None:
-    """All epochs in one QEMU run (the program starts from edgeft_init); the
-    trained parameters come back into the host program, which measures
-    accuracy (predicting under QEMU would only be slower). The wall time of
-    the run is shared evenly among the epochs."""
-    from edgeft import rv32
-
-    batch = program.info.batch
-    cached = program.info.cache is not None
-    batches = []
+def _steps(schedule: list[np.ndarray], steps: int, info: ProgramInfo, tune_x: np.ndarray,
+           tune_y: np.ndarray) -> list[list[Step]]:
+    """The steps of every epoch: full batches in the epoch's order; with a
+    forward cache, the first epoch fills the rows it trains on (a sample's
+    row is its position in the fine-tuning set) and later epochs only read."""
+    batch = info.batch
+    epochs = []
     for epoch, shuffle in enumerate(schedule):
-        for s in range(steps):
-            index = shuffle[s * batch:(s + 1) * batch]
-            if not cached:
-                batches.append(rv32.Rv32Step(x=tune_x[index], y=tune_y[index]))
-                continue
-            batches.append(rv32.Rv32Step(x=tune_x[index] if epoch == 0 else None,
-                                         y=tune_y[index], idx=index, fill=epoch == 0))
-    if not batches:
-        return
-    start = time.perf_counter()
-    counts = [(name, value.size) for name, value in program.parameters().items()]
-    result = rv32.run_steps(build, batches, counts)
-    seconds = time.perf_counter() - start
-    metrics.epoch_seconds.extend([seconds / len(schedule)] * len(schedule))
-    metrics.loss_per_step.extend(result.losses)
-    metrics.instructions_per_step.extend(result.instructions)
-    for name, value in result.parameters.items():
-        program.parameters()[name][:] = value
+        indices = [shuffle[s * batch:(s + 1) * batch] for s in range(steps)]
+        if info.cache is None:
+            epochs.append([Step(x=tune_x[i], y=tune_y[i]) for i in indices])
+            continue
+        epochs.append([Step(x=tune_x[i] if epoch == 0 else None, y=tune_y[i], idx=i,
+                            fill=epoch == 0) for i in indices])
+    return epochs
+
+
+class _Bars:
+    """A tqdm progress bar per epoch, advanced as a backend reports steps."""
+
+    def __init__(self, steps: int, epochs: int, enabled: bool) -> None:
+        self.steps, self.epochs, self.enabled = steps, epochs, enabled
+        self.epoch = -1
+        self.bar = None
+
+    def step(self, epoch: int, loss: float) -> None:
+        if epoch != self.epoch:
+            self.close()
+            self.epoch, self.bar = epoch, _progress(self.steps, f"epoch {epoch + 1}/{self.epochs}",
+                                                    self.enabled)
+        self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _progress(total: int, description: str, enabled: bool):

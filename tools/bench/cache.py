@@ -37,8 +37,8 @@ def main() -> int:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("-o", dest="output", default=str(ROOT / "tools/bench/results/cache.json"))
     opts = p.parse_args()
+    from edgeft.backends.host import build_host_library
     from edgeft.compiler import CompileOptions, compile_model, write_build
-    from edgeft.host import build_host_library
     from edgeft.run import run
 
     rows = []

@@ -60,9 +60,9 @@ def main() -> int:
 
 
 def check(model: str, strategy: str, batch: int, l1: int | None, with_rv32: bool) -> dict:
+    from edgeft.backends.host import HostProgram
     from edgeft.compiler import CompileOptions, compile_model, write_build
     from edgeft.errors import UserError
-    from edgeft.host import HostProgram
 
     run: dict = {"model": model, "strategy": strategy, "l1": l1 or 128 * 1024, "batch": batch}
     started = time.perf_counter()

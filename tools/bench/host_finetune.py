@@ -76,10 +76,10 @@ def main() -> int:
     from torch_mlir import ir
 
     from edgeft import data as datasets
+    from edgeft.backends.host import HostProgram
     from edgeft.compiler import CompileOptions, compile_model, write_build
     from edgeft.frontend.importer import import_model_full
     from edgeft.graph import globals_of
-    from edgeft.host import HostProgram
     from edgeft.run import run
 
     imported = import_model_full("lenet5", batch=20)

@@ -26,7 +26,6 @@ import json
 import math
 import os
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from pathlib import Path
 from torch_mlir import ir
 
 from edgeft.analysis.counts import VIEWS
+from edgeft.backends import toolchain
 from edgeft.errors import UserError
 
 HARNESS_VERSION = "1"
@@ -134,18 +134,9 @@ def kernel_of(info, globals_: dict[str, ir.OpView], flags: str) -> Kernel:
 # --- measuring ---------------------------------------------------------------------
 
 
-def _compiler_id(gcc: str) -> str:
-    result = subprocess.run([gcc, "--version"], capture_output=True, text=True, check=False)
-    return result.stdout.splitlines()[0] if result.stdout else gcc
-
-
 def flags_id() -> str:
     """What besides its text decides a kernel's instruction count."""
-    from edgeft import rv32
-    from edgeft.host import require_tool
-
-    gcc = require_tool(rv32.GCC, "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf")
-    return " ".join([_compiler_id(gcc), *rv32.FLAGS, *EXTRA_FLAGS])
+    return " ".join([toolchain.compiler_version(), *toolchain.RV32_FLAGS, *EXTRA_FLAGS])
 
 
 @dataclass(frozen=True)
@@ -285,34 +276,16 @@ def _field_names(text: str) -> list[str]:
 
 
 def _run(kernels: list[Kernel], timeout: float) -> dict[str, list[int]]:
-    from edgeft import rv32
-    from edgeft.host import require_tool
-
-    gcc = require_tool(rv32.GCC, "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf")
-    qemu = require_tool(rv32.QEMU, "qemu-system-misc")
+    what = "the kernel measurement program"
     with tempfile.TemporaryDirectory(prefix="edgeft-kernels-") as tmp:
         source = Path(tmp) / "kernels.c"
-        elf = Path(tmp) / "kernels.elf"
         source.write_text(harness(kernels))
-        built = subprocess.run([gcc, *rv32.FLAGS, *EXTRA_FLAGS, str(source), "-lm", "-o",
-                                str(elf)],
-                               capture_output=True, text=True, check=False)
-        if built.returncode != 0:
-            raise UserError(f"building the kernel measurement program failed:\n"
-                            f"{built.stderr[-3000:]}")
-        try:
-            ran = subprocess.run([qemu, *rv32.QEMU_ARGS, "-kernel", str(elf)],
-                                 capture_output=True, text=True, check=False, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise UserError(f"measuring {len(kernels)} kernels under QEMU took more than "
-                            f"{timeout:.0f} s") from None
-    out: dict[str, list[int]] = {}
-    for line in (ran.stdout + ran.stderr).splitlines():
-        words = line.split()
-        if len(words) >= 2 and all(w.isdigit() for w in words[1:]):
-            out[words[0]] = [int(w) for w in words[1:]]
+        elf = toolchain.build_rv32([source], Path(tmp) / "kernels.elf", what=what,
+                                   extra_flags=EXTRA_FLAGS)
+        ran = toolchain.run_qemu(elf, what=what, timeout=timeout)
+    out = toolchain.parse_counts(ran.output)
     if ran.returncode != 0 or len(out) != len(kernels):
         raise UserError(f"measuring kernels under QEMU failed (exit {ran.returncode}, "
                         f"{len(out)} of {len(kernels)} measured): "
-                        f"{(ran.stdout + ran.stderr).strip()[-1500:]}")
+                        f"{ran.output.strip()[-1500:]}")
     return out

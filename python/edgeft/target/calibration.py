@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from edgeft.backends import toolchain
 from edgeft.errors import UserError
 from edgeft.target import Target, perf
 
@@ -93,27 +94,11 @@ def load(path: Path | None = None) -> dict[str, Any]:
 
 def core_loop_instructions() -> dict[str, int]:
     """RV32 instructions of the calibration loops (warm call), under QEMU."""
-    from edgeft import rv32
-    from edgeft.host import require_tool
-
-    gcc = require_tool(rv32.GCC, "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf")
-    qemu = require_tool(rv32.QEMU, "qemu-system-misc")
-    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"edgeft-calibration-{os.getpid()}.elf"
-    try:
-        built = subprocess.run([gcc, *rv32.FLAGS, str(CORE_LOOPS), "-o", str(out)],
-                               capture_output=True, text=True, check=False)
-        if built.returncode != 0:
-            raise UserError(f"building {CORE_LOOPS.name} failed:\n{built.stderr[-2000:]}")
-        ran = subprocess.run([qemu, *rv32.QEMU_ARGS, "-kernel", str(out)], capture_output=True,
-                             text=True, check=False, timeout=120)
-    finally:
-        out.unlink(missing_ok=True)
-    if ran.returncode != 0:
-        raise UserError(f"the calibration loops failed under QEMU: {ran.stderr[-2000:]}")
-    # picolibc's semihosted stdout reaches QEMU's stderr
-    lines = (ran.stdout + ran.stderr).splitlines()
-    return {name: int(count) for name, count in (line.split() for line in lines)
-            if count.isdigit()}
+    what = CORE_LOOPS.name
+    with tempfile.TemporaryDirectory(prefix="edgeft-calibration-") as tmp:
+        elf = toolchain.build_rv32([CORE_LOOPS], Path(tmp) / "core_loops.elf", what=what)
+        ran = toolchain.run_qemu(elf, what=what, timeout=120).check()
+    return {name: counts[0] for name, counts in toolchain.parse_counts(ran.output).items()}
 
 
 def _job_points(data: dict[str, Any]) -> list[tuple[str, tuple[int, int, int], float]]:

@@ -1,61 +1,34 @@
-"""Build the emitted C of a build directory for the host and call it (ctypes).
+"""The host backend: the emitted C built with CMake and called in this process (ctypes).
 
     program = HostProgram.build(Path("BUILD"))
     program.init()
     loss = program.train_step(x, y)
     logits = program.predict(x)
     program.parameters()["fc3.weight"]      # numpy views of the C arrays
+
+Besides the `Backend` interface it offers single steps (`train_step`,
+`cache_fill`, `train_step_cached`), which the tests compare step by step.
 """
 
 from __future__ import annotations
 
 import ctypes
-import json
-import shutil
 import subprocess
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
+from edgeft.backends.base import OnStep, ProgramInfo, Step, Trained, check_batches, check_parameters
+from edgeft.backends.toolchain import require_tool
 from edgeft.errors import UserError
-
-PROGRAM_JSON = "program.json"
 
 
 class _Tensor(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("data", ctypes.POINTER(ctypes.c_float)),
                 ("count", ctypes.c_long), ("trainable", ctypes.c_int)]
-
-
-@dataclass
-class ProgramInfo:
-    """What the C program expects: shapes and label kind (BUILD/program.json)."""
-
-    batch: int
-    sample_shape: list[int]
-    classes: int
-    labels_are_indices: bool
-    arena_bytes: int
-    cache: dict | None = None   # {"samples", "quant"} when built with a forward cache
-    memory: dict | None = None  # level -> bytes when built with a memory plan
-
-    @staticmethod
-    def load(build: Path) -> ProgramInfo:
-        path = build / PROGRAM_JSON
-        if not path.is_file():
-            raise UserError(f"'{build}' is not an edgeft build directory (no {PROGRAM_JSON}; "
-                            "make one with edgeft compile ... -o DIR)")
-        return ProgramInfo(**json.loads(path.read_text()))
-
-
-def require_tool(tool: str, packages: str) -> str:
-    """The path of `tool`, or a user error naming the Debian packages to install."""
-    path = shutil.which(tool)
-    if path is None:
-        raise UserError(f"'{tool}' is not installed; install it with "
-                        f"`sudo apt-get install {packages}`")
-    return path
 
 
 def build_host_library(build: Path, extra_flags: list[str] | None = None) -> Path:
@@ -77,6 +50,8 @@ def build_host_library(build: Path, extra_flags: list[str] | None = None) -> Pat
 class HostProgram:
     """The emitted training step, loaded into this process."""
 
+    name: ClassVar[str] = "host"
+
     def __init__(self, library: Path, info: ProgramInfo) -> None:
         self.info = info
         self.lib = ctypes.CDLL(str(library))
@@ -92,12 +67,14 @@ class HostProgram:
                         for t in table}
         self.trainable = {t.name.decode() for t in table if t.trainable}
 
-    @staticmethod
-    def build(build: Path, extra_flags: list[str] | None = None) -> HostProgram:
+    @classmethod
+    def build(cls, build: Path, extra_flags: list[str] | None = None) -> HostProgram:
+        """Build BUILD's shared library with CMake (extra C flags, e.g. sanitizers) and load it."""
         info = ProgramInfo.load(build)
-        return HostProgram(build_host_library(build, extra_flags), info)
+        return cls(build_host_library(build, extra_flags), info)
 
     def init(self) -> None:
+        """Reset every parameter and optimizer state (edgeft_init)."""
         self.lib.edgeft_init()
 
     def _x(self, x: np.ndarray) -> np.ndarray:
@@ -107,7 +84,7 @@ class HostProgram:
             raise UserError(f"x has shape {list(array.shape)}, the program takes {list(expected)}")
         return array
 
-    def _step(self, function, first: np.ndarray, y: np.ndarray) -> float:
+    def _step(self, function: Callable[..., None], first: np.ndarray, y: np.ndarray) -> float:
         """Call a training function (first input, labels, &loss); returns the loss."""
         dtype = np.int32 if self.info.labels_are_indices else np.float32
         ys = np.ascontiguousarray(y, dtype=dtype)
@@ -117,6 +94,7 @@ class HostProgram:
         return loss.value
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
+        """One step on the batch x with labels y; returns the loss."""
         return self._step(self.lib.edgeft_train_step, self._x(x), y)
 
     def _idx(self, idx: np.ndarray) -> np.ndarray:
@@ -139,13 +117,41 @@ class HostProgram:
         """One step on cache rows idx with labels y; returns the loss."""
         return self._step(self.lib.edgeft_train_step_cached, self._idx(idx), y)
 
+    def run_step(self, step: Step) -> float:
+        """One `Step` (plain, fill and cached, or cached); returns the loss."""
+        if step.idx is None:
+            return self.train_step(step.x, step.y)
+        if step.fill:
+            self.cache_fill(step.x, step.idx)
+        return self.train_step_cached(step.idx, step.y)
+
+    def train(self, epochs: Sequence[Sequence[Step]], on_step: OnStep | None = None) -> Trained:
+        """Every epoch's steps one by one; each epoch's wall time is measured."""
+        trained = Trained()
+        for epoch, steps in enumerate(epochs):
+            start = time.perf_counter()
+            for step in steps:
+                loss = self.run_step(step)
+                trained.losses.append(loss)
+                if on_step is not None:
+                    on_step(epoch, loss)
+            trained.epoch_seconds.append(time.perf_counter() - start)
+        return trained
+
     def predict(self, x: np.ndarray) -> np.ndarray:
-        xs = self._x(x)
-        logits = np.zeros((self.info.batch, self.info.classes), np.float32)
-        self.lib.edgeft_predict(xs.ctypes.data_as(ctypes.c_void_p),
-                                logits.ctypes.data_as(ctypes.c_void_p))
+        """The logits of x, one or more whole batches, with the current parameters."""
+        xs = check_batches(self.info, x)
+        logits = np.zeros((len(xs), self.info.classes), np.float32)
+        for start in range(0, len(xs), self.info.batch):
+            self.lib.edgeft_predict(xs[start:].ctypes.data_as(ctypes.c_void_p),
+                                    logits[start:].ctypes.data_as(ctypes.c_void_p))
         return logits
 
     def parameters(self) -> dict[str, np.ndarray]:
         """Flat numpy views of every float global (parameters, adapters, state)."""
         return self._params
+
+    def write_parameters(self, values: Mapping[str, np.ndarray]) -> None:
+        """Copy the named values into the program's arrays."""
+        for name, value in check_parameters(self._params, values).items():
+            self._params[name][:] = value
