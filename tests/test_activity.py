@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch_mlir import ir
 
-from edgeft.graph import function
+from edgeft.ir.graph import function
 from edgeft.passes.registry import build_pass_manager
 
 _KEEP_ALIVE: list[ir.Module] = []  # the ops and values below point into these modules

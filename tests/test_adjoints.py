@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from torch.nn import functional as F
 from torch_mlir import ir, passmanager
 
-from edgeft.context import make_context
-from edgeft.executor import Executable
+from edgeft.backends.executor import Executable
+from edgeft.ir.context import make_context
 from edgeft.passes.autodiff import Autodiff
 
 SETTINGS = settings(max_examples=6, deadline=None, derandomize=True,

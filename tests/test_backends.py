@@ -14,10 +14,9 @@ from edgeft import backends
 from edgeft.backends import toolchain
 from edgeft.backends.host import HostProgram
 from edgeft.backends.rv32 import Rv32Program
-from edgeft.codegen import kernels
-from edgeft.compiler import CompileOptions, compile_model, write_build
-from edgeft.errors import UserError
-from edgeft.target import calibration
+from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+from edgeft.estimate import calibration, kernels
+from edgeft.ir.errors import UserError
 
 from conftest import run_tool
 

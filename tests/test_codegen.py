@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edgeft.backends.executor import Executable
 from edgeft.backends.host import HostProgram
-from edgeft.compiler import CompileOptions, compile_model, write_build
-from edgeft.executor import Executable
-from edgeft.graph import clone_module
+from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+from edgeft.ir.graph import clone_module
 from edgeft.passes.registry import build_pass_manager
 
 HARNESS = Path(__file__).parent / "c" / "one_step.c"
@@ -114,7 +114,7 @@ def test_c_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_not_a_build_directory(tmp_path: Path) -> None:
-    from edgeft.errors import UserError
+    from edgeft.ir.errors import UserError
 
     with pytest.raises(UserError, match="is not an edgeft build directory"):
         HostProgram.build(tmp_path)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edgeft.compiler import CompileOptions, compile_model
+from edgeft.driver.compiler import CompileOptions, compile_model
 
 from conftest import run_tool
 

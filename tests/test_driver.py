@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from edgeft.driver.common import run_main
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 
 def _raise(error: BaseException):

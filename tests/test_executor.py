@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from torch_mlir import ir
 
-from edgeft.context import make_context
-from edgeft.errors import UserError
-from edgeft.executor import Executable, execute
+from edgeft.backends.executor import Executable, execute
+from edgeft.ir.context import make_context
+from edgeft.ir.errors import UserError
 
 # @step(x) doubles w in place and returns x + w (the old w), so one call shows
 # both a result and a global_store; pad/extract_slice exercise strided copies.

@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 from test_nf4 import reference as nf4_reference
 
-from edgeft import data as datasets
 from edgeft.backends import rv32
 from edgeft.backends.base import Step
 from edgeft.backends.host import HostProgram
-from edgeft.compiler import CompileOptions, compile_model, write_build
-from edgeft.errors import UserError
-from edgeft.run import run
+from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+from edgeft.driver.run import run
+from edgeft.frontend import data as datasets
+from edgeft.ir.errors import UserError
 
 from conftest import run_tool
 
@@ -185,7 +185,7 @@ def test_cct2_ft1_caches_the_block_output_and_recomputes_its_norm() -> None:
     depend on x alone but are cheap, so the cached step recomputes them);
     reference executor, two steps against the uncached step (same IR ops on
     the same floats: equal to the last bit, checked at 1e-6)."""
-    from edgeft.executor import Executable
+    from edgeft.backends.executor import Executable
 
     options = CompileOptions(strategy="ft-1", batch=2, cache="fp32", cache_samples=4)
     compiled = compile_model("cct2", options)

@@ -8,10 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from edgeft.errors import UserError
-from edgeft.executor import Executable
+from edgeft.backends.executor import Executable
 from edgeft.frontend import import_model
 from edgeft.frontend.importer import torch_loss
+from edgeft.ir.errors import UserError
 
 from conftest import run_tool
 

@@ -15,8 +15,8 @@ from torch_mlir import passmanager
 
 from edgeft.analysis.counts import count_module
 from edgeft.backends.host import HostProgram
-from edgeft.compiler import CompileOptions, compile_model, write_build
-from edgeft.context import make_context
+from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+from edgeft.ir.context import make_context
 
 from conftest import run_tool
 

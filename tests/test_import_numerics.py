@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from edgeft.executor import Executable
+from edgeft.backends.executor import Executable
 from edgeft.frontend.importer import torch_loss
 
 REL_TOL = 1e-5

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from edgeft.analysis import memory
 from edgeft.backends.host import HostProgram
-from edgeft.compiler import CompileOptions, compile_model, write_build
+from edgeft.driver.compiler import CompileOptions, compile_model, write_build
 
 from conftest import run_tool
 

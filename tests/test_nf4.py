@@ -1,4 +1,4 @@
-"""NF4 quantization as IR (edgeft.nf4) against a numpy reference, bit for bit.
+"""NF4 quantization as IR (edgeft.training.nf4) against a numpy reference, bit for bit.
 
 The reference follows METHODS.md literally: blocks of `block` values, fp32
 absmax per block, the index of the nearest code to x / absmax (an exact
@@ -14,12 +14,12 @@ import pytest
 from torch_mlir import ir
 from torch_mlir.dialects import func
 
-from edgeft import ir_build as b
-from edgeft import nf4
-from edgeft.context import make_context
-from edgeft.executor import Executable
+from edgeft.backends.executor import Executable
+from edgeft.ir import builders as b
+from edgeft.ir.context import make_context
+from edgeft.training import nf4
 
-# The codebook as METHODS.md writes it (checked against edgeft.nf4.CODES).
+# The codebook as METHODS.md writes it (checked against edgeft.training.nf4.CODES).
 METHODS_CODES = [
     -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453,
     -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0,

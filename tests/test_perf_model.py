@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from torch_mlir import ir
 
-from edgeft.codegen import estimate, kernels
 from edgeft.codegen.emitter import Emitter
-from edgeft.context import make_context
-from edgeft.target import calibration, perf, siracusa
+from edgeft.estimate import calibration, kernels
+from edgeft.estimate import timeline as estimate
+from edgeft.ir.context import make_context
+from edgeft.target import perf, siracusa
 
 DATA = Path(__file__).parent / "data"
 
@@ -140,7 +141,7 @@ def test_kernel_instruction_count_is_stable(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def lenet_build(tmp_path_factory):
-    from edgeft.compiler import CompileOptions, compile_model, write_build
+    from edgeft.driver.compiler import CompileOptions, compile_model, write_build
 
     build = tmp_path_factory.mktemp("perf") / "lenet5"
     compiled = compile_model("lenet5", CompileOptions(strategy="lora-all", batch=2,
@@ -180,7 +181,7 @@ def test_report_has_the_estimate(lenet_build):
 def test_estimate_is_the_same_measured_or_cached(tmp_path, monkeypatch):
     """A compile that measures every kernel and one that reads them all from
     the cache write the same report.json, byte for byte."""
-    from edgeft.compiler import CompileOptions, compile_model, write_build
+    from edgeft.driver.compiler import CompileOptions, compile_model, write_build
 
     monkeypatch.setenv("EDGEFT_CACHE_DIR", str(tmp_path / "cache"))
     measured = []

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from torch_mlir import ir, passmanager
 
-from edgeft.context import make_context
-from edgeft.errors import UserError
+from edgeft.ir.context import make_context
+from edgeft.ir.errors import UserError
 from edgeft.passes import registry
 from edgeft.passes.param_summary import ParamSummary
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgeft import data as datasets
-from edgeft.compiler import CompileOptions, compile_model, write_build
-from edgeft.errors import UserError
-from edgeft.run import run
+from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+from edgeft.driver.run import run
+from edgeft.frontend import data as datasets
+from edgeft.ir.errors import UserError
 
 from conftest import run_tool
 

@@ -16,9 +16,9 @@ import pytest
 
 from edgeft.backends import rv32
 from edgeft.backends.host import HostProgram
-from edgeft.compiler import CompileOptions, compile_model, write_build
-from edgeft.errors import UserError
-from edgeft.run import run
+from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+from edgeft.driver.run import run
+from edgeft.ir.errors import UserError
 
 REL_TOL = 1e-5
 

@@ -1,14 +1,15 @@
-"""Strategy names are parsed in one place (edgeft.strategies) and the
+"""Strategy names are parsed in one place (edgeft.training.strategies) and the
 pipeline, edgeft-select-trainable and edgeft-inject-lora agree on them."""
 
 from __future__ import annotations
 
 import pytest
 
-from edgeft import pipelines, strategies
-from edgeft.errors import UserError
+from edgeft import pipelines
+from edgeft.ir.errors import UserError
 from edgeft.passes.inject_lora import _lora_count
 from edgeft.passes.select_trainable import parse_strategy
+from edgeft.training import strategies
 
 
 @pytest.mark.parametrize(("name", "kind", "k", "family"), [

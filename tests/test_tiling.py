@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from torch_mlir import ir
 
 from edgeft.backends.host import HostProgram
-from edgeft.compiler import CompileOptions, compile_model, write_build
-from edgeft.context import make_context
+from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+from edgeft.ir.context import make_context
 from edgeft.passes.tile import choose_tiles, nest_of, working_set
 from edgeft.target import get
 

@@ -20,7 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from edgeft.frontend.importer import loss_fn
-from edgeft.structure import Structure
+from edgeft.training.structure import Structure
 
 
 class LoraLinear(nn.Module):

@@ -10,10 +10,10 @@ import torch
 from torch_reference import SkipLora, unit_modules, with_lora
 
 from edgeft import pipelines
-from edgeft.executor import Executable
+from edgeft.backends.executor import Executable
 from edgeft.frontend.importer import ImportedModel
 from edgeft.passes.registry import build_pass_manager
-from edgeft.structure import structure_of
+from edgeft.training.structure import structure_of
 
 LR = 0.1
 

@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 
 def main() -> int:
-    from edgeft.target import calibration, siracusa
+    from edgeft.estimate import calibration
+    from edgeft.target import siracusa
 
     data = calibration.load()
     counts = calibration.core_loop_instructions()

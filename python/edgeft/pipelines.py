@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from edgeft import strategies
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 from edgeft.options import DEFAULTS
 from edgeft.passes import registry
 from edgeft.target import Target
+from edgeft.training import strategies
 
 
 def describe() -> str:

@@ -44,8 +44,8 @@ FILES = ("network.c", "network.h", "weights.c", "CMakeLists.txt", "program.json"
 def build_one(job: tuple[str, str, str, int, str | None]) -> dict:
     """Compile one configuration; its file hashes (or its one-line error)."""
     sys.path.insert(0, str(ROOT / "python"))
-    from edgeft.compiler import CompileOptions, compile_model, write_build
-    from edgeft.errors import UserError
+    from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+    from edgeft.ir.errors import UserError
 
     model, strategy, target_key, batch, keep = job
     target, l1 = TARGETS[target_key]

@@ -38,8 +38,8 @@ def main() -> int:
     p.add_argument("-o", dest="output", default=str(ROOT / "tools/bench/results/cache.json"))
     opts = p.parse_args()
     from edgeft.backends.host import build_host_library
-    from edgeft.compiler import CompileOptions, compile_model, write_build
-    from edgeft.run import run
+    from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+    from edgeft.driver.run import run
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -51,9 +51,9 @@ def phases(model: str, strategy: str) -> dict[str, float]:
     from torch_mlir.extras.fx_decomp_util import get_decomposition_table
 
     from edgeft import pipelines
-    from edgeft.compiler import DEFAULT_BATCH
-    from edgeft.context import make_context
+    from edgeft.driver.compiler import DEFAULT_BATCH
     from edgeft.frontend import importer
+    from edgeft.ir.context import make_context
     from edgeft.passes import registry
 
     out["python imports"] = time.perf_counter() - start

@@ -61,8 +61,8 @@ def main() -> int:
 
 def check(model: str, strategy: str, batch: int, l1: int | None, with_rv32: bool) -> dict:
     from edgeft.backends.host import HostProgram
-    from edgeft.compiler import CompileOptions, compile_model, write_build
-    from edgeft.errors import UserError
+    from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+    from edgeft.ir.errors import UserError
 
     run: dict = {"model": model, "strategy": strategy, "l1": l1 or 128 * 1024, "batch": batch}
     started = time.perf_counter()

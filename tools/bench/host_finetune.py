@@ -5,7 +5,7 @@
 
 For each strategy: lenet5 (pretrained), Fashion-MNIST rotated 75 degrees,
 `samples` samples, batch 20, SGD lr 0.1, `epochs` epochs. The emitted C
-(gcc -O3, one thread) runs through `edgeft.run`; PyTorch eager trains the
+(gcc -O3, one thread) runs through `edgeft.driver.run`; PyTorch eager trains the
 same model with the same adapters (tests/torch_reference.py) on the same
 batches in the same process, with torch's default threads. Only the
 training loops are timed. Writes JSON with the seconds of both and their
@@ -36,7 +36,7 @@ def torch_seconds(imported, strategy: str, values: dict, batches: list) -> float
     from torch_reference import SkipLora, unit_modules, with_lora
 
     from edgeft.passes.select_trainable import select
-    from edgeft.structure import structure_of
+    from edgeft.training.structure import structure_of
 
     model = imported.torch_model
     structure = structure_of([n for n, _ in model.named_parameters()])
@@ -75,12 +75,12 @@ def main() -> int:
     import torch
     from torch_mlir import ir
 
-    from edgeft import data as datasets
     from edgeft.backends.host import HostProgram
-    from edgeft.compiler import CompileOptions, compile_model, write_build
+    from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+    from edgeft.driver.run import run
+    from edgeft.frontend import data as datasets
     from edgeft.frontend.importer import import_model_full
-    from edgeft.graph import globals_of
-    from edgeft.run import run
+    from edgeft.ir.graph import globals_of
 
     imported = import_model_full("lenet5", batch=20)
     test = datasets.load(datasets.parse_spec("fmnist-rot:75"), "test")

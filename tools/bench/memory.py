@@ -38,8 +38,8 @@ def main() -> int:
 
 
 def measure(batch: int) -> dict:
-    from edgeft.compiler import CompileOptions, compile_model, write_build
-    from edgeft.errors import UserError
+    from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+    from edgeft.ir.errors import UserError
 
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:

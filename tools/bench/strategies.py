@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     Path(opts.output).write_text(json.dumps(result, indent=2) + "\n")
     print(f"-> {opts.output}", file=sys.stderr)
     if opts.plots:
-        from edgeft import report as report_cmd
+        from edgeft.report.tables import tables as report_cmd
 
         for path in report_cmd.plots(reports, Path(opts.plots)):
             print(f"-> {path}", file=sys.stderr)
@@ -64,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure(model: str, strategy: str, batch: int, build: Path) -> tuple[dict, dict | None]:
     """One build's row of the table (and its report), or the reason it failed."""
-    from edgeft.compiler import CompileOptions, compile_model, write_build
-    from edgeft.errors import UserError
+    from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+    from edgeft.ir.errors import UserError
 
     start = time.perf_counter()
     try:

@@ -17,7 +17,7 @@ import math
 
 from torch_mlir import ir
 
-from edgeft import ir_build as b
+from edgeft.ir import builders as b
 
 FREE_BODY_OPS = {"arith.select", "arith.extf", "arith.truncf", "arith.sitofp", "arith.uitofp",
                  "arith.fptosi", "arith.fptoui", "arith.bitcast", "arith.constant",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from edgeft.backends.base import Backend
 from edgeft.backends.host import HostProgram
 from edgeft.backends.rv32 import Rv32Program
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 BACKENDS: dict[str, type[Backend]] = {cls.name: cls for cls in (HostProgram, Rv32Program)}
 

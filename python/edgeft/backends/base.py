@@ -25,7 +25,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 PROGRAM_JSON = "program.json"
 

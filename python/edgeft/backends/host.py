@@ -23,7 +23,7 @@ import numpy as np
 
 from edgeft.backends.base import OnStep, ProgramInfo, Step, Trained, check_batches, check_parameters
 from edgeft.backends.toolchain import require_tool
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 
 class _Tensor(ctypes.Structure):

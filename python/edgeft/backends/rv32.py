@@ -34,7 +34,7 @@ from edgeft.backends.base import (
     check_batches,
     check_parameters,
 )
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 PREDICT, PARAMETERS = 3, 4
 TRAIN_TIMEOUT = 1800.0

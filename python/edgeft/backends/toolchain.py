@@ -2,7 +2,7 @@
 
 The one place that knows the compiler, its flags (METHODS.md, "Toolchains")
 and QEMU's command line. The rv32 backend, the kernel measurement
-(`edgeft.codegen.kernels`) and the calibration (`edgeft.target.calibration`)
+(`edgeft.estimate.kernels`) and the calibration (`edgeft.estimate.calibration`)
 all build and run through it:
 
     elf = build_rv32([source], tmp / "prog.elf", what="the calibration loops")
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 RUNTIME = Path(__file__).resolve().parents[3] / "runtime"
 

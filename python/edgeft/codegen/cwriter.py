@@ -32,8 +32,8 @@ from edgeft.codegen.emitter import (
     ctype,
     float_literal,
 )
-from edgeft.graph import function
 from edgeft.ir import attrs
+from edgeft.ir.graph import function
 from edgeft.ir.types import shaped_bytes
 from edgeft.passes.forward_cache import CACHE_ATTR, CACHED, FILL
 

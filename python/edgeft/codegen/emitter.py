@@ -29,9 +29,9 @@ from torch_mlir import ir
 
 from edgeft.analysis.counts import far_side, home_level
 from edgeft.analysis.liveness import alloc_lifetimes
-from edgeft.errors import UserError
-from edgeft.graph import layer_of
 from edgeft.ir import attrs
+from edgeft.ir.errors import UserError
+from edgeft.ir.graph import layer_of
 from edgeft.ir.types import element_bytes
 
 C_TYPES = {"f32": "float", "f64": "double", "i1": "bool", "i8": "int8_t", "i16": "int16_t",
@@ -747,7 +747,7 @@ class Emitter:
         if attrs.ARENA in module.operation.attributes:
             self.flat_arena = ir.IntegerAttr(module.operation.attributes[attrs.ARENA]).value
 
-        # Set to a list to collect every outlined pulp.parallel (edgeft.codegen.kernels).
+        # Set to a list to collect every outlined pulp.parallel (edgeft.estimate.kernels).
         self.kernel_info: list[ParallelKernel] | None = None
         # The L2 staging buffer of L1 <-> L3 transfers: (level, offset), or None.
         self.staging: tuple[str, int] | None = None

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from edgeft.driver.common import run_main
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 from edgeft.options import DEFAULTS as D
 from edgeft.options import CompileOptions
 
@@ -206,7 +206,7 @@ def cmd_import(opts: argparse.Namespace) -> int:
 
 def cmd_compile(opts: argparse.Namespace) -> int:
     """`edgeft compile`: write BUILD/train.mlir and BUILD/report.json."""
-    from edgeft.compiler import compile_model, write_build
+    from edgeft.driver.compiler import compile_model, write_build
 
     compiled = compile_model(opts.model, CompileOptions.from_namespace(opts))
     write_build(compiled, Path(opts.output))
@@ -254,7 +254,7 @@ def cmd_pipeline(opts: argparse.Namespace) -> int:
 
 
 def cmd_run(opts: argparse.Namespace) -> int:
-    from edgeft.run import run
+    from edgeft.driver.run import run
 
     metrics = run(Path(opts.build), opts.data, opts.samples, opts.epochs, opts.seed,
                   opts.backend, progress=not opts.no_progress)
@@ -277,7 +277,7 @@ def cmd_finetune(opts: argparse.Namespace) -> int:
 
 
 def cmd_pretrain(opts: argparse.Namespace) -> int:
-    from edgeft.pretrain import pretrain
+    from edgeft.frontend.pretrain import pretrain
 
     result = pretrain(opts.model, opts.data, opts.epochs, seed=opts.seed,
                       output=Path(opts.output) if opts.output else None)
@@ -289,7 +289,7 @@ def cmd_pretrain(opts: argparse.Namespace) -> int:
 
 def cmd_report(opts: argparse.Namespace) -> int:
     """`edgeft report`: the tables on stdout, the plots' paths on stderr."""
-    from edgeft import report
+    from edgeft.report.tables import tables as report
 
     reports = [report.load(Path(build)) for build in opts.builds]
     # plots first, so that --plots with nothing to draw fails before any output
@@ -307,7 +307,7 @@ def cmd_report(opts: argparse.Namespace) -> int:
 
 
 def cmd_demo(opts: argparse.Namespace) -> int:
-    from edgeft.demo import demo
+    from edgeft.driver.demo import demo
 
     print(demo(Path(opts.output), epochs=opts.epochs))
     return 0

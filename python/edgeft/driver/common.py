@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 def run_main(program: str, body: Callable[[list[str]], int], argv: list[str] | None) -> int:
     """Run a driver body, mapping exceptions to the exit-code contract."""
-    from edgeft.errors import UserError
+    from edgeft.ir.errors import UserError
 
     args = sys.argv[1:] if argv is None else argv
     try:

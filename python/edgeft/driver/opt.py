@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 
 from edgeft.driver.common import run_main
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 SPLIT_MARKER = re.compile(r"^// -----.*$", re.MULTILINE)
 
@@ -112,8 +112,8 @@ def process_chunk(chunk: Chunk, opts: argparse.Namespace, source_name: str,
     """
     from torch_mlir import ir
 
-    from edgeft import diagnostics
-    from edgeft.context import make_context
+    from edgeft.ir import diagnostics
+    from edgeft.ir.context import make_context
     from edgeft.passes.registry import build_pass_manager
 
     ctx = make_context()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from edgeft.driver.common import run_main
 from edgeft.driver.opt import split_chunks
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,9 +40,9 @@ def translate_chunk(text: str, source_name: str, build: Path | None) -> str:
     """network.c of one module's text (and, with `build`, the build files)."""
     from torch_mlir import ir
 
-    from edgeft import diagnostics
     from edgeft.codegen import cwriter
-    from edgeft.context import make_context
+    from edgeft.ir import diagnostics
+    from edgeft.ir.context import make_context
 
     with make_context():
         try:

@@ -34,11 +34,11 @@ from torch_mlir.dialects import ml_program
 from torch_mlir.extras.fx_decomp_util import get_decomposition_table
 from torch_mlir.extras.fx_importer import ContextCache, FxImporter
 
-from edgeft import diagnostics
-from edgeft.context import make_context
-from edgeft.errors import UserError
 from edgeft.frontend import models
-from edgeft.graph import function
+from edgeft.ir import diagnostics
+from edgeft.ir.context import make_context
+from edgeft.ir.errors import UserError
+from edgeft.ir.graph import function
 
 Loss = Literal["cross-entropy", "mse"]
 LOSSES = ("cross-entropy", "mse")

@@ -7,8 +7,7 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir, passmanager
 
-from edgeft import diagnostics
-from edgeft.ir import attrs
+from edgeft.ir import attrs, diagnostics
 from edgeft.passes.base import EdgeftPass
 
 # What the training passes say about a parameter global and later stages read.

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
-from edgeft.graph import erase_unused, function, layer_of
+from edgeft.ir.graph import erase_unused, function, layer_of
 from edgeft.passes.base import EdgeftPass
 
 

@@ -9,13 +9,13 @@ from typing import Any, ClassVar, Literal
 from torch_mlir import ir
 from torch_mlir.dialects import ml_program, scf, tensor
 
-from edgeft import ir_build as b
-from edgeft import nf4
 from edgeft.analysis.flops import op_flops
-from edgeft.graph import add_global, erase_unused, function, globals_of, layer_of, symbol
 from edgeft.ir import attrs
+from edgeft.ir import builders as b
+from edgeft.ir.graph import add_global, erase_unused, function, globals_of, layer_of, symbol
 from edgeft.passes.autodiff.driver import data_operands
 from edgeft.passes.base import EdgeftPass
+from edgeft.training import nf4
 
 CACHE_ATTR = attrs.CACHE
 CACHE_NAME = "forward_cache"
@@ -90,7 +90,7 @@ class ForwardCache(EdgeftPass):
     outermost, so that a sample's part is one contiguous row. Values that
     depend on neither x nor training (transposed frozen weights) are
     recomputed. `quant=nf4` stores 4-bit NormalFloat codes and fp32 block
-    scales (`edgeft.nf4`), `quant=none` fp32. `@train_step` stays as it was.
+    scales (`edgeft.training.nf4`), `quant=none` fp32. `@train_step` stays as it was.
 
         func.func @train_step(%x, %y) -> loss
       becomes, besides it,

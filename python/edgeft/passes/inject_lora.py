@@ -11,13 +11,21 @@ import numpy as np
 from torch_mlir import ir
 from torch_mlir.dialects import linalg, ml_program
 
-from edgeft import ir_build as b
-from edgeft import strategies
-from edgeft.graph import LayerOp, add_global, find_layer_op, function, globals_of, redirect, users
 from edgeft.ir import attrs
+from edgeft.ir import builders as b
+from edgeft.ir.graph import (
+    LayerOp,
+    add_global,
+    find_layer_op,
+    function,
+    globals_of,
+    redirect,
+    users,
+)
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.param_summary import TRAINABLE_ATTR
-from edgeft.structure import Structure, module_structure
+from edgeft.training import strategies
+from edgeft.training.structure import Structure, module_structure
 
 ADAPTER_OF_ATTR = attrs.ADAPTER_OF
 

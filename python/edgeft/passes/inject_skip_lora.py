@@ -10,8 +10,8 @@ import numpy as np
 from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
-from edgeft import ir_build as b
-from edgeft.graph import (
+from edgeft.ir import builders as b
+from edgeft.ir.graph import (
     add_global,
     function,
     globals_of,
@@ -23,7 +23,7 @@ from edgeft.graph import (
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.inject_lora import ADAPTER_OF_ATTR
 from edgeft.passes.param_summary import TRAINABLE_ATTR
-from edgeft.structure import Structure, module_structure
+from edgeft.training.structure import Structure, module_structure
 
 SKIP_PREFIX = "skip_lora"
 

@@ -289,8 +289,8 @@ def _offload_conv(op: ir.Operation, conv: ConvShape, fmt: str, columns: dict) ->
     (c, kh, kw) in the convolution's loop order, so the sums keep their order."""
     from torch_mlir.dialects import linalg, scf
 
-    from edgeft.graph import ancestor_in
-    from edgeft.ir_build import iterator_attr, maps_attr
+    from edgeft.ir.builders import iterator_attr, maps_attr
+    from edgeft.ir.graph import ancestor_in
     from edgeft.passes.promote import _alloc_l1, collapse
 
     source, weight, out = op.operands

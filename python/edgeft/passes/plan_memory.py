@@ -23,9 +23,9 @@ from edgeft.analysis.memory import (
     overflow_message,
     pack,
 )
-from edgeft.errors import UserError
-from edgeft.graph import layer_of
 from edgeft.ir import attrs
+from edgeft.ir.errors import UserError
+from edgeft.ir.graph import layer_of
 from edgeft.ir.queries import memory_level, nested
 from edgeft.ir.types import shaped_bytes
 from edgeft.passes.base import EdgeftPass

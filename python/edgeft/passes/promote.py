@@ -9,9 +9,9 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
-from edgeft.errors import UserError
-from edgeft.graph import ancestor_in
 from edgeft.ir import attrs
+from edgeft.ir.errors import UserError
+from edgeft.ir.graph import ancestor_in
 from edgeft.ir.queries import level_attr, trip_count
 from edgeft.ir.types import element_bytes
 from edgeft.passes.base import EdgeftPass

@@ -26,7 +26,7 @@ from typing import Any
 
 from torch_mlir import ir, passmanager
 
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 # argument -> "module:Class"; one line per pass.
 PASSES: dict[str, str] = {

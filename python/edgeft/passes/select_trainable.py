@@ -7,10 +7,10 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
-from edgeft import strategies
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.param_summary import TRAINABLE_ATTR
-from edgeft.structure import Structure, module_structure
+from edgeft.training import strategies
+from edgeft.training.structure import Structure, module_structure
 
 
 def parse_strategy(strategy: str, k: int) -> tuple[str, int]:
@@ -59,7 +59,7 @@ class SelectTrainable(EdgeftPass):
     the last k blocks of a transformer, or the last k layers before the head
     of a CNN, in full, plus the head (for a transformer, with the final norm
     and pooling between the last block and the classifier). The model's
-    layers are read from the parameter names (see `edgeft.structure`). Every
+    layers are read from the parameter names (see `edgeft.training.structure`). Every
     other parameter is frozen (the attribute is removed). A strategy that
     selects nothing is an error.
 

@@ -8,12 +8,12 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
-from edgeft import ir_build as b
-from edgeft.graph import add_zero_global, function, globals_of, phase_location, symbol
 from edgeft.ir import attrs
+from edgeft.ir import builders as b
+from edgeft.ir.graph import add_zero_global, function, globals_of, phase_location, symbol
 from edgeft.passes.autodiff.driver import GRADIENT_OF_ATTR
 from edgeft.passes.base import EdgeftPass
-from edgeft.structure import layer_name
+from edgeft.training.structure import layer_name
 
 STATE_OF_ATTR = attrs.STATE_OF
 MOMENTUM_SUFFIX = ".momentum"

@@ -83,7 +83,7 @@ class Tile(EdgeftPass):
         self.target_description()
 
     def target_description(self):
-        from edgeft.errors import UserError
+        from edgeft.ir.errors import UserError
         from edgeft.target import get
 
         try:

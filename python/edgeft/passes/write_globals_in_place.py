@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
-from edgeft.graph import ancestor_in
+from edgeft.ir.graph import ancestor_in
 from edgeft.passes.base import EdgeftPass
 
 

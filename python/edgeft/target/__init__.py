@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 KIB = 1024
 MIB = 1024 * KIB

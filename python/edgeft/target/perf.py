@@ -4,7 +4,7 @@ transfer and one core kernel on a target (edgeft.target.Target).
 All figures are cluster-clock cycles. The parameters are the target's
 named fields (Target.parameters() says where each comes from); the
 measurements they are calibrated on are checked by
-edgeft.target.calibration.
+edgeft.estimate.calibration.
 
     redmule_job_cycles(target, m, n, k)   Z[m x k] = X[m x n] W[n x k] (+ Y)
     dma_cycles(target, "L2", "L1", bytes)

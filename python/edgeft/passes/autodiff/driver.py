@@ -8,14 +8,14 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
-from edgeft import ir_build as b
-from edgeft.graph import add_zero_global, function, globals_of, layer_of, phase_location
 from edgeft.ir import attrs
+from edgeft.ir import builders as b
+from edgeft.ir.graph import add_zero_global, function, globals_of, layer_of, phase_location
 from edgeft.passes.autodiff.rules import CONSTANT_OPS, RULES
 from edgeft.passes.autodiff.structured import NoAdjointRule
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.param_summary import TRAINABLE_ATTR
-from edgeft.structure import layer_name
+from edgeft.training.structure import layer_name
 
 GRADIENT_OF_ATTR = attrs.GRADIENT_OF
 GRAD_SUFFIX = ".grad"

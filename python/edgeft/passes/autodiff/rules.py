@@ -14,7 +14,7 @@ from collections.abc import Callable
 from torch_mlir import ir
 from torch_mlir.dialects import tensor
 
-from edgeft import ir_build as b
+from edgeft.ir import builders as b
 from edgeft.passes.autodiff import structured
 from edgeft.passes.autodiff.structured import NoAdjointRule
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from torch_mlir import ir
 
-from edgeft.ir_build import arith, cmpf, scalar, select
+from edgeft.ir.builders import arith, cmpf, scalar, select
 
 # Ops whose results carry no derivative: comparisons, integer and index
 # arithmetic, casts from integers, constants, structural ops.

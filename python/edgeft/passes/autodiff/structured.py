@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 from torch_mlir import ir
 
-from edgeft import ir_build as b
-from edgeft.graph import erase_unused
+from edgeft.ir import builders as b
+from edgeft.ir.graph import erase_unused
 from edgeft.passes.autodiff import scalar
 
 

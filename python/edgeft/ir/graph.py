@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
-from edgeft import ir_build as b
-from edgeft.diagnostics import PHASE_TAG, from_location
+from edgeft.ir import builders as b
+from edgeft.ir.diagnostics import PHASE_TAG, from_location
 
 
 def function(module: ir.Operation, name: str) -> ir.OpView | None:

@@ -26,8 +26,8 @@ from torch_mlir.dialects import func, linalg, ml_program
 from torch_mlir.execution_engine import ExecutionEngine
 from torch_mlir.runtime import np_to_memref
 
-from edgeft import diagnostics
-from edgeft.errors import UserError
+from edgeft.ir import diagnostics
+from edgeft.ir.errors import UserError
 
 BUFFERIZE = (
     "builtin.module("

@@ -25,7 +25,7 @@ import numpy as np
 from torch_mlir import ir
 from torch_mlir.dialects import tensor
 
-from edgeft import ir_build as b
+from edgeft.ir import builders as b
 
 CODES = (-1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453,
          -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0,

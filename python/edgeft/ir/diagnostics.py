@@ -11,7 +11,7 @@ from torch_mlir import ir
 
 _FILE_LOC = re.compile(r'"((?:[^"\\]|\\.)*)":(\d+):(\d+)')
 _NAME_LOC = re.compile(r'^loc\("((?:[^"\\]|\\.)*)"(?:\(|\)$)')
-# A training phase tag (edgeft.graph.phase_location) around the layer's location.
+# A training phase tag (edgeft.ir.graph.phase_location) around the layer's location.
 PHASE_TAG = re.compile(r'fused<"edgeft\.(backward|update)">')
 _LEADING_TAG = re.compile(r'^loc\(' + PHASE_TAG.pattern + r'\[')
 _EXPECTED = re.compile(

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from edgeft import backends
-from edgeft import data as datasets
 from edgeft.backends.base import Backend, ProgramInfo, Step
-from edgeft.errors import UserError
+from edgeft.frontend import data as datasets
+from edgeft.ir.errors import UserError
 
 EVAL_SAMPLES = 2000
 

@@ -4,7 +4,7 @@ One timeline per function, walked in program order over the lowered IR
 (the same ops the C emitter translates):
 
 - a core kernel (`pulp.parallel`, or a one-core loop nest or copy, see
-  edgeft.codegen.kernels) advances the cores' time by its cycles: measured
+  edgeft.estimate.kernels) advances the cores' time by its cycles: measured
   RV32 instructions of the slowest core's slice x cycles per instruction /
   parallel efficiency, + stalls of loads from L2/L3 + the fork cost;
 - a RedMulE job advances it by its programming + job cycles (the C waits
@@ -20,7 +20,7 @@ One timeline per function, walked in program order over the lowered IR
   body, so iterations after the first repeat).
 
 Every advance of the timeline is charged to the layer and training phase
-(forward, backward, update; edgeft.graph.phase_of) of the op that caused
+(forward, backward, update; edgeft.ir.graph.phase_of) of the op that caused
 it and to its engine (cores, redmule, dma), so the per-layer figures sum
 to the step's cycles.
 """
@@ -36,10 +36,10 @@ from torch_mlir import ir
 
 from edgeft.analysis import counts
 from edgeft.analysis.flops import FREE_BODY_OPS
-from edgeft.codegen import kernels
 from edgeft.codegen.emitter import Emitter, element_bytes
-from edgeft.dialects import memory_level
-from edgeft.graph import clone_module, layer_of, phase_of
+from edgeft.estimate import kernels
+from edgeft.ir.dialects import memory_level
+from edgeft.ir.graph import clone_module, layer_of, phase_of
 from edgeft.target import Target, perf
 
 KERNEL_ATTR = "edgeft.kernel"

@@ -12,12 +12,12 @@ from torch_mlir import ir
 
 from edgeft import pipelines
 from edgeft.analysis import flops
-from edgeft.errors import UserError
-from edgeft.graph import clone_module, function, globals_of
 from edgeft.ir import attrs
+from edgeft.ir.errors import UserError
+from edgeft.ir.graph import clone_module, function, globals_of
 from edgeft.options import DEFAULTS, CompileOptions
 from edgeft.passes.param_summary import collect_params, summary_json
-from edgeft.structure import trained_and_adapter_names
+from edgeft.training.structure import trained_and_adapter_names
 
 DEFAULT_BATCH = DEFAULTS.batch
 
@@ -97,7 +97,7 @@ def compile_model(model: str, options: CompileOptions) -> Compiled:
         try:
             pm.run(module.operation)
         except ir.MLIRError as e:
-            from edgeft import diagnostics
+            from edgeft.ir import diagnostics
 
             first = diagnostics.from_error(e)[0]
             raise UserError(f"compiling {imported.name} with {options.strategy} failed: "
@@ -172,7 +172,7 @@ def cache_report(op: ir.Operation, batch: int) -> dict[str, Any] | None:
 def lower(module: ir.Module, target: Any) -> ir.Module:
     """A lowered, planned copy of a training module for `target` (the lowering
     pipeline, pipelines.lowering); the training module is not changed."""
-    from edgeft import diagnostics
+    from edgeft.ir import diagnostics
     from edgeft.passes.registry import build_pass_manager
 
     lowered = clone_module(module)
@@ -195,7 +195,7 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
     from edgeft.analysis import counts
     from edgeft.codegen import cwriter
     from edgeft.passes.plan_memory import placed_buffers
-    from edgeft.plots import draw_memory_plan
+    from edgeft.report.plots import draw_memory_plan
 
     try:
         build.mkdir(parents=True, exist_ok=True)
@@ -220,7 +220,7 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
                 compiled.report.update(engine_report(counts.count_module(lowered),
                                                      sources.batch, compiled.report["flops"]))
             if target.hierarchical and compiled.report["options"]["estimate"]:
-                from edgeft.codegen import estimate
+                from edgeft.estimate import timeline as estimate
 
                 performance = estimate.estimate(lowered, target)
                 compiled.kernels_measured_now = performance.kernels_measured

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 FMNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 _SPEC = re.compile(r"^(fmnist|mnist)(?:-rot:(-?\d+(?:\.\d+)?))?$")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from edgeft.errors import UserError
+from edgeft.ir.errors import UserError
 
 LEVELS = ("L1", "L2", "L3")
 ENGINES = ("cores", "redmule", "dma")

@@ -3,7 +3,7 @@
 Every context edgeft uses comes from `make_context()`: it has the upstream
 dialects of the torch-mlir wheel, our IRDL dialects (`pulp`, `redmule`, read
 from the project's `dialects/` folder) and the verifiers of
-`edgeft.dialects`, plus torch-mlir's `torch` dialect for the importer.
+`edgeft.ir.dialects`, plus torch-mlir's `torch` dialect for the importer.
 Nothing else creates an `ir.Context`.
 """
 
@@ -15,10 +15,10 @@ from torch_mlir import ir
 from torch_mlir.dialects import irdl
 from torch_mlir.dialects import torch as torch_dialect
 
-from edgeft import dialects
-from edgeft.errors import UserError
+from edgeft.ir import dialects
+from edgeft.ir.errors import UserError
 
-DIALECTS_DIR = Path(__file__).resolve().parents[2] / "dialects"
+DIALECTS_DIR = Path(__file__).resolve().parents[3] / "dialects"
 DIALECT_FILES = ("pulp.irdl.mlir", "redmule.irdl.mlir")
 
 

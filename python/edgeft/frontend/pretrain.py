@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from edgeft import data as datasets
-from edgeft.errors import UserError
+from edgeft.frontend import data as datasets
 from edgeft.frontend import models
+from edgeft.ir.errors import UserError
 
 
 @dataclass

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from edgeft.backends import toolchain
-from edgeft.errors import UserError
-from edgeft.target import Target, perf
+from edgeft.ir.errors import UserError
+from edgeft.target import Target, perf, siracusa
 
 TOLERANCE = 0.15
 ROOT = Path(__file__).resolve().parents[3]
@@ -193,8 +193,6 @@ def fit(data: dict[str, Any], core_counts: dict[str, int]) -> dict[str, float]:
     pairs.append((core_counts["matmul16_1core"], mm["single_core_cycles"]))
     ratios = [i / c for i, c in pairs]
     cpi = sum(ratios) / sum(r * r for r in ratios)
-    from edgeft.target import siracusa
-
     fp16 = _fp16(siracusa())
     zero = replace(fp16, redmule=replace(fp16.redmule, job_overhead_cycles=0))
     residuals = [cycles - perf.redmule_job_cycles(zero, *shape)

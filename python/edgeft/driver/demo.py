@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from edgeft.compiler import CompileOptions, compile_model, write_build
-from edgeft.run import run
+from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+from edgeft.driver.run import run
 
 # (strategy, forward cache)
 STRATEGIES = (("ft-last", "none"), ("lora-all", "none"), ("skip-lora", "none"),
