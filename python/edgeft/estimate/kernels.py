@@ -34,10 +34,11 @@ from torch_mlir import ir
 
 from edgeft.analysis.counts import VIEWS
 from edgeft.backends import toolchain
+from edgeft.ir import attrs
 from edgeft.ir.errors import UserError
 
 HARNESS_VERSION = "1"
-SERIAL_ATTR = "edgeft.serial"
+SERIAL_ATTR = attrs.SERIAL
 CORE_OPS = ("pulp.", "redmule.", "func.call")
 # A one-core kernel does not read its core index.
 EXTRA_FLAGS = ["-Wno-unused-variable"]
