@@ -12,7 +12,7 @@ from torch_mlir import ir
 from edgeft.ir import attrs
 from edgeft.ir.errors import UserError
 from edgeft.ir.graph import ancestor_in
-from edgeft.ir.queries import level_attr, trip_count
+from edgeft.ir.queries import constant_int, level_attr, trip_count
 from edgeft.ir.types import element_bytes
 from edgeft.passes.base import EdgeftPass
 from edgeft.target import get
@@ -412,13 +412,6 @@ def _only_slices(loop: ir.Operation, op: ir.Operation) -> bool:
     return True
 
 
-def _constant_index(value: ir.Value) -> int | None:
-    owner = value.owner.operation if isinstance(value, ir.OpResult) else None
-    if owner is None or owner.name != "arith.constant":
-        return None
-    return ir.IntegerAttr(owner.attributes["value"]).value
-
-
 def _depends_on(value: ir.Value, iv: ir.Value, body: ir.Block) -> bool:
     if value == iv:
         return True
@@ -479,7 +472,7 @@ def _promote_in_loop(op: ir.Operation, loop: ir.Operation, func_block: ir.Block)
     """Double-buffer the operands that move with `loop` (see Promote)."""
     body = loop.regions[0].blocks[0]
     iv = body.arguments[0]
-    lb, ub, step = (_constant_index(v) for v in list(loop.operands)[:3])
+    lb, ub, step = (constant_int(v) for v in list(loop.operands)[:3])
     count = (ub - lb) // step
     anchor = ancestor_in(op, func_block)
     slots: list[Slot] = []

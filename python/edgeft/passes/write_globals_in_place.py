@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 
 from edgeft.ir.graph import ancestor_in
+from edgeft.ir.queries import producer, referenced_symbol, users
 from edgeft.passes.base import EdgeftPass
 
 
@@ -42,18 +43,18 @@ def _write_one_in_place(block: ir.Block) -> bool:
             continue
         source, copy = first.operands
         name = _global_name(source)
-        alloc = copy.owner.operation if isinstance(copy, ir.OpResult) else None
+        alloc = producer(copy)
         if name is None or alloc is None or alloc.name != "memref.alloc":
             continue
-        back = [u for u in _users(copy) if u.name == "memref.copy" and u.operands[0] == copy
+        back = [u for u in users(copy) if u.name == "memref.copy" and u.operands[0] == copy
                 and _global_name(u.operands[1]) == name and u in position]
         if len(back) != 1 or position[back[0]] < i:
             continue
         end = position[back[0]]
-        inside = all(i <= position.get(ancestor_in(u, block), -1) <= end for u in _users(copy))
+        inside = all(i <= position.get(ancestor_in(u, block), -1) <= end for u in users(copy))
         touched = any(i < position.get(ancestor_in(u, block), -1) < end
                       for g in ops if g.name == "memref.get_global" and _global_name(g.results[0])
-                      == name for u in _users(g.results[0]))
+                      == name for u in users(g.results[0]))
         if not inside or touched:
             continue
         copy.replace_all_uses_with(source)
@@ -65,11 +66,8 @@ def _write_one_in_place(block: ir.Block) -> bool:
 
 
 def _global_name(value: ir.Value) -> str | None:
-    producer = value.owner.operation if isinstance(value, ir.OpResult) else None
-    if producer is None or producer.name != "memref.get_global":
+    """The global a memref.get_global result names, or None for any other value."""
+    owner = producer(value)
+    if owner is None or owner.name != "memref.get_global":
         return None
-    return ir.FlatSymbolRefAttr(producer.attributes["name"]).value
-
-
-def _users(value: ir.Value) -> list[ir.Operation]:
-    return [use.owner.operation for use in value.uses]
+    return referenced_symbol(owner)
