@@ -16,6 +16,7 @@ from edgeft.codegen.emitter import Emitter
 from edgeft.estimate import calibration, kernels
 from edgeft.estimate import timeline as estimate
 from edgeft.ir.context import make_context
+from edgeft.passes.registry import build_pass_manager
 from edgeft.target import perf, siracusa
 
 DATA = Path(__file__).parent / "data"
@@ -100,9 +101,17 @@ def _program(floats: int, wait_first: bool) -> str:
         "WAIT_LAST", "" if wait_first else wait)
 
 
+def _planned(text: str) -> ir.Module:
+    """The module of `text` with its buffers planned (the estimate and the
+    translation read the plan)."""
+    module = ir.Module.parse(text)
+    build_pass_manager("edgeft-plan-memory", module.context).run(module.operation)
+    return module
+
+
 def _estimate(floats: int, wait_first: bool):
     with make_context():
-        module = ir.Module.parse(_program(floats, wait_first))
+        module = _planned(_program(floats, wait_first))
         return estimate.estimate(module, siracusa())
 
 
@@ -123,7 +132,7 @@ def test_prefetch_hides_behind_the_kernel(floats, tmp_path, monkeypatch):
 def test_kernel_instruction_count_is_stable(tmp_path, monkeypatch):
     monkeypatch.setenv("EDGEFT_CACHE_DIR", str(tmp_path))
     with make_context():
-        module = ir.Module.parse(_program(1024, False))
+        module = _planned(_program(1024, False))
         emitter = Emitter(module)
         emitter.kernel_info = []
         for function in emitter.functions():

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from edgeft.driver.cli import main
-from edgeft.report.tables import tables as report
+from edgeft.report import tables as report
 
 # Target at 100 MHz: 100,000 cycles are 1 ms.
 PARAMETERS = [

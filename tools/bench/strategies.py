@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     Path(opts.output).write_text(json.dumps(result, indent=2) + "\n")
     print(f"-> {opts.output}", file=sys.stderr)
     if opts.plots:
-        from edgeft.report.tables import tables as report_cmd
+        from edgeft.report import tables as report_cmd
 
         for path in report_cmd.plots(reports, Path(opts.plots)):
             print(f"-> {path}", file=sys.stderr)

@@ -289,7 +289,7 @@ def cmd_pretrain(opts: argparse.Namespace) -> int:
 
 def cmd_report(opts: argparse.Namespace) -> int:
     """`edgeft report`: the tables on stdout, the plots' paths on stderr."""
-    from edgeft.report.tables import tables as report
+    from edgeft.report import tables as report
 
     reports = [report.load(Path(build)) for build in opts.builds]
     # plots first, so that --plots with nothing to draw fails before any output
