@@ -1,5 +1,4 @@
 // RUN: edgeft-translate %s --to-c | filecheck %s
-// XFAIL: *
 // Bug (emitter.py, _neg): arith.negf of a negative constant prints "-" before
 // the inlined literal, `--1.5f`, which C reads as a decrement of a constant
 // (a compile error); the operand needs parentheses (or the literal folded).

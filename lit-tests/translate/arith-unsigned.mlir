@@ -1,5 +1,4 @@
 // RUN: edgeft-translate %s --to-c --split-input-file | filecheck %s
-// XFAIL: *
 // Bug (emitter.py): arith.cmpi's unsigned predicates on index compare as
 // signed `long` (ctype "long" has no "int" to replace), and arith.maxui /
 // arith.minui compare as signed.

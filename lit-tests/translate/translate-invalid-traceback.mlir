@@ -1,4 +1,3 @@
-// XFAIL: *
 // Bugs (emitter.py / cwriter.py): these inputs end in a Python traceback and
 // "internal error" (exit 2) instead of one user error: a function argument
 // that is not a memref (ir.MemRefType cast in FunctionEmitter.emit), an alloc

@@ -15,7 +15,7 @@
 // NO-PLAN-NOT:  Traceback
 // NO-HANDLER:  edgeft-translate: error: the C emitter cannot translate 'arith.remf' (PyTorch layer 'fc1')
 // NO-HANDLER-NOT: Traceback
-// UNPLANNED:    edgeft-translate: error: a buffer of @step (PyTorch layer 'conv1') has no planned offset: run edgeft-plan-memory first
+// UNPLANNED:    edgeft-translate: error: a buffer of @step (PyTorch layer 'conv1') has no planned edgeft.level and edgeft.offset: run edgeft-plan-memory first
 // UNPLANNED-NOT: Traceback
 // MALFORMED:    edgeft-translate: error: cannot parse the input: {{.*}}malformed.mlir:4:18: error: use of undeclared SSA value name
 // MALFORMED-NOT: Traceback

@@ -178,9 +178,10 @@ class FunctionEmitter:
         them, in top-level order (the live ranges name them in comments)."""
         for life in alloc_lifetimes(self.func):
             t = _memref_type(life.op.results[0])
-            if attrs.OFFSET not in life.op.attributes:
+            if attrs.OFFSET not in life.op.attributes or attrs.LEVEL not in life.op.attributes:
                 raise EmitError(f"a buffer of @{self.name} (PyTorch layer '{layer_of(life.op)}') "
-                                "has no planned offset: run edgeft-plan-memory first")
+                                "has no planned edgeft.level and edgeft.offset: run "
+                                "edgeft-plan-memory first")
             size = math.prod(t.shape) * element_bytes(t.element_type)
             shape = "x".join(map(str, t.shape)) or "scalar"
             self.buffers.append(Buffer(f"{len(self.buffers)}", size, life.start, life.end,
@@ -200,6 +201,9 @@ class FunctionEmitter:
         if t.results:
             raise EmitError(f"@{self.name} returns values; run buffer-results-to-out-params")
         for i, (arg, arg_type) in enumerate(zip(block.arguments, t.inputs, strict=True)):
+            if not isinstance(arg_type, ir.MemRefType):
+                raise EmitError(f"@{self.name} takes a {arg_type} argument; the C translation "
+                                "takes memref arguments only (bufferize first)")
             mt = ir.MemRefType(arg_type)
             c = ctype(mt.element_type)
             name = f"arg{i}"
@@ -342,7 +346,9 @@ def _constant(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> 
 
 @handles("arith.negf")
 def _neg(e, op, indent, depth):
-    return e.define(op, f"-{e.operands(op)[0]}", indent)
+    operand = e.operands(op)[0]
+    # An inlined negative literal needs parentheses: `--1.5f` is not C.
+    return e.define(op, f"-({operand})" if operand.startswith("-") else f"-{operand}", indent)
 
 
 FLOAT_FUNCTIONS = {"math.exp": "exp", "math.log": "log", "math.erf": "erf",
@@ -375,6 +381,9 @@ INT_MINMAX = {"arith.maxsi": ">", "arith.minsi": "<", "arith.maxui": ">", "arith
 @handles(*INT_MINMAX)
 def _int_minmax(e, op, indent, depth):
     a, b = e.operands(op)
+    if op.name in ("arith.maxui", "arith.minui"):  # compare as unsigned
+        t = _unsigned(op.operands[0].type)
+        return e.define(op, f"(({t}){a} {INT_MINMAX[op.name]} ({t}){b}) ? {a} : {b}", indent)
     return e.define(op, f"({a} {INT_MINMAX[op.name]} {b}) ? {a} : {b}", indent)
 
 
@@ -397,7 +406,7 @@ def _cmpi(e, op, indent, depth):
     a, b = e.operands(op)
     predicate = _attr_int(op, "predicate")
     if predicate >= 6:  # unsigned comparisons
-        t = ctype(op.operands[0].type).replace("int", "uint")
+        t = _unsigned(op.operands[0].type)
         a, b = f"({t}){a}", f"({t}){b}"
     return e.define(op, f"{a} {CMPI[predicate]} {b}", indent)
 
@@ -736,23 +745,26 @@ class Emitter:
         for op in module.body.operations:
             if op.operation.name == "memref.global":
                 self.globals[ir.StringAttr(op.attributes["sym_name"]).value] = op
-        # The memory plan (edgeft-plan-memory): level -> arena bytes, or None.
-        self.plan: dict[str, int] | None = None
-        if attrs.MEMORY in module.operation.attributes:
-            plan = ir.DictAttr(module.operation.attributes[attrs.MEMORY])
-            self.plan = {plan[i].name: ir.IntegerAttr(plan[i].attr).value
-                         for i in range(len(plan)) if not plan[i].name.endswith("_lower_bound")}
-        # The flat target's one arena (edgeft-plan-memory{target=host}): bytes, or None.
-        self.flat_arena: int | None = None
-        if attrs.ARENA in module.operation.attributes:
-            self.flat_arena = ir.IntegerAttr(module.operation.attributes[attrs.ARENA]).value
-
         # Set to a list to collect every outlined pulp.parallel (edgeft.estimate.kernels).
         self.kernel_info: list[ParallelKernel] | None = None
+        try:
+            self._read_module_plan(module.operation)
+        except (ValueError, KeyError):
+            raise EmitError(f"the module's memory plan ({attrs.MEMORY}, {attrs.ARENA}, "
+                            f"{attrs.STAGING}) is malformed: run edgeft-plan-memory") from None
+
+    def _read_module_plan(self, op: ir.Operation) -> None:
+        # The memory plan (edgeft-plan-memory): level -> arena bytes, or None.
+        self.plan: dict[str, int] | None = None
+        if attrs.MEMORY in op.attributes:
+            plan = attrs.int_dict(op, attrs.MEMORY)
+            self.plan = {k: v for k, v in plan.items() if not k.endswith("_lower_bound")}
+        # The flat target's one arena (edgeft-plan-memory{target=host}): bytes, or None.
+        self.flat_arena: int | None = attrs.integer(op, attrs.ARENA)
         # The L2 staging buffer of L1 <-> L3 transfers: (level, offset), or None.
         self.staging: tuple[str, int] | None = None
-        if attrs.STAGING in module.operation.attributes:
-            staging = ir.DictAttr(module.operation.attributes[attrs.STAGING])
+        if attrs.STAGING in op.attributes:
+            staging = ir.DictAttr(op.attributes[attrs.STAGING])
             self.staging = (ir.StringAttr(staging["level"]).value,
                             ir.IntegerAttr(staging["offset"]).value)
 

@@ -26,8 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="edgeft-translate",
                                 description="Translate lowered edgeft MLIR into C.")
     p.add_argument("input", nargs="?", default="-", help="input file, '-' for stdin")
-    p.add_argument("--to-c", action="store_true", required=True,
-                   help="translate to C11 (the only translation)")
+    p.add_argument("--to-c", action="store_true",
+                   help="translate to C11 (the only translation; required)")
     p.add_argument("-o", dest="output", default="-", help="output file for network.c")
     p.add_argument("--build", default=None, metavar="DIR",
                    help="write the whole C program of a training module into DIR")
@@ -65,6 +65,8 @@ def translate_chunk(text: str, source_name: str, build: Path | None) -> str:
 def body(argv: list[str]) -> int:
     """Translate the input (each chunk with --split-input-file) and write the C."""
     opts = _parser().parse_args(argv)
+    if not opts.to_c:
+        raise UserError("say which translation: --to-c (the only one)")
     if opts.build and opts.split_input_file:
         raise UserError("--build writes one program: it does not take --split-input-file")
     if opts.input == "-":
