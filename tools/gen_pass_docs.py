@@ -1,7 +1,7 @@
 """Write docs/passes.md from the pass registry (docstrings and options).
 
-    .venv/bin/python tools/gen_pass_docs.py          # rewrite docs/passes.md
-    .venv/bin/python tools/gen_pass_docs.py --check  # fail if it is stale
+.venv/bin/python tools/gen_pass_docs.py          # rewrite docs/passes.md
+.venv/bin/python tools/gen_pass_docs.py --check  # fail if it is stale
 """
 
 from __future__ import annotations

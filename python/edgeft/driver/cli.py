@@ -1,13 +1,13 @@
 """edgeft: the user-facing command.
 
-    edgeft import MODEL [--batch N] [--in-channels C] [--loss cross-entropy|mse] [-o OUT]
-    edgeft compile MODEL --strategy S [--rank R] [--alpha A] [--lr LR] [--batch B] -o BUILD
-    edgeft run BUILD --data SPEC [--samples N] [--epochs E] [--backend host|rv32]
-    edgeft finetune MODEL --strategy S --data SPEC -o BUILD
-    edgeft pretrain MODEL --data SPEC [--epochs E]
-    edgeft pipeline --strategy S [training options] | --lowering [--target T ...]
-    edgeft report BUILD [BUILD ...] [--plots DIR]
-    edgeft demo
+edgeft import MODEL [--batch N] [--in-channels C] [--loss cross-entropy|mse] [-o OUT]
+edgeft compile MODEL --strategy S [--rank R] [--alpha A] [--lr LR] [--batch B] -o BUILD
+edgeft run BUILD --data SPEC [--samples N] [--epochs E] [--backend host|rv32]
+edgeft finetune MODEL --strategy S --data SPEC -o BUILD
+edgeft pretrain MODEL --data SPEC [--epochs E]
+edgeft pipeline --strategy S [training options] | --lowering [--target T ...]
+edgeft report BUILD [BUILD ...] [--plots DIR]
+edgeft demo
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ class DataSpec:
 
 
 def parse_spec(spec: str) -> DataSpec:
-    """fmnist | fmnist-rot:DEG | mnist | mnist-rot:DEG | idx:DIR."""
+    """The data set a spec names: fmnist | fmnist-rot:DEG | mnist | mnist-rot:DEG | idx:DIR."""
     if spec.startswith("idx:"):
         return DataSpec("idx", 0.0, Path(spec[4:]))
     m = _SPEC.match(spec)

@@ -302,11 +302,11 @@ def _unsupported_op_message(error: ir.MLIRError) -> str:
 def globalize_parameters(module: ir.Module, names: list[str], values: list[torch.Tensor]) -> None:
     """Turn @forward's parameter arguments (after x, y) into `ml_program.global`s.
 
-        func.func @forward(%x, %y, %w: tensor<4x8xf32>) -> tensor<f32>
-      becomes
-        ml_program.global private mutable @"fc.weight"(dense<...>) : tensor<4x8xf32>
-        func.func @forward(%x, %y) -> tensor<f32> {
-          %w = ml_program.global_load @"fc.weight" : tensor<4x8xf32>
+      func.func @forward(%x, %y, %w: tensor<4x8xf32>) -> tensor<f32>
+    becomes
+      ml_program.global private mutable @"fc.weight"(dense<...>) : tensor<4x8xf32>
+      func.func @forward(%x, %y) -> tensor<f32> {
+        %w = ml_program.global_load @"fc.weight" : tensor<4x8xf32>
     """
     with module.context:
         forward = function(module.operation, "forward")

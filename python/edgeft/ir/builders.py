@@ -137,7 +137,7 @@ def elementwise(op_name: str, *tensors: ir.Value) -> ir.Value:
 
 
 def add(a: ir.Value, b: ir.Value) -> ir.Value:
-    """a + b, elementwise."""
+    """The elementwise sum a + b."""
     return elementwise("arith.addf", a, b)
 
 
@@ -150,12 +150,12 @@ def transpose(value: ir.Value, permutation: Sequence[int]) -> ir.Value:
 
 
 def matmul(a: ir.Value, b: ir.Value, acc: ir.Value) -> ir.Value:
-    """acc + a @ b (linalg.matmul)."""
+    """The product a @ b accumulated into acc (linalg.matmul)."""
     return linalg.matmul(a, b, outs=[acc])
 
 
 def batch_matmul(a: ir.Value, b: ir.Value, acc: ir.Value) -> ir.Value:
-    """acc + a @ b per batch (linalg.batch_matmul)."""
+    """The product a @ b per batch, accumulated into acc (linalg.batch_matmul)."""
     return linalg.batch_matmul(a, b, outs=[acc])
 
 

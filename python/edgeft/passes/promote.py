@@ -144,7 +144,7 @@ def _is_identity(t: ir.MemRefType) -> bool:
 
 
 def start_transfer(src: ir.Value, dst: ir.Value) -> list[ir.Value]:
-    """pulp DMA of a view into another of the same shape: one 1-D or 2-D
+    """A pulp DMA of a view into another of the same shape: one 1-D or 2-D
     transfer when the strided side has at most two contiguity groups; a loop
     of 2-D transfers, each waited at once, otherwise (returns no tokens)."""
     src_groups = groups(ir.MemRefType(src.type))
@@ -169,7 +169,6 @@ def start_transfer(src: ir.Value, dst: ir.Value) -> list[ir.Value]:
 
 def _transfer_loop(src: ir.Value, dst: ir.Value, strided: list[list[int]]) -> None:
     """Outer groups as loops, the last two groups as one 2-D transfer each."""
-
     outer = [d for g in strided[:-2] for d in g]
     shape = list(ir.MemRefType(src.type).shape)
     with contextlib.ExitStack() as nest:

@@ -111,7 +111,7 @@ def _layer_location(param: str, location: ir.Location) -> ir.Location:
 
 
 def _axpby(x: ir.Value, a: float, y: ir.Value, c: float) -> ir.Value:
-    """a * x + c * y, elementwise (a == 1 skips the multiply)."""
+    """The elementwise a * x + c * y (a == 1 skips the multiply)."""
     rank = len(b.shape_of(x))
     element = b.element_of(x)
 

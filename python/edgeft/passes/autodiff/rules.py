@@ -97,7 +97,7 @@ def _batch_matmul(sweep, op: ir.Operation) -> None:
 
 
 def _transpose(sweep, op: ir.Operation) -> None:
-    """out = transpose(in, p):  d_in += transpose(d_out, p^-1)."""
+    """Adjoint of out = transpose(in, p):  d_in += transpose(d_out, p^-1)."""
     source = op.operands[0]
     if not sweep.active(source):
         return
@@ -107,7 +107,7 @@ def _transpose(sweep, op: ir.Operation) -> None:
 
 
 def _broadcast(sweep, op: ir.Operation) -> None:
-    """out = broadcast(in, dims):  d_in += sum of d_out over the added dims."""
+    """Adjoint of out = broadcast(in, dims):  d_in += sum of d_out over the added dims."""
     source = op.operands[0]
     if not sweep.active(source):
         return
@@ -153,7 +153,7 @@ def _check_static_slice(op: ir.Operation) -> None:
 
 
 def _extract_slice(sweep, op: ir.Operation) -> None:
-    """out = src[offsets:sizes:strides]:  d_src[slice] += d_out."""
+    """Adjoint of out = src[offsets:sizes:strides]:  d_src[slice] += d_out."""
     source = op.operands[0]
     if not sweep.active(source):
         return
@@ -174,7 +174,7 @@ def _extract_slice(sweep, op: ir.Operation) -> None:
 
 
 def _pad(sweep, op: ir.Operation) -> None:
-    """out = pad(src, low, high, constant):  d_src += d_out[low : low + shape(src)]."""
+    """Adjoint of out = pad(src, low, high, constant):  d_src += d_out[low : low + shape(src)]."""
     source = op.operands[0]
     if not sweep.active(source):
         return
@@ -189,7 +189,7 @@ def _pad(sweep, op: ir.Operation) -> None:
 
 
 def _concat(sweep, op: ir.Operation) -> None:
-    """out = concat(x_1, ..., x_n) along dim:  d_x_i += the slice of d_out x_i filled."""
+    """Adjoint of out = concat(x_1, ..., x_n) along dim:  d_x_i += the slice of d_out x_i filled."""
     dim = ir.IntegerAttr(op.attributes["dim"]).value
     d_out = sweep.adjoint(op.results[0])
     offset = 0
