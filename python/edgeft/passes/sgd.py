@@ -54,6 +54,7 @@ class Sgd(EdgeftPass):
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Turn the training step's gradient stores into SGD updates, or say why not."""
         step = function(op, self.function)
         if step is None:
             op.location.emit_error(f"edgeft-sgd: no function @{self.function} (run "
