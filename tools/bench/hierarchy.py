@@ -114,7 +114,7 @@ def compare(flat: HostProgram, placed: HostProgram, batch: int) -> float:
 
 
 def rv32_check(build: Path) -> str:
-    """"equal", or how the rv32 run of the build differs from the host run."""
+    """The verdict on the build's rv32 run against its host run: equal, or how it differs."""
     sys.path.insert(0, str(ROOT / "tests"))
     from c_checks import rv32_equals_host
 
