@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 
 def main() -> int:
+    """Print the model against every calibration measurement."""
     from edgeft.estimate import calibration
     from edgeft.target import siracusa
 

@@ -163,6 +163,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def main() -> int:
+    """Print the breaks; exit code 1 if there is any."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--verbose", action="store_true", help="print the figures of the graph")
     opts = p.parse_args()

@@ -29,6 +29,7 @@ def count(path: Path) -> tuple[int, int]:
 
 
 def main(paths: list[str]) -> int:
+    """Print the summed counts of the reports; exit code 1 if any test failed."""
     passed = failed = 0
     for path in paths:
         p, f = count(Path(path))

@@ -43,6 +43,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
+    """Write docs/passes.md, or with --check fail when it is stale."""
     text = render()
     if "--check" in argv:
         if DOC.read_text() != text:

@@ -76,6 +76,7 @@ def build_one(job: tuple[str, str, str, int, str | None]) -> dict:
 
 
 def main() -> int:
+    """Compile every configuration, record its hashes, compare them with --compare."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--batch", type=int, default=20)
     p.add_argument("--models", default="mlp,lenet5,cct2")

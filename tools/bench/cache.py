@@ -31,6 +31,7 @@ CONFIGS = (("lora-all", "none"), ("skip-lora", "none"), ("skip-lora", "fp32"),
 
 
 def main() -> int:
+    """Run the cache benchmark and write its JSON."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--samples", type=int, default=1024)

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def whole_command(model: str, strategy: str, repeat: int) -> list[float]:
+    """Wall times of `edgeft compile` as a subprocess, one per repeat, in seconds."""
     times = []
     exe = Path(sys.executable).parent / "edgeft"
     for _ in range(repeat):
@@ -100,6 +101,7 @@ def phases(model: str, strategy: str) -> dict[str, float]:
 
 
 def main() -> int:
+    """Run the compile-time benchmark and write its JSON."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="cct2")
     p.add_argument("--strategy", default="lora-2")

@@ -22,8 +22,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from edgeft.backends.host import HostProgram
 
 ROOT = Path(__file__).resolve().parents[2]
 STRATEGIES = {
@@ -34,6 +38,7 @@ STRATEGIES = {
 
 
 def main() -> int:
+    """Run the sweep and write its JSON."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--l1", default="0,16384", help="comma-separated L1 budgets (0: default)")
@@ -60,6 +65,7 @@ def main() -> int:
 
 
 def check(model: str, strategy: str, batch: int, l1: int | None, with_rv32: bool) -> dict:
+    """One strategy: its siracusa program against the flat one (and on rv32 if asked)."""
     from edgeft.backends.host import HostProgram
     from edgeft.driver.compiler import CompileOptions, compile_model, write_build
     from edgeft.ir.errors import UserError
@@ -89,7 +95,8 @@ def check(model: str, strategy: str, batch: int, l1: int | None, with_rv32: bool
     return run
 
 
-def compare(flat, placed, batch: int) -> float:
+def compare(flat: HostProgram, placed: HostProgram, batch: int) -> float:
+    """The largest relative difference of loss and parameters over two steps of both programs."""
     rng = np.random.default_rng(0)
     shape = (batch, *flat.info.sample_shape)
     flat.init()
@@ -107,6 +114,7 @@ def compare(flat, placed, batch: int) -> float:
 
 
 def rv32_check(build: Path) -> str:
+    """The verdict on the build's rv32 run against its host run: equal, or how it differs."""
     sys.path.insert(0, str(ROOT / "tests"))
     from c_checks import rv32_equals_host
 

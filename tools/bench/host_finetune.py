@@ -22,8 +22,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from edgeft.frontend.importer import ImportedModel
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -31,7 +35,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 STRATEGIES = ("ft-last", "lora-all", "skip-lora", "ft-all")
 
 
-def torch_seconds(imported, strategy: str, values: dict, batches: list) -> float:
+def torch_seconds(imported: ImportedModel, strategy: str, values: dict, batches: list) -> float:
+    """Seconds PyTorch eager takes for the strategy's fine-tuning on the same batches."""
     import torch
     from torch_reference import SkipLora, unit_modules, with_lora
 
@@ -66,6 +71,7 @@ def torch_seconds(imported, strategy: str, values: dict, batches: list) -> float
 
 
 def main() -> int:
+    """Run the host fine-tuning benchmark and write its JSON."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--samples", type=int, default=1024)

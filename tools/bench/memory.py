@@ -25,6 +25,7 @@ STRATEGIES = ("ft-2", "lora-2")
 
 
 def main() -> int:
+    """Run the memory benchmark and write its JSON."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--batches", default="20,8", help="comma-separated batch sizes")
     p.add_argument("-o", dest="output", default=str(ROOT / "tools/bench/results/memory.json"))
@@ -38,6 +39,7 @@ def main() -> int:
 
 
 def measure(batch: int) -> dict:
+    """The memory plan of cct2 under each strategy at this batch (or why it does not fit)."""
     from edgeft.driver.compiler import CompileOptions, compile_model, write_build
     from edgeft.ir.errors import UserError
 

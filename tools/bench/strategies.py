@@ -32,6 +32,7 @@ REDUCED = {"lenet5": ("ft-all", "ft-last", "lora-all", "skip-lora")}
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the strategies benchmark and write its JSON."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--batch", type=int, default=None, help="batch size (20; reduced: 2)")
     p.add_argument("--reduced", action="store_true", help="lenet5, four strategies")

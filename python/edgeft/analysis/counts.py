@@ -103,6 +103,7 @@ def far_side(op: ir.Operation) -> ir.Value:
 
 
 def module_globals(module: ir.Operation) -> dict[str, ir.OpView]:
+    """The memref.global ops of a module by symbol name."""
     return {ir.StringAttr(op.attributes["sym_name"]).value: op
             for op in module.regions[0].blocks[0].operations
             if op.operation.name == "memref.global"}

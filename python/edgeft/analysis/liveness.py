@@ -21,6 +21,8 @@ VIEW_OPS = {"memref.reinterpret_cast", "memref.subview", "memref.collapse_shape"
 
 @dataclass
 class Lifetime:
+    """A top-level alloc and the span of top-level ops (first, last) that use it."""
+
     op: ir.Operation      # the memref.alloc
     start: int
     end: int

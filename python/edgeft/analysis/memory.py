@@ -30,10 +30,12 @@ class Interval:
     offset: int = -1
 
     def overlaps_in_time(self, other: Interval) -> bool:
+        """Whether the two buffers are alive at a common program point."""
         return self.start <= other.end and other.start <= self.end
 
 
 def align(n: int, alignment: int = ALIGN) -> int:
+    """`n` rounded up to a multiple of `alignment`."""
     return (n + alignment - 1) // alignment * alignment
 
 
@@ -55,6 +57,7 @@ def pack(buffers: list[Interval], alignment: int = ALIGN) -> int:
 
 
 def live_at(buffers: list[Interval], point: int) -> list[Interval]:
+    """The buffers alive at a program point."""
     return [b for b in buffers if b.start <= point <= b.end]
 
 
@@ -110,6 +113,8 @@ class PlanError(Exception):
 
 @dataclass
 class LevelPlan:
+    """The plan of one memory level: its budget, arena size, lower bound and buffers."""
+
     name: str
     budget: int
     size: int
@@ -172,6 +177,7 @@ def _spill_scratch(buffers: list[Placed], first: tuple[str, int], spill_to: str)
 
 
 def overflow_message(plan: LevelPlan) -> str:
+    """Why a level's plan does not fit: size, budget and the largest buffers at its peak."""
     point, _ = peak_point(plan.buffers)
     largest = sorted(live_at(plan.buffers, point), key=lambda b: -b.bytes)[:3]
     names = "; ".join(f"{b.label or b.name} ({b.bytes:,} B)" for b in largest)

@@ -119,7 +119,7 @@ class Backend(Protocol):
 
 
 def check_batches(info: ProgramInfo, x: np.ndarray) -> np.ndarray:
-    """X as contiguous float32 whole batches, or a user error naming the shape."""
+    """The inputs x as contiguous float32 whole batches, or a user error naming the shape."""
     array = np.ascontiguousarray(x, dtype=np.float32)
     sample = tuple(info.sample_shape)
     if array.ndim < 1 or array.shape[1:] != sample or array.shape[0] % info.batch \

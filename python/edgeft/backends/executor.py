@@ -60,6 +60,7 @@ class TensorSpec:
 
     @staticmethod
     def of(t: ir.Type) -> TensorSpec:
+        """The spec of a static tensor type, or a user error for one the executor cannot hold."""
         tensor = ir.RankedTensorType(t)
         element = str(tensor.element_type)
         if element not in _NUMPY_DTYPES or not tensor.has_static_shape:

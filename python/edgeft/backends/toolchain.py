@@ -93,7 +93,7 @@ class QemuRun:
     output: str   # stdout + stderr (semihosted stdout arrives on stderr)
 
     def check(self) -> QemuRun:
-        """This run, or a user error if the program did not return 0."""
+        """The run itself, or a user error if the program did not return 0."""
         if self.returncode != 0:
             raise UserError(f"{self.what} failed under QEMU (exit {self.returncode}): "
                             f"{self.output.strip()[-2000:]}")

@@ -46,6 +46,7 @@ class EmitError(UserError):
 
 
 def ctype(t: ir.Type) -> str:
+    """The C type of a scalar MLIR type (f32 -> float, index -> long, ...)."""
     name = str(t)
     if name not in C_TYPES:
         raise EmitError(f"the C emitter has no type for {name}")
@@ -53,6 +54,7 @@ def ctype(t: ir.Type) -> str:
 
 
 def c_identifier(text: str) -> str:
+    """The text with every character C does not allow in an identifier replaced by `_`."""
     return re.sub(r"[^0-9A-Za-z_]", "_", text)
 
 
@@ -82,6 +84,7 @@ class View:
 
     @staticmethod
     def contiguous(base: str, element: str, shape: list[int]) -> View:
+        """The row-major view of a whole buffer at `base`."""
         strides: list[int | str] = []
         running = 1
         for d in reversed(shape):
@@ -90,6 +93,7 @@ class View:
         return View(base, element, list(shape), 0, strides)
 
     def at(self, indices: list[str]) -> str:
+        """The C lvalue of the element at `indices` (C expressions, one per dimension)."""
         terms = [] if self.offset in (0, "0") else [str(self.offset)]
         for index, stride in zip(indices, self.strides, strict=True):
             if stride == 1:
@@ -100,9 +104,11 @@ class View:
 
     @property
     def count(self) -> int:
+        """The number of elements the view spans."""
         return math.prod(self.shape)
 
     def is_contiguous(self) -> bool:
+        """Whether the view's strides are the row-major ones of its shape."""
         return View.contiguous(self.base, self.element, self.shape).strides == self.strides
 
 
@@ -147,10 +153,12 @@ class FunctionEmitter:
     # --- names -------------------------------------------------------------------
 
     def fresh(self, prefix: str = "v") -> str:
+        """A new C name: `prefix` and the function's next number."""
         self.counter += 1
         return f"{prefix}{self.counter}"
 
     def value(self, v: ir.Value) -> str:
+        """The C expression of an SSA value (constants are inlined where they are used)."""
         if v in self.values:
             return self.values[v]
         owner = v.owner.operation if isinstance(v, ir.OpResult) else None
@@ -159,6 +167,7 @@ class FunctionEmitter:
         raise EmitError(f"value used before the C emitter defined it in @{self.name}")
 
     def constant(self, op: ir.Operation) -> str:
+        """The C literal of an arith.constant."""
         attr = op.attributes["value"]
         t = op.results[0].type
         c = ctype(t)
@@ -190,11 +199,13 @@ class FunctionEmitter:
                                        ir.StringAttr(life.op.attributes[attrs.LEVEL]).value))
 
     def offset_name(self, index: int) -> str:
+        """The C macro of the arena offset of the function's buffer number `index`."""
         return f"EDGEFT_OFF_{self.name.upper()}_{index}"
 
     # --- emission ------------------------------------------------------------------
 
     def emit(self) -> str:
+        """The C of the function: its outlined kernels, then `static void edgeft_<name>_fn`."""
         block = self.func.regions[0].blocks[0]
         self.read_plan()
         t = ir.FunctionType(ir.TypeAttr(self.func.attributes["function_type"]).value)
@@ -279,6 +290,7 @@ class FunctionEmitter:
         return needed
 
     def op(self, op: ir.Operation, depth: int) -> list[str]:
+        """The C lines of one op at loop depth `depth`, from its handler in OPS."""
         handler = OPS.get(op.name)
         if handler is None:
             layer = layer_of(op)
@@ -287,12 +299,14 @@ class FunctionEmitter:
         return handler(self, op, "    " * depth, depth)
 
     def define(self, op: ir.Operation, expression: str, indent: str) -> list[str]:
+        """Bind the op's result to a fresh `const` C local holding `expression`."""
         result = op.results[0]
         name = self.fresh()
         self.values[result] = name
         return [f"{indent}const {ctype(result.type)} {name} = {expression};"]
 
     def operands(self, op: ir.Operation) -> list[str]:
+        """The C expressions of the op's operands."""
         return [self.value(v) for v in op.operands]
 
 
@@ -306,6 +320,7 @@ OPS: dict[str, Handler] = {}
 
 
 def handles(*names: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the C handler of the named ops."""
     def register(fn: Handler) -> Handler:
         for name in names:
             OPS[name] = fn
@@ -345,7 +360,7 @@ def _constant(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> 
 
 
 @handles("arith.negf")
-def _neg(e, op, indent, depth):
+def _neg(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     operand = e.operands(op)[0]
     # An inlined negative literal needs parentheses: `--1.5f` is not C.
     return e.define(op, f"-({operand})" if operand.startswith("-") else f"-{operand}", indent)
@@ -361,14 +376,14 @@ FLOAT_FUNCTIONS = {"math.exp": "exp", "math.log": "log", "math.erf": "erf",
 
 
 @handles(*FLOAT_FUNCTIONS)
-def _float_function(e, op, indent, depth):
+def _float_function(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     c = ctype(op.results[0].type)
     fn = FLOAT_FUNCTIONS[op.name] + ("f" if c == "float" else "")
     return e.define(op, f"{fn}({', '.join(e.operands(op))})", indent)
 
 
 @handles("math.rsqrt")
-def _rsqrt(e, op, indent, depth):
+def _rsqrt(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     c = ctype(op.results[0].type)
     one = "1.0f" if c == "float" else "1.0"
     fn = "sqrtf" if c == "float" else "sqrt"
@@ -379,7 +394,7 @@ INT_MINMAX = {"arith.maxsi": ">", "arith.minsi": "<", "arith.maxui": ">", "arith
 
 
 @handles(*INT_MINMAX)
-def _int_minmax(e, op, indent, depth):
+def _int_minmax(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     a, b = e.operands(op)
     if op.name in ("arith.maxui", "arith.minui"):  # compare as unsigned
         t = _unsigned(op.operands[0].type)
@@ -396,13 +411,13 @@ CMPI = {0: "==", 1: "!=", 2: "<", 3: "<=", 4: ">", 5: ">=", 6: "<", 7: "<=", 8: 
 
 
 @handles("arith.cmpf")
-def _cmpf(e, op, indent, depth):
+def _cmpf(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     a, b = e.operands(op)
     return e.define(op, CMPF[_attr_int(op, "predicate")].format(a=a, b=b), indent)
 
 
 @handles("arith.cmpi")
-def _cmpi(e, op, indent, depth):
+def _cmpi(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     a, b = e.operands(op)
     predicate = _attr_int(op, "predicate")
     if predicate >= 6:  # unsigned comparisons
@@ -412,26 +427,26 @@ def _cmpi(e, op, indent, depth):
 
 
 @handles("arith.select")
-def _select(e, op, indent, depth):
+def _select(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     c, a, b = e.operands(op)
     return e.define(op, f"{c} ? {a} : {b}", indent)
 
 
 @handles("arith.extf", "arith.truncf", "arith.sitofp", "arith.fptosi", "arith.fptoui",
          "arith.index_cast", "arith.extsi", "arith.trunci")
-def _cast(e, op, indent, depth):
+def _cast(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     return e.define(op, f"({ctype(op.results[0].type)}){e.operands(op)[0]}", indent)
 
 
 @handles("arith.extui", "arith.uitofp", "arith.index_castui")
-def _unsigned_cast(e, op, indent, depth):
+def _unsigned_cast(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     """Zero-extending casts read the operand as unsigned first."""
     t = _unsigned(op.operands[0].type)
     return e.define(op, f"({ctype(op.results[0].type)})({t}){e.operands(op)[0]}", indent)
 
 
 @handles("scf.for")
-def _for(e, op, indent, depth):
+def _for(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     if len(op.results):
         raise EmitError("scf.for with loop-carried values is not supported by the C emitter")
     lb, ub, step = (e.value(v) for v in list(op.operands)[:3])
@@ -449,7 +464,7 @@ def _for(e, op, indent, depth):
 
 
 @handles("scf.if")
-def _if(e, op, indent, depth):
+def _if(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     if len(op.results):
         raise EmitError("scf.if with results is not supported by the C emitter")
     lines = [f"{indent}if ({e.value(op.operands[0])}) {{"]
@@ -466,21 +481,21 @@ def _if(e, op, indent, depth):
 
 
 @handles("cf.assert")
-def _assert(e, op, indent, depth):
+def _assert(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     message = ir.StringAttr(op.attributes["msg"]).value.replace('"', "'")
     layer = layer_of(op)
     return [f'{indent}if (!({e.value(op.operands[0])})) edgeft_rt_fail("{layer}: {message}");']
 
 
 @handles("memref.load")
-def _load(e, op, indent, depth):
+def _load(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     view = e.views[op.operands[0]]
     indices = [e.value(v) for v in list(op.operands)[1:]]
     return e.define(op, view.at(indices), indent)
 
 
 @handles("memref.store")
-def _store(e, op, indent, depth):
+def _store(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     value = e.value(op.operands[0])
     view = e.views[op.operands[1]]
     indices = [e.value(v) for v in list(op.operands)[2:]]
@@ -488,7 +503,7 @@ def _store(e, op, indent, depth):
 
 
 @handles("memref.get_global")
-def _get_global(e, op, indent, depth):
+def _get_global(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     name = ir.FlatSymbolRefAttr(op.attributes["name"]).value
     mt = _memref_type(op.results[0])
     symbol = e.module.global_symbol(name)
@@ -500,7 +515,7 @@ def _get_global(e, op, indent, depth):
 
 
 @handles("memref.reinterpret_cast")
-def _reinterpret(e, op, indent, depth):
+def _reinterpret(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     source = e.views[op.operands[0]]
     offset: int | str = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))[0]
     sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
@@ -516,13 +531,13 @@ def _reinterpret(e, op, indent, depth):
 
 
 @handles("memref.cast")
-def _memref_cast(e, op, indent, depth):
+def _memref_cast(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     e.views[op.results[0]] = e.views[op.operands[0]]
     return []
 
 
 @handles("memref.extract_strided_metadata")
-def _metadata(e, op, indent, depth):
+def _metadata(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     source = e.views[op.operands[0]]
     results = list(op.results)
     e.views[results[0]] = View(source.base, source.element, [], 0, [])
@@ -535,12 +550,12 @@ def _metadata(e, op, indent, depth):
 
 
 @handles("memref.dealloc")
-def _dealloc(e, op, indent, depth):
+def _dealloc(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     return []  # arena slices are planned statically
 
 
 @handles("memref.copy")
-def _copy(e, op, indent, depth):
+def _copy(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     src, dst = e.views[op.operands[0]], e.views[op.operands[1]]
     if src.is_contiguous() and dst.is_contiguous():
         return [f"{indent}memcpy(&{dst.at(['0'] * len(dst.shape))}, "
@@ -555,14 +570,14 @@ def _copy(e, op, indent, depth):
 
 
 @handles("func.call")
-def _call(e, op, indent, depth):
+def _call(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     callee = ir.FlatSymbolRefAttr(op.attributes["callee"]).value
     args = [e.views[v].base if v in e.views else e.value(v) for v in op.operands]
     return [f"{indent}edgeft_{callee}_fn({', '.join(args)});"]
 
 
 @handles("memref.memory_space_cast")
-def _space_cast(e, op, indent, depth):
+def _space_cast(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     e.views[op.results[0]] = e.views[op.operands[0]]  # one address space in C
     return []
 
@@ -572,14 +587,14 @@ def _first(view: View) -> str:
     return f"&{view.at(['0'] * len(view.shape))}"
 
 
-def _staged(e, op: ir.Operation) -> bool:
+def _staged(e: FunctionEmitter, op: ir.Operation) -> bool:
     """Whether a transfer's far buffer is in L3 (it then goes through L2)."""
     return e.module.staging is not None and \
         home_level(far_side(op), e.module.globals) == "L3"
 
 
 @handles("pulp.dma_start_1d")
-def _dma_1d(e, op, indent, depth):
+def _dma_1d(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     src, dst = (e.views[v] for v in op.operands)
     size = f"{src.count} * sizeof({src.element})"
     if _staged(e, op):
@@ -589,7 +604,7 @@ def _dma_1d(e, op, indent, depth):
 
 
 @handles("pulp.dma_start_2d")
-def _dma_2d(e, op, indent, depth):
+def _dma_2d(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     src, dst = (e.views[v] for v in op.operands)
     rows, row = src.shape
     size = f"sizeof({src.element})"
@@ -600,12 +615,12 @@ def _dma_2d(e, op, indent, depth):
 
 
 @handles("pulp.dma_wait")
-def _dma_wait(e, op, indent, depth):
+def _dma_wait(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     return [f"{indent}edgeft_rt_dma_wait({e.value(op.operands[0])});"]
 
 
 @handles("pulp.barrier")
-def _barrier(e, op, indent, depth):
+def _barrier(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     return [f"{indent}edgeft_rt_barrier();"]
 
 
@@ -614,7 +629,7 @@ REDMULE_FORMATS = {"fp32": "EDGEFT_REDMULE_FP32", "fp16": "EDGEFT_REDMULE_FP16"}
 
 
 @handles("redmule.gemm")
-def _gemm(e, op, indent, depth):
+def _gemm(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     views = [e.views[v] for v in op.operands]
     x, w, z = views[0], views[1], views[-1]
     y = views[2] if len(views) == 4 else None
@@ -637,7 +652,7 @@ def _gemm(e, op, indent, depth):
 
 
 @handles("pulp.parallel")
-def _parallel(e, op, indent, depth):
+def _parallel(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     """Outline the region into `static void pN(int core, void *arg)` whose
     argument struct carries what the region reads from outside; fork it."""
     workers = _attr_int(op, "cores")
@@ -785,5 +800,6 @@ class Emitter:
         return "edgeft_init_" + c_identifier(name)
 
     def functions(self) -> list[FunctionEmitter]:
+        """An emitter for each func.func of the module that has a body."""
         return [FunctionEmitter(self, op) for op in self.module.body.operations
                 if op.operation.name == "func.func" and op.regions[0].blocks]

@@ -254,6 +254,7 @@ def cmd_pipeline(opts: argparse.Namespace) -> int:
 
 
 def cmd_run(opts: argparse.Namespace) -> int:
+    """`edgeft run`: fine-tune BUILD on the data and print its accuracy before and after."""
     from edgeft.driver.run import run
 
     metrics = run(Path(opts.build), opts.data, opts.samples, opts.epochs, opts.seed,
@@ -270,6 +271,7 @@ def cmd_run(opts: argparse.Namespace) -> int:
 
 
 def cmd_finetune(opts: argparse.Namespace) -> int:
+    """`edgeft finetune`: `edgeft compile`, then `edgeft run` on the build."""
     opts.loss = "cross-entropy"
     cmd_compile(opts)
     opts.build = opts.output
@@ -277,6 +279,7 @@ def cmd_finetune(opts: argparse.Namespace) -> int:
 
 
 def cmd_pretrain(opts: argparse.Namespace) -> int:
+    """`edgeft pretrain`: train a built-in model's base weights and write them (.npz)."""
     from edgeft.frontend.pretrain import pretrain
 
     result = pretrain(opts.model, opts.data, opts.epochs, seed=opts.seed,
@@ -307,6 +310,7 @@ def cmd_report(opts: argparse.Namespace) -> int:
 
 
 def cmd_demo(opts: argparse.Namespace) -> int:
+    """`edgeft demo`: the strategies on rotated Fashion-MNIST, as a table on stdout."""
     from edgeft.driver.demo import demo
 
     print(demo(Path(opts.output), epochs=opts.epochs))
@@ -314,6 +318,7 @@ def cmd_demo(opts: argparse.Namespace) -> int:
 
 
 def body(argv: list[str]) -> int:
+    """The edgeft command on its arguments; returns the exit code."""
     opts = _parser().parse_args(argv)
     return opts.run(opts)
 

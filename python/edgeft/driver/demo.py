@@ -22,6 +22,7 @@ DATA = "fmnist-rot:75"
 
 
 def demo(output: Path, epochs: int = 10, samples: int = 1024) -> str:
+    """The table of the demo: each strategy compiled under `output`, fine-tuned and measured."""
     rows = []
     for strategy, cache in STRATEGIES:
         start = time.perf_counter()

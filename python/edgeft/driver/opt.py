@@ -13,9 +13,13 @@ import argparse
 import re
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from edgeft.driver.common import run_main
 from edgeft.ir.errors import UserError
+
+if TYPE_CHECKING:
+    from torch_mlir import ir
 
 SPLIT_MARKER = re.compile(r"^// -----.*$", re.MULTILINE)
 
@@ -83,7 +87,7 @@ def split_chunks(text: str, split: bool) -> list[Chunk]:
     return chunks
 
 
-def parse_module(text: str, source_name: str):  # -> an operation holding the module
+def parse_module(text: str, source_name: str) -> ir.Operation | ir.OpView:
     """Parse a chunk, wrapping top-level ops in a module like mlir-opt does.
 
     A chunk that is one `module` is parsed under its file name; anything else
@@ -152,6 +156,7 @@ def process_chunk(chunk: Chunk, opts: argparse.Namespace, source_name: str,
 
 
 def body(argv: list[str]) -> int:
+    """edgeft-opt on its arguments: every chunk of the input through the pipeline; the exit code."""
     opts = _parser().parse_args(argv)
     if opts.list_passes:
         sys.stdout.write(list_passes())

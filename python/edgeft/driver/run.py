@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,11 +27,16 @@ from edgeft.backends.base import Backend, ProgramInfo, Step
 from edgeft.frontend import data as datasets
 from edgeft.ir.errors import UserError
 
+if TYPE_CHECKING:
+    import tqdm
+
 EVAL_SAMPLES = 2000
 
 
 @dataclass
 class Metrics:
+    """What `edgeft run` measured (BUILD/metrics.json): accuracy, loss per step, time per epoch."""
+
     data: str
     backend: str
     samples: int
@@ -143,7 +149,7 @@ class _Bars:
             self.bar = None
 
 
-def _progress(total: int, description: str, enabled: bool):
+def _progress(total: int, description: str, enabled: bool) -> tqdm.tqdm:
     from tqdm import tqdm
 
     # disable=None: bars on a terminal only, not in logs.

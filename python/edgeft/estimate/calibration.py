@@ -72,6 +72,7 @@ class Point:
 
     @property
     def error(self) -> float:
+        """The model's relative error against the measurement."""
         return (self.model - self.measured) / self.measured
 
 
@@ -89,6 +90,7 @@ def measurements_path() -> Path:
 
 
 def load(path: Path | None = None) -> dict[str, Any]:
+    """The calibration measurements (JSON) from `path` or the default file."""
     return json.loads((path or measurements_path()).read_text())
 
 

@@ -29,6 +29,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from torch_mlir import ir
 
@@ -36,6 +37,9 @@ from edgeft.analysis.counts import VIEWS
 from edgeft.backends import toolchain
 from edgeft.ir import attrs
 from edgeft.ir.errors import UserError
+
+if TYPE_CHECKING:
+    from edgeft.codegen.emitter import ParallelKernel
 
 HARNESS_VERSION = "1"
 SERIAL_ATTR = attrs.SERIAL
@@ -56,6 +60,7 @@ class Kernel:
 
 
 def cache_dir() -> Path:
+    """Where compiled kernel measurements are kept: $EDGEFT_CACHE_DIR, else the user cache."""
     env = os.environ.get("EDGEFT_CACHE_DIR")
     base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) \
         / "edgeft"
@@ -122,7 +127,7 @@ def root_elements(value: ir.Value, globals_: dict[str, ir.OpView]) -> int:
     return math.prod(ir.MemRefType(t).shape)
 
 
-def kernel_of(info, globals_: dict[str, ir.OpView], flags: str) -> Kernel:
+def kernel_of(info: ParallelKernel, globals_: dict[str, ir.OpView], flags: str) -> Kernel:
     """A Kernel from the emitter's record of one outlined parallel region."""
     text = info.text.replace(info.name, "KERNEL")
     sizes = iter([root_elements(v, globals_) for v in info.memrefs])

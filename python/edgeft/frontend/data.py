@@ -41,22 +41,26 @@ class Split:
         return len(self.labels)
 
     def take(self, start: int, count: int) -> Split:
+        """The `count` samples from `start` on."""
         return Split(self.images[start:start + count], self.labels[start:start + count])
 
 
 @dataclass
 class DataSpec:
+    """A parsed data spec: the data set, its rotation and, for idx, its directory."""
+
     name: str          # fmnist, mnist or idx
     rotation: float    # degrees
     directory: Path | None = None
 
     def describe(self) -> str:
+        """The data set in words, as messages and reports name it."""
         base = f"idx:{self.directory}" if self.name == "idx" else self.name
         return base + (f" rotated {self.rotation:g} degrees" if self.rotation else "")
 
 
 def parse_spec(spec: str) -> DataSpec:
-    """Fmnist | fmnist-rot:DEG | mnist | mnist-rot:DEG | idx:DIR."""
+    """The data set a spec names: fmnist | fmnist-rot:DEG | mnist | mnist-rot:DEG | idx:DIR."""
     if spec.startswith("idx:"):
         return DataSpec("idx", 0.0, Path(spec[4:]))
     m = _SPEC.match(spec)

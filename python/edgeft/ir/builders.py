@@ -22,19 +22,23 @@ def ranked(value: ir.Value) -> ir.RankedTensorType:
 
 
 def shape_of(value: ir.Value) -> list[int]:
+    """The static shape of a ranked tensor value."""
     return list(ranked(value).shape)
 
 
 def element_of(value_or_type: ir.Value | ir.Type) -> ir.Type:
+    """The element type of a tensor value or type; a scalar type is its own element."""
     t = value_or_type.type if isinstance(value_or_type, ir.Value) else value_or_type
     return ir.RankedTensorType(t).element_type if isinstance(t, ir.RankedTensorType) else t
 
 
 def tensor_type(shape: Sequence[int], element: ir.Type) -> ir.RankedTensorType:
+    """The ranked tensor type of that shape and element type."""
     return ir.RankedTensorType.get(list(shape), element)
 
 
 def is_float(t: ir.Type) -> bool:
+    """Whether the element type of `t` is a float type."""
     element = element_of(t)
     return isinstance(element, ir.FloatType)
 
@@ -61,14 +65,17 @@ def filled(shape: Sequence[int], element: ir.Type, value: float = 0.0) -> ir.Val
 
 
 def zeros_like(value: ir.Value) -> ir.Value:
+    """A tensor of zeros with the shape and element type of `value`."""
     return filled(shape_of(value), element_of(value), 0.0)
 
 
 def iterator_attr(kinds: Sequence[str]) -> ir.ArrayAttr:
+    """The `iterator_types` attribute of a linalg op (parallel, reduction)."""
     return ir.ArrayAttr.get([ir.Attribute.parse(f"#linalg.iterator_type<{k}>") for k in kinds])
 
 
 def maps_attr(maps: Sequence[ir.AffineMap]) -> ir.ArrayAttr:
+    """The `indexing_maps` attribute of a linalg op."""
     return ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in maps])
 
 
@@ -94,6 +101,7 @@ def loop_index(dim: int) -> ir.Value:
 
 
 def identity(rank: int) -> ir.AffineMap:
+    """The identity affine map of `rank` dims."""
     return ir.AffineMap.get_identity(rank)
 
 
@@ -124,6 +132,7 @@ def cmpi(predicate: str, a: ir.Value, b: ir.Value) -> ir.Value:
 
 
 def select(cond: ir.Value, a: ir.Value, b: ir.Value) -> ir.Value:
+    """arith.select: `a` where `cond` holds, else `b`."""
     return ir.Operation.create("arith.select", results=[a.type], operands=[cond, a, b]).result
 
 
@@ -137,7 +146,7 @@ def elementwise(op_name: str, *tensors: ir.Value) -> ir.Value:
 
 
 def add(a: ir.Value, b: ir.Value) -> ir.Value:
-    """A + b, elementwise."""
+    """The elementwise sum a + b."""
     return elementwise("arith.addf", a, b)
 
 
@@ -150,12 +159,12 @@ def transpose(value: ir.Value, permutation: Sequence[int]) -> ir.Value:
 
 
 def matmul(a: ir.Value, b: ir.Value, acc: ir.Value) -> ir.Value:
-    """Acc + a @ b (linalg.matmul)."""
+    """The product a @ b accumulated into acc (linalg.matmul)."""
     return linalg.matmul(a, b, outs=[acc])
 
 
 def batch_matmul(a: ir.Value, b: ir.Value, acc: ir.Value) -> ir.Value:
-    """Acc + a @ b per batch (linalg.batch_matmul)."""
+    """The product a @ b per batch, accumulated into acc (linalg.batch_matmul)."""
     return linalg.batch_matmul(a, b, outs=[acc])
 
 

@@ -37,9 +37,11 @@ class Diag:
     message: str
 
     def with_file(self, file: str) -> Diag:
+        """The same diagnostic attributed to `file`."""
         return Diag(self.severity, file, self.line, self.col, self.layer, self.message)
 
     def format(self) -> str:
+        """The diagnostic as the drivers print it: `file:line:col: severity: message [layer]`."""
         where = f"{self.file}:{self.line}:{self.col}: " if self.file is not None else ""
         layer = f" [PyTorch layer '{self.layer}']" if self.layer else ""
         return f"{where}{self.severity}: {self.message}{layer}"
@@ -78,6 +80,8 @@ def from_error(error: ir.MLIRError) -> list[Diag]:
 
 @dataclass(frozen=True)
 class Expected:
+    """An `expected-*` annotation of a --verify-diagnostics input."""
+
     severity: str
     line: int | None  # None: `@unknown`, a location outside the checked file
     message: str

@@ -80,6 +80,7 @@ def load_of(block: ir.Block, name: str) -> ir.Value | None:
 
 
 def users(value: ir.Value) -> list[ir.Operation]:
+    """The ops that use `value` (once per use)."""
     return [use.owner.operation for use in value.uses]
 
 

@@ -22,4 +22,5 @@ class EdgeftPass:
         return type(self).__name__
 
     def __call__(self, op: Any, pass_: Any) -> None:
+        """Run the pass on `op` (the module); report bad input at its location and fail `pass_`."""
         raise NotImplementedError

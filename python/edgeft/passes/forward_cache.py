@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -115,6 +116,7 @@ class ForwardCache(EdgeftPass):
             raise ValueError(f"samples must be at least 1, got {self.samples}")
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Add @cache_fill and @train_step_cached after the training step, or say why not."""
         step = function(op, self.function)
         if step is None:
             op.location.emit_error(f"edgeft-forward-cache: no function @{self.function} (run "
@@ -520,7 +522,7 @@ def _major_result(value: ir.OpResult, batch: int, split: Split,
     return False
 
 
-def _generic_major(op: ir.Operation, result: int, major) -> bool:
+def _generic_major(op: ir.Operation, result: int, major: Callable[[ir.Value], bool]) -> bool:
     """The result's dim 0 is a loop that dim 0 of a batch-major input also runs over."""
     maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
     n_in = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]

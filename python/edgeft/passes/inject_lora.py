@@ -124,9 +124,11 @@ class InjectLora(EdgeftPass):
 
     @property
     def scale(self) -> float:
+        """The adapter's scale alpha / r (alpha defaults to the rank: scale 1)."""
         return (self.alpha or self.rank) / self.rank
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Adapt the target layers of the forward, or say why not."""
         forward = function(op, self.function)
         if forward is None:
             op.location.emit_error(f"edgeft-inject-lora: no function @{self.function}")

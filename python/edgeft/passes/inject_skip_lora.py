@@ -95,6 +95,7 @@ class InjectSkipLora(EdgeftPass):
             raise ValueError(f"rank must be at least 1, got {self.rank}")
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Add the skip adapters to the forward and freeze its parameters, or say why not."""
         forward = function(op, self.function)
         if forward is None:
             op.location.emit_error(f"edgeft-inject-skip-lora: no function @{self.function}")

@@ -12,7 +12,7 @@ from edgeft.ir import attrs
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.offload_redmule import _promoted
 from edgeft.passes.promote import index_constant, index_op, strided_type, strides_of, subview
-from edgeft.passes.tile import nest_of
+from edgeft.passes.tile import Nest, nest_of
 
 CORES_ATTR = attrs.CORES
 
@@ -52,6 +52,7 @@ class Parallelize(EdgeftPass):
             raise ValueError(f"cores must be at least 1, got {self.cores}")
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Split every promoted kernel not yet in a pulp.parallel across the cores."""
         if self.cores == 1:
             return
         for candidate in _promoted(op):
@@ -89,7 +90,7 @@ def _indexed_dims(op: ir.Operation) -> set[int]:
     return out
 
 
-def _plain_everywhere(nest, d: int) -> bool:
+def _plain_everywhere(nest: Nest, d: int) -> bool:
     """Every operand indexes loop d as a whole result (once) or not at all."""
     for operand in nest.operands:
         plain = 0

@@ -28,6 +28,7 @@ class ParamInfo:
 
     @property
     def count(self) -> int:
+        """The number of elements of the parameter."""
         n = 1
         for d in self.shape:
             n *= d
@@ -127,6 +128,7 @@ class ParamSummary(EdgeftPass):
                                              metadata={"help": "text table or JSON"})
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Print the table (or JSON) of the module's parameter globals."""
         params = collect_params(op)
         if params is None:
             pass_.signal_pass_failure()

@@ -85,6 +85,7 @@ class PlanMemory(EdgeftPass):
             raise ValueError(str(e)) from None
 
     def budgets(self) -> list[tuple[str, int]]:
+        """The levels of the target, fastest first, with their sizes in bytes (options override)."""
         target = get(self.target, l1=self.l1 or None, l2=self.l2 or None, l3=self.l3 or None)
         return [(name, level.bytes) for name, level in target.levels.items()]
 

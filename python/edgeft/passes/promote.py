@@ -22,10 +22,12 @@ BUFFERING_ATTR = attrs.BUFFERING  # 2 on ops whose loop prefetches the next tile
 
 
 def dynamic() -> int:
+    """The dynamic-stride-or-offset marker of strided layouts."""
     return ir.ShapedType.get_dynamic_stride_or_offset()
 
 
 def strides_of(t: ir.MemRefType) -> tuple[list[int], int]:
+    """The strides and offset of a memref type's layout."""
     strides, offset = t.get_strides_and_offset()
     return list(strides), offset
 
@@ -49,12 +51,14 @@ def _contiguous_strides(shape: list[int]) -> list[int]:
 
 
 def index_constant(value: int) -> ir.Value:
+    """An arith.constant of index type."""
     t = ir.IndexType.get()
     return ir.Operation.create("arith.constant", results=[t],
                                attributes={"value": ir.IntegerAttr.get(t, value)}).result
 
 
 def index_op(name: str, a: ir.Value, b: ir.Value) -> ir.Value:
+    """A binary arith op on two index values (`name` is arith.addi, arith.muli, ...)."""
     return ir.Operation.create(name, results=[ir.IndexType.get()], operands=[a, b]).result
 
 
@@ -78,6 +82,7 @@ def slot_view(buffer: ir.Value, slot: ir.Value) -> ir.Value:
 
 def subview(source: ir.Value, offsets: list[int | ir.Value], sizes: list[int],
             result: ir.MemRefType) -> ir.Value:
+    """memref.subview of `source` at offsets (static or SSA index values), unit strides."""
     dyn = [o for o in offsets if isinstance(o, ir.Value)]
     static = [dynamic() if isinstance(o, ir.Value) else o for o in offsets]
     return ir.Operation.create(
@@ -144,7 +149,7 @@ def _is_identity(t: ir.MemRefType) -> bool:
 
 
 def start_transfer(src: ir.Value, dst: ir.Value) -> list[ir.Value]:
-    """Pulp DMA of a view into another of the same shape: one 1-D or 2-D
+    """A pulp DMA of a view into another of the same shape: one 1-D or 2-D
     transfer when the strided side has at most two contiguity groups; a loop
     of 2-D transfers, each waited at once, otherwise (returns no tokens)."""
     src_groups = groups(ir.MemRefType(src.type))
@@ -209,6 +214,7 @@ def loop_nest(sizes: list[int], nest: contextlib.ExitStack) -> list[ir.Value]:
 
 
 def wait(tokens: list[ir.Value]) -> None:
+    """Wait on every DMA token."""
     for t in tokens:
         ir.Operation.create("pulp.dma_wait", operands=[t])
 
@@ -271,9 +277,11 @@ class Promote(EdgeftPass):
             raise ValueError(f"target '{self.target}' has no L1 to promote into")
 
     def budget(self) -> int:
+        """The L1 budget in bytes: the option, or the target's L1 size."""
         return get(self.target, l1=self.l1 or None).levels["L1"].bytes
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Promote the operands of every promotable linalg.generic into L1 tiles."""
         budget = self.budget()
         for func in op.regions[0].blocks[0].operations:
             if func.operation.name != "func.func" or not func.regions[0].blocks:

@@ -105,6 +105,7 @@ class Element:
     children: list[Element] | None = None
 
     def text(self) -> str:
+        """The element back in pipeline syntax: `name{options}(children)`."""
         out = self.name
         if self.options is not None:
             out += "{" + self.options + "}"
@@ -113,6 +114,7 @@ class Element:
         return out
 
     def contains_edgeft_pass(self) -> bool:
+        """Whether the element is or nests an edgeft pass."""
         if self.children is None:
             return self.name in PASSES
         return any(c.contains_edgeft_pass() for c in self.children)

@@ -78,6 +78,7 @@ class SelectTrainable(EdgeftPass):
         parse_strategy(self.strategy, self.k)
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Mark the parameters the strategy trains, or say why the strategy does not apply."""
         structure = module_structure(op)
         try:
             chosen = set(select(structure, self.strategy, self.k))

@@ -54,6 +54,7 @@ class Sgd(EdgeftPass):
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Turn the training step's gradient stores into SGD updates, or say why not."""
         step = function(op, self.function)
         if step is None:
             op.location.emit_error(f"edgeft-sgd: no function @{self.function} (run "
@@ -111,7 +112,7 @@ def _layer_location(param: str, location: ir.Location) -> ir.Location:
 
 
 def _axpby(x: ir.Value, a: float, y: ir.Value, c: float) -> ir.Value:
-    """A * x + c * y, elementwise (a == 1 skips the multiply)."""
+    """The elementwise a * x + c * y (a == 1 skips the multiply)."""
     rank = len(b.shape_of(x))
     element = b.element_of(x)
 

@@ -29,7 +29,7 @@ class Strategy:
 
     @property
     def family(self) -> str:
-        """Ft (fine-tunes parameters), lora (adapters on layers) or skip-lora."""
+        """The family: ft (fine-tunes parameters), lora (adapters on layers) or skip-lora."""
         if self.kind == "skip-lora":
             return "skip-lora"
         return "lora" if self.kind.startswith("lora") else "ft"

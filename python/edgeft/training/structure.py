@@ -52,6 +52,7 @@ class Unit:
 
     @property
     def params(self) -> list[str]:
+        """The parameter names of the unit's layers, in order."""
         return [p for layer in self.layers for p in layer.params]
 
 
@@ -66,6 +67,7 @@ class Structure:
 
     @property
     def head(self) -> Layer:
+        """The classifier: the last layer."""
         return self.layers[-1]
 
     @property
@@ -80,6 +82,7 @@ class Structure:
 
     @property
     def countable(self) -> int:
+        """How many units `ft-k` and `lora-k` can count: blocks, or the layers before the head."""
         return len(self.blocks) if self.is_transformer else len(self.units) - 1
 
 
@@ -108,10 +111,12 @@ def trained_and_adapter_names(module: ir.Operation) -> list[str]:
 
 
 def layer_name(param: str) -> str:
+    """The PyTorch module owning a parameter (`fc1.weight` -> `fc1`)."""
     return param.rpartition(".")[0] or param
 
 
 def block_key(layer: str) -> str | None:
+    """The block a layer belongs to (`blocks.0.attn` -> `blocks.0`), or None."""
     m = _BLOCK.match(layer)
     return m.group("key") if m else None
 

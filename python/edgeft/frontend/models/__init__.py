@@ -43,6 +43,7 @@ PRETRAINED_ON = "fmnist"
 
 
 def weights_path(name: str, data: str = PRETRAINED_ON) -> Path:
+    """Where the weights of a built-in model pretrained on `data` live (frontend/weights)."""
     return WEIGHTS_DIR / f"{name}-{data}.npz"
 
 

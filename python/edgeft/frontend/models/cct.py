@@ -22,7 +22,7 @@ class Tokenizer(nn.Module):
         self.conv1 = nn.Conv2d(in_channels, width // 2, 3, padding=1, bias=False)
         self.conv2 = nn.Conv2d(width // 2, width, 3, padding=1, bias=False)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102 - documented by the class
         x = F.max_pool2d(torch.relu(self.conv1(x)), 3, stride=2, padding=1)
         x = F.max_pool2d(torch.relu(self.conv2(x)), 3, stride=2, padding=1)
         return x.flatten(2).transpose(1, 2)  # (B, tokens, width)
@@ -38,7 +38,7 @@ class Attention(nn.Module):
         self.qkv = nn.Linear(width, 3 * width, bias=False)
         self.proj = nn.Linear(width, width)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102 - documented by the class
         b, n, c = x.shape
         qkv = self.qkv(x).reshape(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
@@ -55,7 +55,7 @@ class MLPBlock(nn.Module):
         self.fc1 = nn.Linear(width, hidden)
         self.fc2 = nn.Linear(hidden, width)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102 - documented by the class
         return self.fc2(F.gelu(self.fc1(x)))
 
 
@@ -69,7 +69,7 @@ class Block(nn.Module):
         self.norm2 = nn.LayerNorm(width)
         self.mlp = MLPBlock(width, int(width * mlp_ratio))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102 - documented by the class
         x = x + self.attn(self.norm1(x))
         return x + self.mlp(self.norm2(x))
 
@@ -89,7 +89,7 @@ class CCT(nn.Module):
         self.pool = nn.Linear(width, 1)
         self.head = nn.Linear(width, n_classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102 - documented by the class
         x = self.tokenizer(x) + self.pos_emb
         for block in self.blocks:
             x = block(x)

@@ -65,6 +65,7 @@ class Activity:
     useful: set[ir.Value] = field(default_factory=set)
 
     def active(self, value: ir.Value) -> bool:
+        """Whether the value lies on a path from a trainable global to the loss."""
         return value in self.varied and value in self.useful
 
 
@@ -96,12 +97,15 @@ class Sweep:
         self.adjoints: dict[ir.Value, ir.Value] = {}
 
     def active(self, value: ir.Value) -> bool:
+        """Whether the value lies between a trainable global and the loss."""
         return self.activity.active(value)
 
     def adjoint(self, value: ir.Value) -> ir.Value | None:
+        """The adjoint of the value so far, None while nothing reached it."""
         return self.adjoints.get(value)
 
     def set_adjoint(self, value: ir.Value, adjoint: ir.Value) -> None:
+        """Make `adjoint` the value's whole adjoint."""
         assert isinstance(adjoint, ir.Value), type(adjoint)
         self.adjoints[value] = adjoint
 
@@ -111,6 +115,7 @@ class Sweep:
         return current if current is not None else b.zeros_like(value)
 
     def accumulate(self, value: ir.Value, contribution: ir.Value) -> None:
+        """Add a contribution to the value's adjoint."""
         assert isinstance(contribution, ir.Value), type(contribution)
         current = self.adjoints.get(value)
         self.adjoints[value] = contribution if current is None else b.add(current, contribution)
@@ -146,6 +151,7 @@ class Autodiff(EdgeftPass):
     result: str = field(default="train_step", metadata={"help": "name of the new function"})
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Run the pass; a failure is reported at its location and fails the pass."""
         try:
             self.run(op)
         except AutodiffError as e:
@@ -153,6 +159,7 @@ class Autodiff(EdgeftPass):
             pass_.signal_pass_failure()
 
     def run(self, module: ir.Operation) -> None:
+        """Build the train step in `module`, or raise AutodiffError saying why not."""
         forward = function(module, self.forward)
         if forward is None:
             raise AutodiffError(module.location, f"edgeft-autodiff: no function @{self.forward}")
@@ -186,6 +193,8 @@ class Autodiff(EdgeftPass):
 
 
 class AutodiffError(Exception):
+    """Why edgeft-autodiff cannot differentiate, and where."""
+
     def __init__(self, location: ir.Location, message: str) -> None:
         super().__init__(message)
         self.location = location

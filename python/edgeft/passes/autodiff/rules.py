@@ -16,18 +16,18 @@ from torch_mlir.dialects import tensor
 
 from edgeft.ir import builders as b
 from edgeft.passes.autodiff import structured
-from edgeft.passes.autodiff.structured import NoAdjointRule
+from edgeft.passes.autodiff.structured import AdjointSweep, NoAdjointRule
 
 
-def _generic(sweep, op: ir.Operation) -> None:
+def _generic(sweep: AdjointSweep, op: ir.Operation) -> None:
     structured.adjoint(sweep, structured.from_generic(op))
 
 
-def _windowed(sweep, op: ir.Operation) -> None:
+def _windowed(sweep: AdjointSweep, op: ir.Operation) -> None:
     structured.adjoint(sweep, structured.from_named(op))
 
 
-def _elementwise(sweep, op: ir.Operation) -> None:
+def _elementwise(sweep: AdjointSweep, op: ir.Operation) -> None:
     structured.adjoint(sweep, structured.from_elementwise(op))
 
 
@@ -47,7 +47,7 @@ def _require_default_maps(op: ir.Operation) -> None:
         raise NoAdjointRule(op, f"'{op.name}' with non-default indexing maps or casts")
 
 
-def _matmul(sweep, op: ir.Operation) -> None:
+def _matmul(sweep: AdjointSweep, op: ir.Operation) -> None:
     """C = A B + C0:  dA += dC B^T,  dB += A^T dC,  dC0 += dC.
 
     A linear layer multiplies by W^T (B = transpose(W), used only here); its
@@ -69,7 +69,7 @@ def _matmul(sweep, op: ir.Operation) -> None:
         sweep.accumulate(c0, d_c)
 
 
-def _transposed_weight(sweep, value: ir.Value) -> ir.Value | None:
+def _transposed_weight(sweep: AdjointSweep, value: ir.Value) -> ir.Value | None:
     """W when `value` = transpose(W, [1, 0]) is read by one op only and W is active."""
     if not isinstance(value, ir.OpResult) or value.owner.name != "linalg.transpose":
         return None
@@ -81,7 +81,7 @@ def _transposed_weight(sweep, value: ir.Value) -> ir.Value | None:
     return transpose.operands[0]
 
 
-def _batch_matmul(sweep, op: ir.Operation) -> None:
+def _batch_matmul(sweep: AdjointSweep, op: ir.Operation) -> None:
     """C[i] = A[i] B[i] + C0[i], per batch i."""
     _require_default_maps(op)
     a, bb, c0 = op.operands
@@ -96,8 +96,8 @@ def _batch_matmul(sweep, op: ir.Operation) -> None:
         sweep.accumulate(c0, d_c)
 
 
-def _transpose(sweep, op: ir.Operation) -> None:
-    """Out = transpose(in, p):  d_in += transpose(d_out, p^-1)."""
+def _transpose(sweep: AdjointSweep, op: ir.Operation) -> None:
+    """Adjoint of out = transpose(in, p):  d_in += transpose(d_out, p^-1)."""
     source = op.operands[0]
     if not sweep.active(source):
         return
@@ -106,8 +106,8 @@ def _transpose(sweep, op: ir.Operation) -> None:
     sweep.accumulate(source, b.transpose(sweep.adjoint(op.results[0]), inverse))
 
 
-def _broadcast(sweep, op: ir.Operation) -> None:
-    """Out = broadcast(in, dims):  d_in += sum of d_out over the added dims."""
+def _broadcast(sweep: AdjointSweep, op: ir.Operation) -> None:
+    """Adjoint of out = broadcast(in, dims):  d_in += sum of d_out over the added dims."""
     source = op.operands[0]
     if not sweep.active(source):
         return
@@ -122,7 +122,7 @@ def _broadcast(sweep, op: ir.Operation) -> None:
     sweep.set_adjoint(source, result)
 
 
-def _collapse(sweep, op: ir.Operation) -> None:
+def _collapse(sweep: AdjointSweep, op: ir.Operation) -> None:
     """Reshapes are their own adjoint's inverse."""
     source = op.operands[0]
     if not sweep.active(source):
@@ -134,7 +134,7 @@ def _collapse(sweep, op: ir.Operation) -> None:
     sweep.accumulate(source, expanded)
 
 
-def _expand(sweep, op: ir.Operation) -> None:
+def _expand(sweep: AdjointSweep, op: ir.Operation) -> None:
     source = op.operands[0]
     if not sweep.active(source):
         return
@@ -152,8 +152,8 @@ def _check_static_slice(op: ir.Operation) -> None:
         raise NoAdjointRule(op, f"'{op.name}' with dynamic offsets, sizes or strides")
 
 
-def _extract_slice(sweep, op: ir.Operation) -> None:
-    """Out = src[offsets:sizes:strides]:  d_src[slice] += d_out."""
+def _extract_slice(sweep: AdjointSweep, op: ir.Operation) -> None:
+    """Adjoint of out = src[offsets:sizes:strides]:  d_src[slice] += d_out."""
     source = op.operands[0]
     if not sweep.active(source):
         return
@@ -173,8 +173,8 @@ def _extract_slice(sweep, op: ir.Operation) -> None:
     sweep.set_adjoint(source, inserted)
 
 
-def _pad(sweep, op: ir.Operation) -> None:
-    """Out = pad(src, low, high, constant):  d_src += d_out[low : low + shape(src)]."""
+def _pad(sweep: AdjointSweep, op: ir.Operation) -> None:
+    """Adjoint of out = pad(src, low, high, constant):  d_src += d_out[low : low + shape(src)]."""
     source = op.operands[0]
     if not sweep.active(source):
         return
@@ -188,8 +188,8 @@ def _pad(sweep, op: ir.Operation) -> None:
     sweep.accumulate(source, inner)
 
 
-def _concat(sweep, op: ir.Operation) -> None:
-    """Out = concat(x_1, ..., x_n) along dim:  d_x_i += the slice of d_out x_i filled."""
+def _concat(sweep: AdjointSweep, op: ir.Operation) -> None:
+    """Adjoint of out = concat(x_1, ..., x_n) along dim:  d_x_i += the slice of d_out x_i filled."""
     dim = ir.IntegerAttr(op.attributes["dim"]).value
     d_out = sweep.adjoint(op.results[0])
     offset = 0
@@ -204,7 +204,7 @@ def _concat(sweep, op: ir.Operation) -> None:
         offset += shape[dim]
 
 
-Rule = Callable[..., None]
+Rule = Callable[[AdjointSweep, ir.Operation], None]
 
 RULES: dict[str, Rule] = {
     "linalg.generic": _generic,

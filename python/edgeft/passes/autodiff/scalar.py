@@ -116,97 +116,97 @@ def _const(like: ir.Value, value: float) -> ir.Value:
     return scalar(value, like.type)
 
 
-def _add(a, t, r):
+def _add(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _sum(t[0], t[1])
 
 
-def _sub(a, t, r):
+def _sub(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _sum(t[0], _neg(t[1]))
 
 
-def _mul(a, t, r):
+def _mul(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _sum(_scale(t[0], a[1]), _scale(t[1], a[0]))
 
 
-def _div(a, t, r):
+def _div(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     # d(x / y) = (dx - dy * (x / y)) / y
     numerator = _sum(t[0], _neg(_scale(t[1], r)))
     return None if numerator is None else arith("arith.divf", numerator, a[1])
 
 
-def _neg_rule(a, t, r):
+def _neg_rule(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _neg(t[0])
 
 
 def _pick(predicate: str) -> Rule:
     """max/min: the tangent of the operand that wins (the first one on ties)."""
-    def rule(a, t, r):
+    def rule(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
         first_wins = cmpf(predicate, a[0], a[1])
         return select(first_wins, t[0] if t[0] is not None else _const(r, 0.0),
                       t[1] if t[1] is not None else _const(r, 0.0))
     return rule
 
 
-def _select(a, t, r):
+def _select(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     zero = _const(r, 0.0)
     on_true = t[1] if t[1] is not None else zero
     on_false = t[2] if t[2] is not None else zero
     return select(a[0], on_true, on_false)
 
 
-def _exp(a, t, r):
+def _exp(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _scale(t[0], r)
 
 
-def _exp2(a, t, r):
+def _exp2(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _scale(t[0], arith("arith.mulf", r, _const(r, math.log(2.0))))
 
 
-def _expm1(a, t, r):
+def _expm1(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _scale(t[0], arith("arith.addf", r, _const(r, 1.0)))
 
 
-def _log(a, t, r):
+def _log(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return arith("arith.divf", t[0], a[0])
 
 
-def _log1p(a, t, r):
+def _log1p(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return arith("arith.divf", t[0], arith("arith.addf", a[0], _const(r, 1.0)))
 
 
-def _log2(a, t, r):
+def _log2(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return arith("arith.divf", t[0], arith("arith.mulf", a[0], _const(r, math.log(2.0))))
 
 
-def _erf(a, t, r):
+def _erf(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     # d erf(x) = 2 / sqrt(pi) * exp(-x^2)
     square = arith("arith.mulf", a[0], a[0])
     gauss = arith("math.exp", arith("arith.negf", square))
     return _scale(t[0], arith("arith.mulf", gauss, _const(r, 2.0 / math.sqrt(math.pi))))
 
 
-def _tanh(a, t, r):
+def _tanh(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _scale(t[0], arith("arith.subf", _const(r, 1.0), arith("arith.mulf", r, r)))
 
 
-def _rsqrt(a, t, r):
+def _rsqrt(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     # d x^(-1/2) = -1/2 x^(-3/2) = -1/2 r^3
     cube = arith("arith.mulf", arith("arith.mulf", r, r), r)
     return _scale(t[0], arith("arith.mulf", cube, _const(r, -0.5)))
 
 
-def _sqrt(a, t, r):
+def _sqrt(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return arith("arith.divf", arith("arith.mulf", t[0], _const(r, 0.5)), r)
 
 
-def _abs(a, t, r):
+def _abs(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     zero = _const(r, 0.0)
     sign = select(cmpf("ogt", a[0], zero), _const(r, 1.0),
                   select(cmpf("olt", a[0], zero), _const(r, -1.0), zero))
     return _scale(t[0], sign)
 
 
-def _powf(a, t, r):
+def _powf(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     # d x^y = y x^(y-1) dx + x^y log(x) dy
     base, exponent = a
     d_base = None
@@ -219,21 +219,21 @@ def _powf(a, t, r):
     return _sum(d_base, d_exp)
 
 
-def _fma(a, t, r):
+def _fma(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _sum(_scale(t[0], a[1]), _scale(t[1], a[0]), t[2])
 
 
 def _cast(name: str) -> Rule:
-    def rule(a, t, r):
+    def rule(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
         return arith(name, t[0], result=r.type)
     return rule
 
 
-def _sin(a, t, r):
+def _sin(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _scale(t[0], arith("math.cos", a[0]))
 
 
-def _cos(a, t, r):
+def _cos(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _neg(_scale(t[0], arith("math.sin", a[0])))
 
 

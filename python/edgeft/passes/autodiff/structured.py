@@ -28,13 +28,34 @@ extract indices equal the new dims (a scatter written as a masked gather).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from torch_mlir import ir
 
 from edgeft.ir import builders as b
 from edgeft.ir.graph import erase_unused
 from edgeft.passes.autodiff import scalar
+
+
+class AdjointSweep(Protocol):
+    """What adjoint rules need of the reverse sweep (`driver.Sweep` is one)."""
+
+    def active(self, value: ir.Value) -> bool:
+        """Whether the value lies between a trainable global and the loss."""
+
+    def adjoint(self, value: ir.Value) -> ir.Value | None:
+        """The adjoint of the value so far, None while nothing reached it."""
+
+    def set_adjoint(self, value: ir.Value, adjoint: ir.Value) -> None:
+        """Make `adjoint` the value's whole adjoint."""
+
+    def accumulator(self, value: ir.Value) -> ir.Value:
+        """The tensor a new contribution accumulates into: the adjoint so far, or zeros."""
+
+    def accumulate(self, value: ir.Value, contribution: ir.Value) -> None:
+        """Add a contribution to the value's adjoint."""
 
 
 class NoAdjointRule(Exception):
@@ -60,19 +81,24 @@ class Structured:
 
     @property
     def n_dims(self) -> int:
+        """The number of dims of the iteration space."""
         return self.maps[0].n_dims
 
     def input_arg(self, k: int) -> ir.Value:
+        """The body's block argument of input `k`."""
         return self.body.arguments[k]
 
     def output_arg(self, j: int) -> ir.Value:
+        """The body's block argument of output `j` (its init)."""
         return self.body.arguments[len(self.inputs) + j]
 
     def output_map(self, j: int) -> ir.AffineMap:
+        """The indexing map of output `j`."""
         return self.maps[len(self.inputs) + j]
 
     @property
     def has_reduction(self) -> bool:
+        """Whether any dim of the iteration space is a reduction."""
         return b.REDUCTION in self.iterators
 
 
@@ -155,7 +181,7 @@ def from_named(op: ir.Operation) -> Structured:
 # --- the adjoint ----------------------------------------------------------------
 
 
-def adjoint(sweep, s: Structured) -> None:
+def adjoint(sweep: AdjointSweep, s: Structured) -> None:
     """Accumulate the adjoints of every active operand of `s` into `sweep`."""
     d_results = {j: sweep.adjoint(r) for j, r in enumerate(s.results)
                  if b.is_float(r.type) and sweep.adjoint(r) is not None}
@@ -234,8 +260,8 @@ def _primal_operands(s: Structured) -> list[tuple[ir.Value, ir.AffineMap, ir.Val
     return operands
 
 
-def _operand_adjoint(sweep, s: Structured, d_results: dict[int, ir.Value], seed: ir.Value,
-                     target: ir.Value, target_map: ir.AffineMap,
+def _operand_adjoint(sweep: AdjointSweep, s: Structured, d_results: dict[int, ir.Value],
+                     seed: ir.Value, target: ir.Value, target_map: ir.AffineMap,
                      combiners: dict[int, str]) -> None:
     """dx[m_x(d)] += sum_j dout_j * d body_j / d x, for x given by its block arg `seed`."""
     if _passes_through(s, d_results, seed, target_map):
@@ -366,8 +392,9 @@ def _is_bare(m: ir.AffineMap, dim: int) -> bool:
                for r in m.results)
 
 
-def _emit_pruned(sweep, target: ir.Value, inputs: list[tuple[ir.Value, ir.AffineMap]],
-                 target_map: ir.AffineMap, iterators: list[str], body,
+def _emit_pruned(sweep: AdjointSweep, target: ir.Value,
+                 inputs: list[tuple[ir.Value, ir.AffineMap]], target_map: ir.AffineMap,
+                 iterators: list[str], body: Callable[[list[ir.Value]], list[ir.Value]],
                  n_primal: int) -> None:
     """Build the adjoint generic, then rebuild it without primal inputs it never reads.
 
@@ -379,7 +406,8 @@ def _emit_pruned(sweep, target: ir.Value, inputs: list[tuple[ir.Value, ir.Affine
     for attempt in range(2):
         chosen = [inputs[i] for i in keep]
 
-        def pruned_body(args: list[ir.Value], chosen_keep=tuple(keep)) -> list[ir.Value]:
+        def pruned_body(args: list[ir.Value],
+                        chosen_keep: tuple[int, ...] = tuple(keep)) -> list[ir.Value]:
             full: list[ir.Value | None] = [None] * len(inputs)
             for position, i in enumerate(chosen_keep):
                 full[i] = args[position]
@@ -427,7 +455,7 @@ def _removable(unused: list[int], keep: list[int], inputs: list[tuple[ir.Value, 
 # --- gathers from captured tensors ---------------------------------------------
 
 
-def _captured_extracts(s: Structured, sweep) -> list[ir.Operation]:
+def _captured_extracts(s: Structured, sweep: AdjointSweep) -> list[ir.Operation]:
     """tensor.extract ops of the body that read an active tensor from outside."""
     found = []
     for op in s.body.operations:
@@ -437,7 +465,7 @@ def _captured_extracts(s: Structured, sweep) -> list[ir.Operation]:
     return found
 
 
-def _gather_adjoint(sweep, s: Structured, d_results: dict[int, ir.Value],
+def _gather_adjoint(sweep: AdjointSweep, s: Structured, d_results: dict[int, ir.Value],
                     extract: ir.Operation, combiners: dict[int, str]) -> None:
     """dC[p] += sum_d [index(d) == p] * dout(d) * d body / d C[index(d)]."""
     captured = extract.operands[0]
