@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
+from edgeft.errors import UserError
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.promote import (
     PROMOTED_ATTR,
@@ -18,6 +19,7 @@ from edgeft.passes.promote import (
     strides_of,
     subview,
 )
+from edgeft.target import Target, get, perf
 
 FORMATS = ("fp32", "fp16")
 
@@ -34,9 +36,11 @@ class OffloadRedmule(EdgeftPass):
     batch). Each batch point becomes one job, Z = X W + Y with X = A,
     W = B and Y = Z = C (op "gemm": it accumulates, so a tiled reduction
     keeps adding into the same output tile). A stride-1 NCHW convolution tile
-    goes through im2col where it pays (cores at about 5.5 cycles per FMA
-    against the column copy and the jobs) and its column matrix fits L1
-    beside the tile's buffers (`l1`): per image, a core kernel copies the
+    goes through im2col where it pays (by the target's performance model,
+    edgeft.target.perf, on the target built from `target`, `l1`, `cores` and
+    `format`: the convolution on the cores against the column copy and the
+    jobs) and its column matrix fits L1 beside the tile's buffers (`l1`):
+    per image, a core kernel copies the
     patches into col[(c, kh, kw), (oh, ow)], then one job computes
     out[n] += w col. Transposed operands and every other op stay on the cores.
 
@@ -51,12 +55,29 @@ class OffloadRedmule(EdgeftPass):
                                                           "needs float16 operands)"})
     l1: int = field(default=131072, metadata={"help": "L1 budget in bytes, for im2col "
                                                       "buffers of convolutions"})
+    target: str = field(default="siracusa", metadata={
+        "help": "target description whose cost model decides im2col"})
+    cores: int = field(default=0, metadata={
+        "help": "cluster cores a core kernel splits over (0: the target's)"})
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
             raise ValueError(f"unknown RedMulE format '{self.format}' (known: fp32, fp16)")
+        self.target_description()
+
+    def target_description(self) -> Target:
+        """The target whose jobs and cores the pass compares, from its options."""
+        try:
+            target = get(self.target, l1=self.l1 or None, cores=self.cores or None,
+                         redmule_format=self.format)
+        except UserError as e:
+            raise ValueError(str(e)) from None
+        if target.redmule is None or target.core is None:
+            raise ValueError(f"target '{self.target}' has no RedMulE to offload to")
+        return target
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        target = self.target_description()
         element = "f32" if self.format == "fp32" else "f16"
         jobs = 0
         columns: dict = {}  # (loop nest, shape) -> its im2col buffer in L1
@@ -71,7 +92,7 @@ class OffloadRedmule(EdgeftPass):
                 return
             if shape is None:
                 conv = conv_shape(candidate)
-                if conv is None or not _im2col_pays(conv, candidate, self.l1):
+                if conv is None or not im2col_pays(conv, candidate, target):
                     continue
                 with candidate.context, candidate.location:
                     _offload_conv(candidate, conv, self.format, columns)
@@ -248,21 +269,28 @@ def _dense(t: ir.MemRefType) -> bool:
     return True
 
 
-def _im2col_pays(conv: ConvShape, op: ir.Operation, budget: int) -> bool:
-    """Offload when copying the columns and running the jobs beats the cores
-    (METHODS.md's figures: about 5.5 cycles per FMA on a core, about 3 per
-    copied element, 8 cores; RedMulE's padded array) and the column buffer
-    fits in L1 beside the op's tile buffers."""
-    from edgeft.passes.tile import redmule_tile_cycles
-    from edgeft.target import siracusa
-
-    macs = conv.n * conv.f * conv.columns * conv.rows
-    cores = macs * 5.5 / 8
-    redmule = siracusa().redmule
-    offload = conv.n * (conv.rows * conv.columns * 3 / 8
-                        + redmule_tile_cycles(conv.f, conv.rows, conv.columns, redmule))
+def im2col_pays(conv: ConvShape, op: ir.Operation, target: Target) -> bool:
+    """Offload when, by the target's cost model, copying the columns of every
+    image and running its job beats the convolution on the cores, and the
+    column buffer fits in the target's L1 beside the op's tile buffers."""
     column_bytes = conv.rows * conv.columns * 4
-    return offload < cores and _l1_in_use(op) + column_bytes <= budget
+    if _l1_in_use(op) + column_bytes > target.levels["L1"].bytes:
+        return False
+    return im2col_cycles(conv, target) < conv_core_cycles(conv, target)
+
+
+def conv_core_cycles(conv: ConvShape, target: Target) -> float:
+    """The convolution tile on the cores: one FMA per MAC, over the target's cores."""
+    macs = conv.n * conv.f * conv.columns * conv.rows
+    return perf.core_fma_cycles(target, macs, target.cores)
+
+
+def im2col_cycles(conv: ConvShape, target: Target) -> float:
+    """The tile through im2col: per image, the column copy over the cores,
+    then one job out (f x oh*ow) += w (f x c*kh*kw) col."""
+    per_image = (perf.core_copy_cycles(target, conv.rows * conv.columns, target.cores)
+                 + perf.redmule_cycles(target, conv.f, conv.rows, conv.columns))
+    return conv.n * per_image
 
 
 def _l1_in_use(op: ir.Operation) -> int:
