@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,8 +31,9 @@ TARGETS = {"siracusa": None, "siracusa-l1-16k": 16384}
 
 
 def record(model: str, strategy: str, target_key: str, batch: int) -> dict:
-    """Compile one build, recording the tiling and im2col choices (in-process)."""
-    from edgeft.compiler import CompileOptions, compile_model
+    """Compile one build, recording the tiling and im2col choices (in-process).
+    The imports are here because the caller picks the source tree on sys.path."""
+    from edgeft.compiler import CompileOptions, compile_model, write_build
     from edgeft.graph import layer_of
     from edgeft.passes import offload_redmule, tile
 
@@ -54,8 +56,11 @@ def record(model: str, strategy: str, target_key: str, batch: int) -> dict:
         return answer
 
     setattr(offload_redmule, name, logged_pays)
-    compile_model(model, CompileOptions(strategy=strategy, batch=batch, target="siracusa",
-                                        l1=TARGETS[target_key], estimate=False))
+    compiled = compile_model(model, CompileOptions(strategy=strategy, batch=batch,
+                                                   target="siracusa", l1=TARGETS[target_key],
+                                                   estimate=False))
+    with tempfile.TemporaryDirectory() as tmp:
+        write_build(compiled, Path(tmp) / "build")  # C generation tiles and offloads
     return {"tiles": tiles, "im2col": im2col}
 
 
@@ -79,6 +84,23 @@ def differences(old: dict, new: dict) -> dict:
     return {"ops": len(new["tiles"]), "tiles_moved": len(moved), "moved": moved,
             "convolutions": len(new["im2col"]), "im2col_flipped": flipped,
             "same_op_count": len(old["tiles"]) == len(new["tiles"])}
+
+
+def identity_changes(old: dict, new: dict) -> dict:
+    """The builds whose generated files differ, CMakeLists.txt aside (it holds
+    the runtime's absolute path, so it differs between checkouts), with the
+    tiling summary and job count before and after."""
+    def files(build: dict) -> tuple:
+        kept = {k: v for k, v in build.get("files", {}).items() if k != "CMakeLists.txt"}
+        return kept, build.get("error")
+
+    changed = sorted(k for k in new if k in old and files(new[k]) != files(old[k]))
+    return {"builds": len(new), "changed": {
+        key: {"files": sorted(f for f in files(new[key])[0]
+                              if files(new[key])[0][f] != files(old[key])[0].get(f)),
+              "tiling": [old[key].get("tiling"), new[key].get("tiling")],
+              "redmule_jobs": [old[key].get("redmule_jobs"), new[key].get("redmule_jobs")]}
+        for key in changed}}
 
 
 def estimates(paths: str | None) -> dict:
@@ -120,12 +142,8 @@ def main() -> int:
               file=sys.stderr)
     if opts.identity_old and opts.identity_new:
         old = json.loads(Path(opts.identity_old).read_text())["builds"]
-        new = json.loads(Path(opts.identity_new).read_text())
-        result["changed"] = {key: {"tiling": [old[key].get("tiling"), new["builds"][key].get(
-            "tiling")], "redmule_jobs": [old[key].get("redmule_jobs"),
-                                         new["builds"][key].get("redmule_jobs")]}
-            for key in new.get("changed", [])}
-        result["builds"] = len(new["builds"])
+        new = json.loads(Path(opts.identity_new).read_text())["builds"]
+        result.update(identity_changes(old, new))
     before, after = estimates(opts.estimates_old), estimates(opts.estimates_new)
     result["estimates"] = {key: {"before": before[key], "after": after[key],
                                  "ratio": after[key]["cycles"] / before[key]["cycles"]}
