@@ -7,7 +7,7 @@
 // core (the core id is the block argument), like the runtime's team fork.
 //
 // IRDL checks the structure (operand counts, attribute presence, the allowed
-// attribute values); python/edgeft/dialects.py adds the checks IRDL cannot
+// attribute values); python/edgeft/ir/dialects.py adds the checks IRDL cannot
 // state (ranks, shapes, memory levels) and marks pulp.yield a terminator.
 irdl.dialect @pulp {
   // A memory level, used as a memref memory space.

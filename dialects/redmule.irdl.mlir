@@ -8,7 +8,7 @@
 // trigger/wait pair of runtime calls.
 //
 // IRDL checks operand counts and attribute presence and values;
-// python/edgeft/dialects.py checks shapes, element types and memory levels.
+// python/edgeft/ir/dialects.py checks shapes, element types and memory levels.
 irdl.dialect @redmule {
   irdl.operation @gemm {
     %x = irdl.base "!builtin.memref"

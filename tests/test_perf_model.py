@@ -16,6 +16,12 @@ from edgeft.codegen.emitter import Emitter
 from edgeft.estimate import calibration, kernels
 from edgeft.estimate import timeline as estimate
 from edgeft.ir.context import make_context
+from edgeft.passes.offload_redmule import (
+    ConvShape,
+    OffloadRedmule,
+    conv_core_cycles,
+    im2col_cycles,
+)
 from edgeft.passes.registry import build_pass_manager
 from edgeft.target import perf, siracusa
 
@@ -57,6 +63,41 @@ def test_core_cycles_by_hand():
     assert perf.milliseconds(t, 360_000) == pytest.approx(1.0)
 
 
+def test_core_fma_and_copy_cycles_by_hand():
+    # The passes' stand-ins for a kernel not yet measured: 5.5 cycles per FMA
+    # (METHODS.md), 3 per copied element (assumption), split over the cores
+    # at the measured efficiency, plus the fork.
+    t = siracusa()
+    assert perf.core_fma_cycles(t, 8000, cores=8) == pytest.approx(8000 * 5.5 / 8 / 0.99 + 50)
+    assert perf.core_fma_cycles(t, 8000, forked=False) == pytest.approx(8000 * 5.5)
+    assert perf.core_copy_cycles(t, 800, cores=4) == pytest.approx(800 * 3 / 4 / 0.99 + 50)
+    slow = replace(t, core=replace(t.core, fma_cycles=11.0))
+    assert perf.core_fma_cycles(slow, 8000, forked=False) == pytest.approx(88000)
+
+
+def test_im2col_decision_follows_the_targets_cost_model():
+    """lenet5's conv2 tile (6 -> 16 channels, 5x5, 10x10 outputs, 2 images):
+    through im2col by the default figures, on the cores when a core FMA
+    costs half a cycle; both sides by hand."""
+    conv = ConvShape(n=2, f=16, oh=10, ow=10, c=6, kh=5, kw=5)
+    t = OffloadRedmule().target_description()
+    macs = 2 * 16 * 100 * 150
+    assert conv_core_cycles(conv, t) == pytest.approx(macs * 5.5 / 8 / 0.99 + 50)
+    # per image: copy 150 x 100 over 8 cores, one 16 x 150 x 100 job
+    # (ceil(16/12) = 2 row blocks x ceil(100/16) = 7 column tiles, 150 steps of 8 cycles)
+    job = 93 + 112 + 2 * 7 * 150 * 8
+    assert im2col_cycles(conv, t) == pytest.approx(2 * (15000 * 3 / 8 / 0.99 + 50 + job))
+    assert im2col_cycles(conv, t) < conv_core_cycles(conv, t)
+    cheap = replace(t, core=replace(t.core, fma_cycles=0.5))
+    assert im2col_cycles(conv, cheap) > conv_core_cycles(conv, cheap)
+    # The pass's own options build its target: one core makes the cores slower.
+    one = OffloadRedmule(cores=1).target_description()
+    assert one.cores == 1
+    assert conv_core_cycles(conv, one) == pytest.approx(macs * 5.5 + 50)
+    with pytest.raises(ValueError, match="is flat"):
+        OffloadRedmule(target="host", l1=0)
+
+
 @pytest.fixture(scope="module")
 def core_counts():
     return calibration.core_loop_instructions()
@@ -90,7 +131,7 @@ def test_every_parameter_has_a_source():
                                                   "assumption", "option"}
     names = {p["name"] for p in parameters}
     assert {"core.cycles_per_instruction", "redmule.fp32_cycle_factor", "peripheral_mhz",
-            "dma.L2_L1.latency_cycles"} <= names
+            "dma.L2_L1.latency_cycles", "core.fma_cycles", "core.copy_element_cycles"} <= names
 
 
 def _program(floats: int, wait_first: bool) -> str:

@@ -4,6 +4,7 @@ untiled C (bit-identical: tiling keeps every sum in its order)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,8 @@ from torch_mlir import ir
 from edgeft.backends.host import HostProgram
 from edgeft.driver.compiler import CompileOptions, compile_model, write_build
 from edgeft.ir.context import make_context
-from edgeft.passes.tile import choose_tiles, nest_of, working_set
-from edgeft.target import get
+from edgeft.passes.tile import Tile, choose_tiles, cost, nest_of, working_set
+from edgeft.target import get, perf
 
 MATMUL = """
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
@@ -156,3 +157,57 @@ def test_tiled_c_on_rv32_equals_the_host(tmp_path: Path) -> None:
                              estimate=False)
     write_build(compile_model("lenet5", options), tmp_path)
     rv32_equals_host(tmp_path, steps=1)
+
+
+def _dma_latency(target, cycles: int):
+    dma = tuple(replace(d, latency_cycles=cycles) if {d.source, d.destination} == {"L1", "L2"}
+                else d for d in target.dma)
+    return replace(target, dma=dma)
+
+
+def test_tile_choice_follows_the_targets_cost_model() -> None:
+    """One cost model: the tiles of a 64x96x128 matmul in 16 KiB move when the
+    target's RedMulE or DMA parameters do (edgeft.target.perf decides)."""
+    module, nest = _nest(MATMUL.format(m=64, n=96, k=128))
+    target = get("siracusa", l1=16384)
+    assert choose_tiles(nest, 16384, target).tiles == [32, 16, 32]
+    # An array of 4 columns makes the output tile 4 rows x 16 columns: the
+    # cheaper choice now keeps the columns whole (96 = 6 x 16).
+    narrow = replace(target, redmule=replace(target.redmule, ce_w=4))
+    assert choose_tiles(nest, 16384, narrow).tiles == [16, 32, 32]
+    # Without RedMulE only DMA counts.
+    assert choose_tiles(nest, 16384, replace(target, redmule=None)).tiles == [16, 12, 64]
+    # A slow DMA start favours tiles that keep A (the largest transfer per tile) in place.
+    assert choose_tiles(nest, 16384, _dma_latency(target, 1000)).tiles == [32, 2, 32]
+    # Through the pass's options: fp16 jobs take half the fp32 tile time.
+    fp16 = Tile(l1=16384, redmule_format="fp16").target_description()
+    assert fp16.redmule.format == "fp16"
+    assert choose_tiles(nest, 16384, fp16).tiles == [32, 12, 32]
+    del module
+
+
+def test_tile_cost_is_the_perf_model() -> None:
+    """cost() is DMA each way per tile (perf.dma_cycles, L1 -> L2 at its own
+    bandwidth) plus one RedMulE job per tile (perf.redmule_cycles)."""
+    module, nest = _nest(MATMUL.format(m=64, n=96, k=128))
+    target = get("siracusa", l1=16384)
+    tiles = [32, 16, 32]
+    count = (64 // 32) * (96 // 16) * (128 // 32)
+    dma = (perf.dma_cycles(target, "L2", "L1", 32 * 32 * 4)      # A
+           + perf.dma_cycles(target, "L2", "L1", 32 * 16 * 4)    # B
+           + perf.dma_cycles(target, "L2", "L1", 32 * 16 * 4)    # C read
+           + perf.dma_cycles(target, "L1", "L2", 32 * 16 * 4))   # C written back
+    job = perf.redmule_cycles(target, 32, 32, 16)  # m, reduction, output columns
+    # by hand: 15 + 4096/8, 15 + 2048/8 twice, 15 + 2048/7.75; 93 + 112 + 3 x 1 x 32 x 8
+    assert dma == pytest.approx(527 + 2 * 271 + 15 + 2048 / 7.75)
+    assert job == pytest.approx(93 + 112 + 3 * 32 * 8)
+    assert cost(nest, tiles, target) == pytest.approx(count * (dma + job))
+    del module
+
+
+def test_tile_pass_options_build_its_target() -> None:
+    assert Tile(l1=4096).target_description().levels["L1"].bytes == 4096
+    with pytest.raises(ValueError, match="redmule-format"):
+        Tile(redmule_format="bf16")
+    with pytest.raises(ValueError, match="no L1"):
+        Tile(target="host")

@@ -1,35 +1,35 @@
 // RUN: edgeft-opt %s --split-input-file -p 'edgeft-tile{l1=16384},edgeft-promote{l1=16384}' | filecheck %s
 // RUN: edgeft-opt %s --split-input-file -p 'edgeft-promote{l1=262144}' | filecheck %s --check-prefix=WHOLE
 
-// Tiles of a 64x96x128 matmul (16 x 24 x 32, see tile.mlir) come into L1 by
+// Tiles of a 64x96x128 matmul (32 x 16 x 32, see tile.mlir) come into L1 by
 // DMA. A and B move with the reduction loop: double buffers (2 x tile) with
 // the first tile fetched before the loop, the next one fetched while the
 // current one computes, the loop one iteration short and the last tile
 // computed after it. C stays put over the reduction: fetched before the
 // loop, written back after it.
 // CHECK-LABEL: func.func @matmul
-// CHECK-DAG:     %[[A1:.*]] = memref.alloc() : memref<2x16x32xf32, #pulp.level<"L1">>
-// CHECK-DAG:     %[[B1:.*]] = memref.alloc() : memref<2x32x24xf32, #pulp.level<"L1">>
-// CHECK-DAG:     %[[C1:.*]] = memref.alloc() : memref<16x24xf32, #pulp.level<"L1">>
+// CHECK-DAG:     %[[A1:.*]] = memref.alloc() : memref<2x32x32xf32, #pulp.level<"L1">>
+// CHECK-DAG:     %[[B1:.*]] = memref.alloc() : memref<2x32x16xf32, #pulp.level<"L1">>
+// CHECK-DAG:     %[[C1:.*]] = memref.alloc() : memref<32x16xf32, #pulp.level<"L1">>
 // CHECK:         scf.for
 // CHECK:           scf.for
-// CHECK:             %[[CF:.*]] = memref.memory_space_cast {{.*}} to memref<16x24xf32, strided<[96, 1], offset: ?>, #pulp.level<"L2">>
+// CHECK:             %[[CF:.*]] = memref.memory_space_cast {{.*}} to memref<32x16xf32, strided<[96, 1], offset: ?>, #pulp.level<"L2">>
 // CHECK:             %[[T0:.*]] = "pulp.dma_start_2d"(%[[CF]], %[[C1]])
-// CHECK:             "pulp.dma_start_2d"(%{{.*}}, %{{.*}}) : (memref<16x32xf32, strided<[128, 1], offset: ?>, #pulp.level<"L2">>, memref<16x32xf32, strided<[32, 1], offset: ?>, #pulp.level<"L1">>)
+// CHECK:             "pulp.dma_start_2d"(%{{.*}}, %{{.*}}) : (memref<32x32xf32, strided<[128, 1], offset: ?>, #pulp.level<"L2">>, memref<32x32xf32, strided<[32, 1], offset: ?>, #pulp.level<"L1">>)
 // CHECK:             "pulp.dma_start_2d"
 // CHECK-COUNT-3:     "pulp.dma_wait"
 // CHECK:             %[[UB:.*]] = arith.constant 96 : index
 // CHECK:             scf.for %[[K:.*]] = %{{.*}} to %[[UB]] step %{{.*}} {
 // CHECK:               %[[NEXT:.*]] = arith.addi %[[K]], %{{.*}} : index
-// CHECK:               memref.subview %arg0[%{{.*}}, %[[NEXT]]] [16, 32] [1, 1]
+// CHECK:               memref.subview %arg0[%{{.*}}, %[[NEXT]]] [32, 32] [1, 1]
 // CHECK:               %[[PA:.*]] = "pulp.dma_start_2d"
 // CHECK:               %[[PB:.*]] = "pulp.dma_start_2d"
-// CHECK:               linalg.generic {{.*}} outs(%[[C1]] : memref<16x24xf32, #pulp.level<"L1">>) attrs = {edgeft.buffering = 2 : i64, edgeft.promoted
+// CHECK:               linalg.generic {{.*}} outs(%[[C1]] : memref<32x16xf32, #pulp.level<"L1">>) attrs = {edgeft.buffering = 2 : i64, edgeft.promoted
 // CHECK:               "pulp.dma_wait"(%[[PA]])
 // CHECK:               "pulp.dma_wait"(%[[PB]])
 // CHECK:             }
 // CHECK:             linalg.generic {{.*}} outs(%[[C1]] {{.*}} edgeft.promoted
-// CHECK:             %[[OUT:.*]] = "pulp.dma_start_2d"(%[[C1]], %{{.*}}) : (memref<16x24xf32, #pulp.level<"L1">>, memref<16x24xf32, strided<[96, 1], offset: ?>, #pulp.level<"L2">>)
+// CHECK:             %[[OUT:.*]] = "pulp.dma_start_2d"(%[[C1]], %{{.*}}) : (memref<32x16xf32, #pulp.level<"L1">>, memref<32x16xf32, strided<[96, 1], offset: ?>, #pulp.level<"L2">>)
 // CHECK:             "pulp.dma_wait"(%[[OUT]])
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>

@@ -3,19 +3,21 @@
 // A 64x96x128 matmul (96 KiB of operands) does not fit 8 KiB (16 KiB double-
 // buffered); its tiles do. Tile sizes divide the loops, the reduction (d2)
 // stays innermost so every sum keeps its order.
-// The cost (DMA and RedMulE cycles) picks 16 x 24 x 32: 6,656 bytes per tile.
-// CHECK-LABEL: module attributes {edgeft.tiling = {largest_working_set = 6656 : i64, ops = 2 : i64, tiled = 1 : i64}}
+// The cost (edgeft.target.perf: DMA each way and one RedMulE job per tile,
+// whose output tile is 12 rows x 16 columns) picks 32 x 16 x 32: 8,192 bytes
+// per tile, 48 tiles of 1,348 DMA + 973 RedMulE cycles (16 x 24 x 32 would
+// be 64 tiles of 1,090 + 1,229).
+// CHECK-LABEL: module attributes {edgeft.tiling = {largest_working_set = 8192 : i64, ops = 2 : i64, tiled = 1 : i64}}
 // CHECK-LABEL: func.func @matmul
 // CHECK-DAG:     %[[C16:.*]] = arith.constant 16 : index
-// CHECK-DAG:     %[[C24:.*]] = arith.constant 24 : index
 // CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
-// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %[[C16]] {
-// CHECK:           scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %[[C24]] {
-// CHECK:             scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %[[C32]] {
-// CHECK:               memref.subview %{{.*}}[%[[I]], %[[K]]] [16, 32] [1, 1]
-// CHECK:               memref.subview %{{.*}}[%[[K]], %[[J]]] [32, 24] [1, 1]
-// CHECK:               memref.subview %{{.*}}[%[[I]], %[[J]]] [16, 24] [1, 1]
-// CHECK:               linalg.generic {{.*}} attrs = {edgeft.tile = array<i64: 16, 24, 32>}
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %[[C32]] {
+// CHECK:           scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %[[C16]] {
+// CHECK:             scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:               memref.subview %{{.*}}[%[[I]], %[[K]]] [32, 32] [1, 1]
+// CHECK:               memref.subview %{{.*}}[%[[K]], %[[J]]] [32, 16] [1, 1]
+// CHECK:               memref.subview %{{.*}}[%[[I]], %[[J]]] [32, 16] [1, 1]
+// CHECK:               linalg.generic {{.*}} attrs = {edgeft.tile = array<i64: 32, 16, 32>}
 // A small op fits whole and stays as it is.
 // CHECK-LABEL: func.func @small
 // CHECK-NOT:     scf.for

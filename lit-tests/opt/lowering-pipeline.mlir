@@ -2,13 +2,13 @@
 // runs it, then its C. The pipeline text is pasted from `edgeft pipeline`
 // (lit's shell has no $(...)); the PIPELINE runs check it still is that text.
 // RUN: edgeft pipeline --lowering --target siracusa --l1 16384 | filecheck %s --check-prefix=PIPELINE
-// RUN: edgeft-opt %s -p "builtin.module(edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384},edgeft-parallelize{cores=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l2=2097152 l3=33554432})" | filecheck %s
-// RUN: edgeft-opt %s -p "builtin.module(edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384},edgeft-parallelize{cores=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l2=2097152 l3=33554432})" --mlir-print-debuginfo | edgeft-translate --to-c | filecheck %s --check-prefix=C
+// RUN: edgeft-opt %s -p "builtin.module(edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384 redmule-format=fp32},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384 target=siracusa cores=8},edgeft-parallelize{cores=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l2=2097152 l3=33554432})" | filecheck %s
+// RUN: edgeft-opt %s -p "builtin.module(edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384 redmule-format=fp32},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384 target=siracusa cores=8},edgeft-parallelize{cores=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l2=2097152 l3=33554432})" --mlir-print-debuginfo | edgeft-translate --to-c | filecheck %s --check-prefix=C
 // RUN: edgeft pipeline --lowering --target host | filecheck %s --check-prefix=PIPELINE-HOST
 // RUN: edgeft-opt %s -p "builtin.module(edgeft-derive-predict,edgeft-bufferize,func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=host})" | filecheck %s --check-prefix=HOST
 // RUN: edgeft-opt %s -p "builtin.module(edgeft-derive-predict,edgeft-bufferize,func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=host})" --mlir-print-debuginfo | edgeft-translate --to-c | filecheck %s --check-prefix=HOST-C
 
-// PIPELINE:      {{^}}builtin.module(edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384},edgeft-parallelize{cores=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l2=2097152 l3=33554432}){{$}}
+// PIPELINE:      {{^}}builtin.module(edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384 redmule-format=fp32},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384 target=siracusa cores=8},edgeft-parallelize{cores=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l2=2097152 l3=33554432}){{$}}
 // PIPELINE-HOST: {{^}}builtin.module(edgeft-derive-predict,edgeft-bufferize,func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=host}){{$}}
 
 // Siracusa: a per-level plan on the module; @predict derived from @forward,
@@ -34,7 +34,7 @@
 // C:           static uint8_t edgeft_L2[{{[0-9]+}}]
 // C-LABEL:     static void k1_predict_fc(
 // C:               edgeft_rt_dma_start_2d(
-// C:               { /* RedMulE job: Z[16x32] = X[16x32] W[32x32] + Y */
+// C:               { /* RedMulE job: Z[16x16] = X[16x32] W[32x16] + Y */
 // C-LABEL:     static void edgeft_predict_fn(float *restrict arg0, float *restrict arg1)
 // C:               edgeft_rt_fork(8, p0_predict_fc, &args);
 // C:               k1_predict_fc(

@@ -105,12 +105,15 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
                                                ("edgeft-bufferize", {})]
     if "L1" in target.levels:
         l1 = target.levels["L1"].bytes
-        steps += [("func.func(linalg-generalize-named-ops)", {}),
-                  ("edgeft-tile", {"target": target.name, "l1": l1}),
+        tile: dict[str, Any] = {"target": target.name, "l1": l1}
+        if target.redmule is not None:
+            tile["redmule-format"] = target.redmule.format
+        steps += [("func.func(linalg-generalize-named-ops)", {}), ("edgeft-tile", tile),
                   ("edgeft-promote", {"target": target.name, "l1": l1})]
         if target.redmule is not None:
             steps.append(("edgeft-offload-redmule", {"format": target.redmule.format,
-                                                     "l1": l1}))
+                                                     "l1": l1, "target": target.name,
+                                                     "cores": target.cores}))
         steps.append(("edgeft-parallelize", {"cores": target.cores}))
     steps += [(name, {}) for name in LOOPS]
     steps.append(("edgeft-write-globals-in-place", {}))

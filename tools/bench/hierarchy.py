@@ -1,4 +1,4 @@
-"""Sweep: every strategy of lenet5 and cct2 on siracusa against the flat program.
+"""Sweep: every strategy of lenet5 and cct2 (and mlp) on siracusa against the flat program.
 
     .venv/bin/python tools/bench/hierarchy.py [--batch 4] [--l1 0,16384] [--rv32]
         [--models lenet5,cct2] [-o tools/bench/results/hierarchy.json]
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 STRATEGIES = {
+    "mlp": ("ft-all", "ft-last", "ft-bias", "lp", "ft-1", "ft-2", "lora-all", "lora-last",
+            "skip-lora"),
     "lenet5": ("ft-all", "ft-last", "ft-bias", "lp", "ft-1", "ft-2", "lora-all", "lora-last",
                "skip-lora"),
     "cct2": ("lp", "ft-1", "ft-2", "lora-1", "lora-2", "skip-lora"),

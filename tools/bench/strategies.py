@@ -1,6 +1,7 @@
 """Benchmark: every fine-tuning strategy of lenet5 and cct2 on siracusa, side by side.
 
     .venv/bin/python tools/bench/strategies.py [--batch 20] [--reduced] [--plots DIR]
+                                                [--models lenet5,cct2] [--l1 BYTES]
                                                 [-o tools/bench/results/strategies.json]
 
 Compiles each model under each strategy for `--target siracusa` (the
@@ -37,21 +38,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=None, help="batch size (20; reduced: 2)")
     p.add_argument("--reduced", action="store_true", help="lenet5, four strategies")
     p.add_argument("--plots", default=None, help="directory for the comparison charts")
+    p.add_argument("--models", default=None, help="comma-separated subset of the plan")
+    p.add_argument("--l1", type=int, default=None, help="L1 budget in bytes (the target's)")
     p.add_argument("-o", dest="output",
                    default=str(ROOT / "tools/bench/results/strategies.json"))
     opts = p.parse_args(argv)
     plan = REDUCED if opts.reduced else FULL
+    if opts.models:
+        plan = {m: plan[m] for m in opts.models.split(",")}
     batch = opts.batch or (2 if opts.reduced else 20)
     rows, reports = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for model, strategies in plan.items():
             for strategy in strategies:
-                row, report = measure(model, strategy, batch, Path(tmp) / f"{model}-{strategy}")
+                row, report = measure(model, strategy, batch, Path(tmp) / f"{model}-{strategy}",
+                                      opts.l1)
                 rows.append(row)
                 if report is not None:
                     reports.append(report)
     result = {"benchmark": "strategies on siracusa", "batch": batch,
               "reduced": opts.reduced, "rows": rows}
+    if opts.l1:
+        result["l1"] = opts.l1
     Path(opts.output).parent.mkdir(parents=True, exist_ok=True)
     Path(opts.output).write_text(json.dumps(result, indent=2) + "\n")
     print(f"-> {opts.output}", file=sys.stderr)
@@ -63,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def measure(model: str, strategy: str, batch: int, build: Path) -> tuple[dict, dict | None]:
+def measure(model: str, strategy: str, batch: int, build: Path,
+            l1: int | None = None) -> tuple[dict, dict | None]:
     """One build's row of the table (and its report), or the reason it failed."""
     from edgeft.driver.compiler import CompileOptions, compile_model, write_build
     from edgeft.ir.errors import UserError
@@ -71,7 +80,7 @@ def measure(model: str, strategy: str, batch: int, build: Path) -> tuple[dict, d
     start = time.perf_counter()
     try:
         compiled = compile_model(model, CompileOptions(strategy=strategy, batch=batch,
-                                                       target="siracusa"))
+                                                       target="siracusa", l1=l1))
         write_build(compiled, build)
     except UserError as e:
         print(f"{model} {strategy}: {e}", file=sys.stderr)

@@ -38,11 +38,12 @@ from edgeft.analysis import counts
 from edgeft.analysis.flops import FREE_BODY_OPS
 from edgeft.codegen.emitter import Emitter, element_bytes
 from edgeft.estimate import kernels
+from edgeft.ir import attrs
 from edgeft.ir.dialects import memory_level
 from edgeft.ir.graph import clone_module, layer_of, phase_of
 from edgeft.target import Target, perf
 
-KERNEL_ATTR = "edgeft.kernel"
+KERNEL_ATTR = attrs.KERNEL
 
 
 @dataclass
@@ -78,16 +79,19 @@ class Timeline:
 
     def advance(self, cycles: float, weight: float, layer: str, phase: str,
                 engine: str) -> None:
+        """Move the clock of `layer`'s `phase` on `engine` by `cycles` times `weight`."""
         self.now += cycles
         self.charged[(layer, phase, engine)] += cycles * weight
 
     def entry(self, name: str, op: ir.Operation, engine: str) -> Entry:
+        """The kernel entry of `name` (made on first use) for the report."""
         key = (name, layer_of(op), phase_of(op), engine)
         if key not in self.entries:
             self.entries[key] = Entry(*key)
         return self.entries[key]
 
     def walk(self, block: ir.Block, weight: float) -> None:
+        """Cost every op of `block`, `weight` times (nested loops multiply it)."""
         for op in block.operations:
             op = op.operation
             name = op.name
@@ -108,6 +112,7 @@ class Timeline:
                 self.walk(self.functions[callee].regions[0].blocks[0], weight)
 
     def loop(self, op: ir.Operation, trip: int, weight: float) -> None:
+        """A loop of `trip` iterations: the first and second costed, the rest as the second."""
         if trip == 0:
             return
         body = op.regions[0].blocks[0]
@@ -122,6 +127,7 @@ class Timeline:
             self.dma_free += shift
 
     def kernel(self, op: ir.Operation, weight: float) -> None:
+        """A core kernel (a pulp.parallel): its measured instructions on the cores."""
         name = ir.StringAttr(op.attributes[KERNEL_ATTR]).value
         workers = ir.IntegerAttr(op.attributes["cores"]).value
         if name not in self.costs:  # a kernel in a loop comes by once per simulated iteration
@@ -138,6 +144,7 @@ class Timeline:
         self.advance(cycles, weight, e.layer, e.phase, "cores")
 
     def job(self, op: ir.Operation, weight: float) -> None:
+        """A RedMulE job: programming on the core, then the job on the accelerator."""
         m, n, k = (ir.IntegerAttr(op.attributes[a]).value for a in ("m", "n", "k"))
         cycles = perf.redmule_cycles(self.target, m, n, k)
         size = element_bytes(ir.MemRefType(op.operands[0].type).element_type)
@@ -149,6 +156,7 @@ class Timeline:
         self.advance(cycles, weight, e.layer, e.phase, "redmule")
 
     def transfer(self, op: ir.Operation, weight: float) -> None:
+        """A DMA start: queued on the engine, in issue order, while the cores go on."""
         source, destination = op.operands
         t = ir.MemRefType(source.type)
         size = math.prod(t.shape) * element_bytes(t.element_type)
@@ -167,6 +175,7 @@ class Timeline:
             self.advance(done - self.now, weight, e.layer, e.phase, "dma")
 
     def wait(self, op: ir.Operation, weight: float) -> None:
+        """A DMA wait: the cores stop until the transfer is done."""
         done, layer, phase = self.tokens[op.operands[0]]
         if done > self.now:
             self.advance(done - self.now, weight, layer, phase, "dma")
@@ -174,6 +183,8 @@ class Timeline:
 
 @dataclass
 class RegionCounts:
+    """What a region's loop nests do: FLOPs, loads from L2/L3 and bytes touched."""
+
     flops: int = 0
     far_loads: int = 0
     bytes: int = 0

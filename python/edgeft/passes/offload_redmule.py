@@ -9,15 +9,24 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
+from edgeft.ir import attrs
+from edgeft.ir.builders import iterator_attr, maps_attr
+from edgeft.ir.errors import UserError
+from edgeft.ir.graph import ancestor_in
+from edgeft.ir.types import element_bytes
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.promote import (
     PROMOTED_ATTR,
+    alloc_l1,
+    collapse,
     index_constant,
     loop_nest,
     strided_type,
     strides_of,
     subview,
 )
+from edgeft.passes.tile import nest_of
+from edgeft.target import Target, get, perf
 
 FORMATS = ("fp32", "fp16")
 
@@ -34,9 +43,11 @@ class OffloadRedmule(EdgeftPass):
     batch). Each batch point becomes one job, Z = X W + Y with X = A,
     W = B and Y = Z = C (op "gemm": it accumulates, so a tiled reduction
     keeps adding into the same output tile). A stride-1 NCHW convolution tile
-    goes through im2col where it pays (cores at about 5.5 cycles per FMA
-    against the column copy and the jobs) and its column matrix fits L1
-    beside the tile's buffers (`l1`): per image, a core kernel copies the
+    goes through im2col where it pays (by the target's performance model,
+    edgeft.target.perf, on the target built from `target`, `l1`, `cores` and
+    `format`: the convolution on the cores against the column copy and the
+    jobs) and its column matrix fits L1 beside the tile's buffers (`l1`):
+    per image, a core kernel copies the
     patches into col[(c, kh, kw), (oh, ow)], then one job computes
     out[n] += w col. Transposed operands and every other op stay on the cores.
 
@@ -51,16 +62,34 @@ class OffloadRedmule(EdgeftPass):
                                                           "needs float16 operands)"})
     l1: int = field(default=131072, metadata={"help": "L1 budget in bytes, for im2col "
                                                       "buffers of convolutions"})
+    target: str = field(default="siracusa", metadata={
+        "help": "target description whose cost model decides im2col"})
+    cores: int = field(default=0, metadata={
+        "help": "cluster cores a core kernel splits over (0: the target's)"})
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
             raise ValueError(f"unknown RedMulE format '{self.format}' (known: fp32, fp16)")
+        self.target_description()
+
+    def target_description(self) -> Target:
+        """The target whose jobs and cores the pass compares, from its options."""
+        try:
+            target = get(self.target, l1=self.l1 or None, cores=self.cores or None,
+                         redmule_format=self.format)
+        except UserError as e:
+            raise ValueError(str(e)) from None
+        if target.redmule is None or target.core is None:
+            raise ValueError(f"target '{self.target}' has no RedMulE to offload to")
+        return target
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Offload every qualifying promoted op; fail at the first that cannot be."""
+        target = self.target_description()
         element = "f32" if self.format == "fp32" else "f16"
         jobs = 0
         columns: dict = {}  # (loop nest, shape) -> its im2col buffer in L1
-        for candidate in _promoted(op):
+        for candidate in promoted_ops(op):
             shape = gemm_shape(candidate, element)
             if shape is None and self.format == "fp16" and gemm_shape(candidate, "f32"):
                 candidate.location.emit_error(
@@ -71,7 +100,7 @@ class OffloadRedmule(EdgeftPass):
                 return
             if shape is None:
                 conv = conv_shape(candidate)
-                if conv is None or not _im2col_pays(conv, candidate, self.l1):
+                if conv is None or not im2col_pays(conv, candidate, target):
                     continue
                 with candidate.context, candidate.location:
                     _offload_conv(candidate, conv, self.format, columns)
@@ -82,10 +111,11 @@ class OffloadRedmule(EdgeftPass):
             jobs += 1
         with op.context:
             i64 = ir.IntegerType.get_signless(64)
-            op.attributes["edgeft.redmule_ops"] = ir.IntegerAttr.get(i64, jobs)
+            op.attributes[attrs.REDMULE_OPS] = ir.IntegerAttr.get(i64, jobs)
 
 
-def _promoted(module: ir.Operation) -> list[ir.Operation]:
+def promoted_ops(module: ir.Operation) -> list[ir.Operation]:
+    """The linalg ops edgeft-promote gave L1 operands, in program order."""
     out = []
 
     def visit(op: ir.Operation) -> None:
@@ -104,6 +134,8 @@ def _promoted(module: ir.Operation) -> list[ir.Operation]:
 
 @dataclass
 class GemmShape:
+    """A linalg op read as C[b.., m, n] += A[b.., m, k] B[b.., k, n]."""
+
     batch: list[int]             # batch loop dims, in loop order
     sizes: list[int]             # every loop's size
     m: int
@@ -114,8 +146,6 @@ class GemmShape:
 
 def gemm_shape(op: ir.Operation, element: str = "f32") -> GemmShape | None:
     """The GEMM an L1 linalg.generic computes, or None if it is not one RedMulE can run."""
-    from edgeft.passes.tile import nest_of
-
     nest = nest_of(op)
     if nest is None or nest.gemm is None or len(list(op.operands)) != 3:
         return None
@@ -212,18 +242,18 @@ class ConvShape:
     kw: int
 
     @property
-    def rows(self) -> int:        # the GEMM's reduction: c * kh * kw
+    def rows(self) -> int:
+        """The GEMM's reduction: c * kh * kw."""
         return self.c * self.kh * self.kw
 
     @property
-    def columns(self) -> int:     # output pixels: oh * ow
+    def columns(self) -> int:
+        """The output pixels: oh * ow."""
         return self.oh * self.ow
 
 
 def conv_shape(op: ir.Operation) -> ConvShape | None:
     """The convolution an L1 linalg.generic computes, or None."""
-    from edgeft.passes.tile import nest_of
-
     nest = nest_of(op)
     if nest is None or len(nest.sizes) != 7 or len(list(op.operands)) != 3:
         return None
@@ -248,27 +278,32 @@ def _dense(t: ir.MemRefType) -> bool:
     return True
 
 
-def _im2col_pays(conv: ConvShape, op: ir.Operation, budget: int) -> bool:
-    """Offload when copying the columns and running the jobs beats the cores
-    (METHODS.md's figures: about 5.5 cycles per FMA on a core, about 3 per
-    copied element, 8 cores; RedMulE's padded array) and the column buffer
-    fits in L1 beside the op's tile buffers."""
-    from edgeft.passes.tile import redmule_tile_cycles
-    from edgeft.target import siracusa
-
-    macs = conv.n * conv.f * conv.columns * conv.rows
-    cores = macs * 5.5 / 8
-    redmule = siracusa().redmule
-    offload = conv.n * (conv.rows * conv.columns * 3 / 8
-                        + redmule_tile_cycles(conv.f, conv.rows, conv.columns, redmule))
+def im2col_pays(conv: ConvShape, op: ir.Operation, target: Target) -> bool:
+    """Offload when, by the target's cost model, copying the columns of every
+    image and running its job beats the convolution on the cores, and the
+    column buffer fits in the target's L1 beside the op's tile buffers."""
     column_bytes = conv.rows * conv.columns * 4
-    return offload < cores and _l1_in_use(op) + column_bytes <= budget
+    if _l1_in_use(op) + column_bytes > target.levels["L1"].bytes:
+        return False
+    return im2col_cycles(conv, target) < conv_core_cycles(conv, target)
+
+
+def conv_core_cycles(conv: ConvShape, target: Target) -> float:
+    """The convolution tile on the cores: one FMA per MAC, over the target's cores."""
+    macs = conv.n * conv.f * conv.columns * conv.rows
+    return perf.core_fma_cycles(target, macs, target.cores)
+
+
+def im2col_cycles(conv: ConvShape, target: Target) -> float:
+    """The tile through im2col: per image, the column copy over the cores,
+    then one job out (f x oh*ow) += w (f x c*kh*kw) col."""
+    per_image = (perf.core_copy_cycles(target, conv.rows * conv.columns, target.cores)
+                 + perf.redmule_cycles(target, conv.f, conv.rows, conv.columns))
+    return conv.n * per_image
 
 
 def _l1_in_use(op: ir.Operation) -> int:
     """Bytes of the L1 buffers behind the op's operands."""
-    from edgeft.codegen.emitter import element_bytes
-
     seen, total = set(), 0
     for value in op.operands:
         while isinstance(value, ir.OpResult) and value.owner.operation.name == "memref.subview":
@@ -289,16 +324,12 @@ def _offload_conv(op: ir.Operation, conv: ConvShape, fmt: str, columns: dict) ->
     (c, kh, kw) in the convolution's loop order, so the sums keep their order."""
     from torch_mlir.dialects import linalg, scf
 
-    from edgeft.ir.builders import iterator_attr, maps_attr
-    from edgeft.ir.graph import ancestor_in
-    from edgeft.passes.promote import _alloc_l1, collapse
-
     source, weight, out = op.operands
     func_block = _function_block(op)
     anchor = ancestor_in(op, func_block)
     key = (anchor, conv.c, conv.kh, conv.kw, conv.oh, conv.ow)
     if key not in columns:
-        columns[key] = _alloc_l1([conv.c, conv.kh, conv.kw, conv.oh, conv.ow], ir.F32Type.get(),
+        columns[key] = alloc_l1([conv.c, conv.kh, conv.kw, conv.oh, conv.ow], ir.F32Type.get(),
                                  anchor)
     column = columns[key]
     with ir.InsertionPoint(op):

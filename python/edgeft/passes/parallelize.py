@@ -10,7 +10,7 @@ from torch_mlir import ir
 
 from edgeft.ir import attrs
 from edgeft.passes.base import EdgeftPass
-from edgeft.passes.offload_redmule import _promoted
+from edgeft.passes.offload_redmule import promoted_ops
 from edgeft.passes.promote import index_constant, index_op, strided_type, strides_of, subview
 from edgeft.passes.tile import Nest, nest_of
 
@@ -55,7 +55,7 @@ class Parallelize(EdgeftPass):
         """Split every promoted kernel not yet in a pulp.parallel across the cores."""
         if self.cores == 1:
             return
-        for candidate in _promoted(op):
+        for candidate in promoted_ops(op):
             if candidate.parent.name == "pulp.parallel":
                 continue
             choice = split_loop(candidate, self.cores)

@@ -361,7 +361,8 @@ def _operand_kinds(op: ir.Operation) -> list[tuple[int, bool, bool]]:
     return out
 
 
-def _alloc_l1(shape: list[int], element: ir.Type, anchor: ir.Operation) -> ir.Value:
+def alloc_l1(shape: list[int], element: ir.Type, anchor: ir.Operation) -> ir.Value:
+    """A new buffer in L1 (`#pulp.level<"L1">`), allocated before `anchor`."""
     t = ir.MemRefType.get(shape, element, memory_space=level_attr("L1"))
     with ir.InsertionPoint(anchor), anchor.location:
         return ir.Operation.create("memref.alloc", results=[t],
@@ -383,7 +384,7 @@ def _promote_alone(op: ir.Operation, func_block: ir.Block) -> None:
     for position, fetch, write in _operand_kinds(op):
         far = op.operands[position]
         t = ir.MemRefType(far.type)
-        buffer = _alloc_l1(list(t.shape), t.element_type, anchor)
+        buffer = alloc_l1(list(t.shape), t.element_type, anchor)
         slots.append(Slot(position, far, buffer, False, fetch, write))
     with ir.InsertionPoint(op), op.location:
         tokens = []
@@ -489,7 +490,7 @@ def _promote_in_loop(op: ir.Operation, loop: ir.Operation, func_block: ir.Block)
         t = ir.MemRefType(far.type)
         double = _depends_on(far, iv, body)
         shape = ([2] if double else []) + list(t.shape)
-        buffer = _alloc_l1(shape, t.element_type, anchor)
+        buffer = alloc_l1(shape, t.element_type, anchor)
         slots.append(Slot(position, far, buffer, double, fetch, write))
     moving = [s for s in slots if s.double]
     still = [s for s in slots if not s.double]

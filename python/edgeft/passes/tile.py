@@ -9,11 +9,15 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
+from edgeft.ir import attrs
+from edgeft.ir.errors import UserError
+from edgeft.ir.types import element_bytes
 from edgeft.passes.base import EdgeftPass
+from edgeft.target import Target, get, perf
 
-TILE_ID_ATTR = "edgeft.tile_id"
-TILE_ATTR = "edgeft.tile"
-SUMMARY_ATTR = "edgeft.tiling"
+TILE_ID_ATTR = attrs.TILE_ID
+TILE_ATTR = attrs.TILE
+SUMMARY_ATTR = attrs.TILING
 
 
 @dataclass
@@ -43,6 +47,8 @@ class Nest:
 
 @dataclass
 class Choice:
+    """The tiling chosen for one op: tile sizes, working set and the cost it minimised."""
+
     tiles: list[int]
     working_set: int      # bytes of one tile's operands (not double-buffered)
     cycles: float         # the cost the choice minimised
@@ -54,11 +60,12 @@ class Tile(EdgeftPass):
 
     Runs on bufferized IR with generalized linalg ops (`linalg.generic` on
     memrefs). For each op it chooses a tile size per loop, each a divisor of
-    the loop's size (so every tile has the same static shape), by a cost:
-    cycles of moving every tile's operands between L2 and L1 (per transfer
-    latency plus bytes over the DMA bandwidth, outputs written back and,
-    when read, fetched) plus, for matmul-like contractions, the RedMulE time
-    of the padded tile. Starting from the whole op, it shrinks the loop
+    the loop's size (so every tile has the same static shape), by the
+    cycles of the target's performance model (edgeft.target.perf, on the
+    target built from the pass's options): every tile's DMA transfers
+    between L2 and L1 in their direction (outputs written back and, when
+    read, fetched) plus, for matmul-like contractions, one RedMulE job per
+    tile. Starting from the whole op, it shrinks the loop
     whose next smaller divisor costs least until `2 x working set <= L1`.
     Reduction loops shrink only in loop order (all earlier reductions at 1,
     later ones whole), which keeps every sum in its original order: tiled
@@ -78,16 +85,17 @@ class Tile(EdgeftPass):
 
     target: str = field(default="siracusa", metadata={"help": "target description"})
     l1: int = field(default=0, metadata={"help": "L1 budget in bytes (0: the target's)"})
+    redmule_format: str = field(default="", metadata={
+        "help": "RedMulE job format the tiles are costed in (empty: the target's)"})
 
     def __post_init__(self) -> None:
         self.target_description()
 
-    def target_description(self):
-        from edgeft.ir.errors import UserError
-        from edgeft.target import get
-
+    def target_description(self) -> Target:
+        """The target the pass tiles for, built from its options."""
         try:
-            target = get(self.target, l1=self.l1 or None)
+            target = get(self.target, l1=self.l1 or None,
+                         redmule_format=self.redmule_format or None)
         except UserError as e:
             raise ValueError(str(e)) from None
         if "L1" not in target.levels:
@@ -95,6 +103,7 @@ class Tile(EdgeftPass):
         return target
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Tile every linalg op of the module that does not fit L1 whole."""
         target = self.target_description()
         budget = target.levels["L1"].bytes
         nests = []
@@ -155,8 +164,6 @@ def _linalg_ops(module: ir.Operation) -> list[ir.Operation]:
 
 def nest_of(op: ir.Operation) -> Nest | None:
     """The loop nest of a linalg.generic on static memrefs, or None."""
-    from edgeft.codegen.emitter import element_bytes
-
     if op.name != "linalg.generic":
         return None
     maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
@@ -276,33 +283,29 @@ def working_set(nest: Nest, tiles: list[int]) -> int:
     return sum(footprint(o, tiles) for o in nest.operands)
 
 
-def cost(nest: Nest, tiles: list[int], target) -> float:
-    """Cycles of one tiling: DMA L2<->L1 of every tile, plus RedMulE for GEMMs."""
-    dma = next(d for d in target.dma if d.source == "L2" and d.destination == "L1")
+def cost(nest: Nest, tiles: list[int], target: Target) -> float:
+    """Cycles of one tiling on `target` (edgeft.target.perf): every tile's
+    DMA transfers, L2 -> L1 for the inputs and the outputs the body reads,
+    L1 -> L2 for the outputs; plus, for matmul-like contractions, one RedMulE
+    job (programming and job) per tile and batch point."""
     count = math.prod(s // t for s, t in zip(nest.sizes, tiles, strict=True))
     per_tile = 0.0
     for operand in nest.operands:
-        moves = 1 + (1 if operand.output and operand.read else 0)
-        per_tile += moves * (dma.latency_cycles + footprint(operand, tiles) / dma.bytes_per_cycle)
+        size = footprint(operand, tiles)
+        if not operand.output or operand.read:
+            per_tile += perf.dma_cycles(target, "L2", "L1", size)
+        if operand.output:
+            per_tile += perf.dma_cycles(target, "L1", "L2", size)
     cycles = count * per_tile
     if nest.gemm is not None and target.redmule is not None:
         m, n, k = (tiles[d] for d in nest.gemm)
         batch = math.prod(t for d, t in enumerate(tiles) if d not in nest.gemm)
-        cycles += count * batch * redmule_tile_cycles(m, k, n, target.redmule)
+        # RedMulE's N is the reduction: Z[m x n] = X[m x k] W[k x n]
+        cycles += count * batch * perf.redmule_cycles(target, m, k, n)
     return cycles
 
 
-def redmule_tile_cycles(m: int, reduction: int, n: int, redmule) -> float:
-    """A padded-array estimate of one RedMulE job Z[m x n] = X[m x reduction] W:
-    rows pad to ce_h, output columns to ce_w * (P + 1), the reduction to the
-    port's elements; ce_h * ce_w MACs per cycle, plus a fixed start/finish."""
-    bh, bw = redmule.ce_h, redmule.ce_w * (redmule.pipeline + 1)
-    bn = redmule.port_bytes // redmule.element_bytes
-    padded = math.ceil(m / bh) * bh * math.ceil(n / bw) * bw * math.ceil(reduction / bn) * bn
-    return padded / (redmule.ce_h * redmule.ce_w) + 100
-
-
-def choose_tiles(nest: Nest, budget: int, target) -> Choice | None:
+def choose_tiles(nest: Nest, budget: int, target: Target) -> Choice | None:
     """Greedy: from the whole op, shrink the cheapest loop until it fits."""
     tiles = list(nest.sizes)
     while 2 * working_set(nest, tiles) > budget:

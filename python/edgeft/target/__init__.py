@@ -52,6 +52,8 @@ class Core:
     parallel_efficiency: float = 0.99      # measured: 16x16x16 matmul, 7.92x on 8 cores
     fork_cycles: int = 50                  # assumption: dispatch + wake-up + final barrier
     far_load_cycles: int = 8               # assumption: stall per core load from L2/L3
+    fma_cycles: float = 5.5                # measured: fp32 FMA over L1 data, C at -O2
+    copy_element_cycles: float = 3.0       # assumption: one float copied L1 -> L1 by a core
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,12 @@ class RedMulE:
 
     @property
     def macs_per_cycle(self) -> int:
+        """MACs the array completes per cycle (ce_h * ce_w)."""
         return self.ce_h * self.ce_w
 
     @property
     def element_bytes(self) -> int:
+        """Bytes of one operand element in the job format."""
         return 2 if self.format == "fp16" else 4
 
 
@@ -107,9 +111,11 @@ class Target:
 
     @property
     def largest(self) -> str:
+        """The name of the largest memory level."""
         return max(self.levels.values(), key=lambda level: level.bytes).name
 
     def dma_between(self, source: str, destination: str) -> Dma:
+        """The DMA engine from `source` to `destination`."""
         return next(d for d in self.dma if d.source == source and d.destination == destination)
 
     def parameters(self) -> list[dict[str, Any]]:
@@ -155,6 +161,11 @@ PARAMETER_SOURCES = {
                          "and the closing barrier"),
     "core.far_load_cycles": ("cycles", "assumption", "stall of a core load from L2 or L3 "
                              "(kernels read L1; copies and in-place reads do not)"),
+    "core.fma_cycles": ("cycles/FMA", "measured", "one core, fp32 FMA over L1 data from C "
+                        "at -O2 (GVSoC dot product, METHODS.md); the passes' stand-in for a "
+                        "kernel's measured instructions when they choose an engine"),
+    "core.copy_element_cycles": ("cycles/element", "assumption", "a core copying one float "
+                                 "within L1 (load, store, addressing): im2col's column copy"),
     "redmule.ce_h": ("", "METHODS.md", "array height"),
     "redmule.ce_w": ("", "METHODS.md", "array width: rows of X per output tile"),
     "redmule.pipeline": ("", "METHODS.md", "pipeline registers P: a tile has ce_h*(P+1) columns"),

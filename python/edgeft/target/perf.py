@@ -9,6 +9,15 @@ edgeft.estimate.calibration.
     redmule_job_cycles(target, m, n, k)   Z[m x k] = X[m x n] W[n x k] (+ Y)
     dma_cycles(target, "L2", "L1", bytes)
     core_cycles(target, instructions, cores, far_loads)
+    core_fma_cycles(target, fmas, cores)  a multiply-accumulate nest, not yet measured
+    core_copy_cycles(target, elements, cores)
+
+This is the one cost model: the estimate (edgeft.estimate.timeline) costs
+the lowered program with it, and the passes that choose (edgeft-tile's
+tile sizes, edgeft-offload-redmule's im2col) compare alternatives with it,
+each on the target built from its own options. The passes run before the
+kernels exist, so where the estimate has measured instructions they use
+the per-FMA and per-element figures of the target's cores.
 """
 
 from __future__ import annotations
@@ -71,5 +80,33 @@ def core_cycles(target: Target, instructions: int, cores: int = 1, far_loads: in
     return cycles
 
 
+def core_fma_cycles(target: Target, fmas: int, cores: int = 1, forked: bool = True) -> float:
+    """A multiply-accumulate loop nest over L1 data (a convolution on the
+    cores) of `fmas` FMAs split evenly over `cores`: fma_cycles per FMA,
+    over the parallel efficiency when split, plus the fork cost."""
+    return _split(target, fmas * target.core.fma_cycles, cores, forked)
+
+
+def core_copy_cycles(target: Target, elements: int, cores: int = 1,
+                     forked: bool = True) -> float:
+    """A core kernel copying `elements` floats within L1 (im2col's column
+    matrix), split evenly over `cores`: copy_element_cycles per element,
+    over the parallel efficiency when split, plus the fork cost."""
+    return _split(target, elements * target.core.copy_element_cycles, cores, forked)
+
+
+def _split(target: Target, cycles: float, cores: int, forked: bool) -> float:
+    """One core's `cycles` of work split over `cores` (as core_cycles does for
+    a measured slice)."""
+    c = target.core
+    out = cycles / cores
+    if cores > 1:
+        out /= c.parallel_efficiency
+    if forked:
+        out += c.fork_cycles
+    return out
+
+
 def milliseconds(target: Target, cycles: float) -> float:
+    """Cycles of the cluster clock as milliseconds."""
     return cycles / (target.frequency_mhz * 1e3)
