@@ -29,13 +29,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-STRATEGIES = {
-    "mlp": ("ft-all", "ft-last", "ft-bias", "lp", "ft-1", "ft-2", "lora-all", "lora-last",
-            "skip-lora"),
-    "lenet5": ("ft-all", "ft-last", "ft-bias", "lp", "ft-1", "ft-2", "lora-all", "lora-last",
-               "skip-lora"),
-    "cct2": ("lp", "ft-1", "ft-2", "lora-1", "lora-2", "skip-lora"),
-}
+sys.path.insert(0, str(Path(__file__).parent))
+
+from hierarchy import STRATEGIES  # noqa: E402 - the same models and strategies
+
 TARGETS = {"host": ("host", None), "siracusa": ("siracusa", None),
            "siracusa-l1-16k": ("siracusa", 16384)}
 FILES = ("network.c", "network.h", "weights.c", "CMakeLists.txt", "program.json")

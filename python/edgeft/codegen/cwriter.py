@@ -118,8 +118,7 @@ def translate(module: ir.Module) -> CSources:
     if api is None:
         raise EmitError("the module has no @train_step and @predict: run the training passes "
                         "and the lowering pipeline first")
-    emitter, network, arena = _translate(module, api)
-    cache = _cache_info(emitter)
+    emitter, network, arena, cache = _translate(module, api)
     return CSources({"network.h": _header(api, cache), "network.c": network,
                      "weights.c": _weights(emitter), "CMakeLists.txt": _cmake()}, arena,
                     api.x.shape[0], api.logits.shape[1], list(api.x.shape[1:]),
@@ -133,15 +132,17 @@ def network_c(module: ir.Module) -> str:
     return _translate(module, interface(module))[1]
 
 
-def _translate(module: ir.Module, api: Interface | None) -> tuple[Emitter, str, int]:
-    """(emitter, network.c, arena bytes)."""
+def _translate(module: ir.Module,
+               api: Interface | None) -> tuple[Emitter, str, int, dict | None]:
+    """(emitter, network.c, arena bytes, the forward cache's figures)."""
     emitter = Emitter(module)
     if emitter.plan is None and emitter.flat_arena is None:
         raise EmitError("the module has no memory plan: run edgeft-plan-memory first")
     functions = emitter.functions()
     bodies = [f.emit() for f in functions]
     arena = emitter.flat_arena if emitter.plan is None else sum(emitter.plan.values())
-    return emitter, _network(emitter, functions, bodies, arena, api, _cache_info(emitter)), arena
+    cache = _cache_info(emitter)
+    return emitter, _network(emitter, functions, bodies, arena, api, cache), arena, cache
 
 
 def int_dict(module: ir.Module, name: str) -> dict | None:
