@@ -16,10 +16,8 @@ from dataclasses import dataclass, field
 from torch_mlir import ir
 
 from edgeft.ir import attrs, queries
-from edgeft.ir.queries import VIEW_OPS, memory_level, root_buffer
+from edgeft.ir.queries import memory_level, root_buffer, symbol_name
 from edgeft.ir.types import shaped_bytes
-
-VIEWS = VIEW_OPS
 
 
 @dataclass
@@ -35,28 +33,30 @@ class Counts:
 def count_function(func: ir.OpView, globals_: dict[str, ir.OpView]) -> Counts:
     """Transfers and RedMulE jobs of one run of `func`."""
     counts = Counts()
-
-    def visit(op: ir.Operation, times: int) -> None:
-        for region in op.regions:
-            for block in region.blocks:
-                for inner in block.operations:
-                    inner = inner.operation
-                    if inner.name in ("pulp.dma_start_1d", "pulp.dma_start_2d"):
-                        _transfer(inner, times, counts, globals_)
-                    elif inner.name == "redmule.gemm":
-                        m, n, k = (ir.IntegerAttr(inner.attributes[a]).value
-                                   for a in ("m", "n", "k"))
-                        counts.jobs += times
-                        counts.flops += times * 2 * m * n * k
-                    inner_times = times
-                    if inner.name == "scf.for":
-                        inner_times *= trip_count(inner)
-                    elif inner.name == "pulp.parallel":
-                        inner_times *= ir.IntegerAttr(inner.attributes["cores"]).value
-                    visit(inner, inner_times)
-
-    visit(func.operation, 1)
+    for op in queries.nested(func.operation):
+        if op.name in ("pulp.dma_start_1d", "pulp.dma_start_2d"):
+            _transfer(op, repeats(op, func.operation, cores=True), counts, globals_)
+        elif op.name == "redmule.gemm":
+            times = repeats(op, func.operation, cores=True)
+            m, n, k = (ir.IntegerAttr(op.attributes[a]).value for a in ("m", "n", "k"))
+            counts.jobs += times
+            counts.flops += times * 2 * m * n * k
     return counts
+
+
+def repeats(op: ir.Operation, root: ir.Operation, cores: bool) -> int:
+    """How often `op` runs per run of `root`, an op around it: the product of the
+    trip counts of the loops between them, and with `cores` the core counts of
+    the pulp.parallel regions between them."""
+    times = 1
+    parent = op.parent
+    while parent is not None and parent != root:
+        if parent.name == "scf.for":
+            times *= trip_count(parent)
+        elif cores and parent.name == "pulp.parallel":
+            times *= ir.IntegerAttr(parent.attributes["cores"]).value
+        parent = parent.parent
+    return times
 
 
 def trip_count(loop: ir.Operation) -> int:
@@ -104,7 +104,7 @@ def far_side(op: ir.Operation) -> ir.Value:
 
 def module_globals(module: ir.Operation) -> dict[str, ir.OpView]:
     """The memref.global ops of a module by symbol name."""
-    return {ir.StringAttr(op.attributes["sym_name"]).value: op
+    return {symbol_name(op): op
             for op in module.regions[0].blocks[0].operations
             if op.operation.name == "memref.global"}
 
@@ -115,8 +115,8 @@ def count_module(module: ir.Module) -> dict[str, Counts]:
     functions = []
     for op in module.body.operations:
         if op.operation.name == "memref.global":
-            globals_[ir.StringAttr(op.attributes["sym_name"]).value] = op
+            globals_[symbol_name(op)] = op
         if op.operation.name == "func.func" and op.regions[0].blocks:
             functions.append(op)
-    return {ir.StringAttr(f.attributes["sym_name"]).value: count_function(f, globals_)
+    return {symbol_name(f): count_function(f, globals_)
             for f in functions}

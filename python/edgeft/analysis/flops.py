@@ -18,6 +18,7 @@ import math
 from torch_mlir import ir
 
 from edgeft.ir import builders as b
+from edgeft.ir import queries
 
 FREE_BODY_OPS = {"arith.select", "arith.extf", "arith.truncf", "arith.sitofp", "arith.uitofp",
                  "arith.fptosi", "arith.fptoui", "arith.bitcast", "arith.constant",
@@ -85,6 +86,7 @@ def optimizer_flops(func: ir.OpView, parameters: set[str]) -> int:
             continue
         name = ir.FlatSymbolRefAttr(op.attributes["global"]).value
         stored = op.operands[0]
-        if isinstance(stored, ir.OpResult) and (name in parameters or name.endswith(".momentum")):
-            total += op_flops(stored.owner.operation)
+        source = queries.producer(stored)
+        if source is not None and (name in parameters or name.endswith(".momentum")):
+            total += op_flops(source)
     return total

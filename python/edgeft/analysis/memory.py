@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ALIGN = 64
+from edgeft.ir.types import ALIGN, align
 
 
 @dataclass
@@ -32,11 +32,6 @@ class Interval:
     def overlaps_in_time(self, other: Interval) -> bool:
         """Whether the two buffers are alive at a common program point."""
         return self.start <= other.end and other.start <= self.end
-
-
-def align(n: int, alignment: int = ALIGN) -> int:
-    """`n` rounded up to a multiple of `alignment`."""
-    return (n + alignment - 1) // alignment * alignment
 
 
 def pack(buffers: list[Interval], alignment: int = ALIGN) -> int:

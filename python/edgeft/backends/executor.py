@@ -28,6 +28,7 @@ from torch_mlir.runtime import np_to_memref
 
 from edgeft.ir import diagnostics
 from edgeft.ir.errors import UserError
+from edgeft.ir.queries import symbol_name
 
 BUFFERIZE = (
     "builtin.module("
@@ -161,7 +162,7 @@ def _signatures(module: ir.Module) -> dict[str, tuple[list[TensorSpec], list[Ten
         if op.operation.name != "func.func" or not op.regions[0].blocks:
             continue
         t = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
-        name = ir.StringAttr(op.attributes["sym_name"]).value
+        name = symbol_name(op)
         out[name] = ([TensorSpec.of(i) for i in t.inputs], [TensorSpec.of(r) for r in t.results])
     return out
 
@@ -171,7 +172,7 @@ def _globals(module: ir.Module) -> tuple[dict[str, TensorSpec], set[str]]:
     for op in module.body.operations:
         if op.operation.name != "ml_program.global":
             continue
-        name = ir.StringAttr(op.attributes["sym_name"]).value
+        name = symbol_name(op)
         specs[name] = TensorSpec.of(ir.TypeAttr(op.attributes["type"]).value)
         if "is_mutable" in op.attributes:
             mutable.add(name)
@@ -183,7 +184,7 @@ def _add_accessors(module: ir.Module, specs: Mapping[str, TensorSpec], mutable: 
     types = {}
     for op in module.body.operations:
         if op.operation.name == "ml_program.global":
-            types[ir.StringAttr(op.attributes["sym_name"]).value] = \
+            types[symbol_name(op)] = \
                 ir.TypeAttr(op.attributes["type"]).value
     with ir.InsertionPoint(module.body), ir.Location.unknown():
         for i, name in enumerate(specs):

@@ -29,10 +29,11 @@ from torch_mlir import ir
 
 from edgeft.analysis.counts import far_side, home_level
 from edgeft.analysis.liveness import alloc_lifetimes
-from edgeft.ir import attrs
+from edgeft.ir import attrs, queries
 from edgeft.ir.errors import UserError
 from edgeft.ir.graph import layer_of
-from edgeft.ir.types import element_bytes
+from edgeft.ir.queries import symbol_name
+from edgeft.ir.types import shaped_bytes
 
 C_TYPES = {"f32": "float", "f64": "double", "i1": "bool", "i8": "int8_t", "i16": "int16_t",
            "i32": "int32_t", "i64": "int64_t", "index": "long",
@@ -140,7 +141,7 @@ class FunctionEmitter:
     def __init__(self, module: Emitter, func: ir.OpView) -> None:
         self.module = module
         self.func = func
-        self.name = ir.StringAttr(func.attributes["sym_name"]).value
+        self.name = symbol_name(func)
         self.values: dict[ir.Value, str] = {}
         self.views: dict[ir.Value, View] = {}
         self.counter = 0
@@ -161,8 +162,8 @@ class FunctionEmitter:
         """The C expression of an SSA value (constants are inlined where they are used)."""
         if v in self.values:
             return self.values[v]
-        owner = v.owner.operation if isinstance(v, ir.OpResult) else None
-        if owner is not None and owner.name == "arith.constant":
+        owner = queries.constant_op(v)
+        if owner is not None:
             return self.constant(owner)
         raise EmitError(f"value used before the C emitter defined it in @{self.name}")
 
@@ -191,7 +192,7 @@ class FunctionEmitter:
                 raise EmitError(f"a buffer of @{self.name} (PyTorch layer '{layer_of(life.op)}') "
                                 "has no planned edgeft.level and edgeft.offset: run "
                                 "edgeft-plan-memory first")
-            size = math.prod(t.shape) * element_bytes(t.element_type)
+            size = shaped_bytes(t)
             shape = "x".join(map(str, t.shape)) or "scalar"
             self.buffers.append(Buffer(f"{len(self.buffers)}", size, life.start, life.end,
                                        layer_of(life.op), f"{shape}x{t.element_type}",
@@ -284,8 +285,7 @@ class FunctionEmitter:
         bounds first)."""
         needed: list[ir.Value] = []
         for v in [*loop.operands, *_free_values(loop)[1]]:
-            owner = v.owner.operation if isinstance(v, ir.OpResult) else None
-            if (owner is None or owner.name != "arith.constant") and v not in needed:
+            if queries.constant_op(v) is None and v not in needed:
                 needed.append(v)
         return needed
 
@@ -719,28 +719,9 @@ class ParallelKernel:
 
 def _free_values(op: ir.Operation) -> tuple[list[ir.Value], list[ir.Value]]:
     """(memrefs, scalars) a region reads but does not define (constants excluded)."""
-    inside: set[ir.Value] = set()
-    memrefs: list[ir.Value] = []
-    scalars: list[ir.Value] = []
-
-    def visit(parent: ir.Operation) -> None:
-        for region in parent.regions:
-            for block in region.blocks:
-                inside.update(block.arguments)
-                for inner in block.operations:
-                    inner = inner.operation
-                    for v in inner.operands:
-                        if v in inside or v in memrefs or v in scalars:
-                            continue
-                        owner = v.owner.operation if isinstance(v, ir.OpResult) else None
-                        if owner is not None and owner.name == "arith.constant":
-                            continue
-                        (memrefs if isinstance(v.type, ir.MemRefType) else scalars).append(v)
-                    inside.update(inner.results)
-                    visit(inner)
-
-    visit(op)
-    return memrefs, scalars
+    free = [v for v in queries.captured(op) if queries.constant_op(v) is None]
+    return ([v for v in free if isinstance(v.type, ir.MemRefType)],
+            [v for v in free if not isinstance(v.type, ir.MemRefType)])
 
 
 def arena_symbol(level: str) -> str:
@@ -759,7 +740,7 @@ class Emitter:
         self.globals: dict[str, ir.OpView] = {}
         for op in module.body.operations:
             if op.operation.name == "memref.global":
-                self.globals[ir.StringAttr(op.attributes["sym_name"]).value] = op
+                self.globals[symbol_name(op)] = op
         # Set to a list to collect every outlined pulp.parallel (edgeft.estimate.kernels).
         self.kernel_info: list[ParallelKernel] | None = None
         try:

@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING
 
 from torch_mlir import ir
 
-from edgeft.analysis.counts import VIEWS
 from edgeft.backends import toolchain
-from edgeft.ir import attrs
+from edgeft.ir import attrs, queries
 from edgeft.ir.errors import UserError
+from edgeft.ir.types import align
 
 if TYPE_CHECKING:
     from edgeft.codegen.emitter import ParallelKernel
@@ -93,13 +93,7 @@ def _wrap_in(block: ir.Block) -> None:
 
 def _holds_core_control(op: ir.Operation) -> bool:
     """Whether a region holds DMA, RedMulE, a parallel region or a call."""
-    for region in op.regions:
-        for block in region.blocks:
-            for inner in block.operations:
-                inner = inner.operation
-                if inner.name.startswith(CORE_OPS) or _holds_core_control(inner):
-                    return True
-    return False
+    return any(inner.name.startswith(CORE_OPS) for inner in queries.nested(op))
 
 
 def _wrap(op: ir.Operation) -> None:
@@ -117,9 +111,8 @@ def _wrap(op: ir.Operation) -> None:
 
 def root_elements(value: ir.Value, globals_: dict[str, ir.OpView]) -> int:
     """Elements of the buffer a view reads (its alloc, global or argument)."""
-    while isinstance(value, ir.OpResult) and value.owner.operation.name in VIEWS:
-        value = value.owner.operation.operands[0]
-    owner = value.owner.operation if isinstance(value, ir.OpResult) else None
+    value = queries.root_buffer(value)
+    owner = queries.producer(value)
     t = value.type
     if owner is not None and owner.name == "memref.get_global":
         glob = globals_[ir.FlatSymbolRefAttr(owner.attributes["name"]).value]
@@ -269,7 +262,7 @@ def _field_bytes(field_: tuple[str, bool, int]) -> int:
     if not pointer:
         return 0
     size = C_SIZES.get(c.replace("const ", ""), 8)
-    return (elements * size + 63) // 64 * 64
+    return align(elements * size)
 
 
 def _fill(c: str) -> str:

@@ -36,11 +36,12 @@ from torch_mlir import ir
 
 from edgeft.analysis import counts
 from edgeft.analysis.flops import FREE_BODY_OPS
-from edgeft.codegen.emitter import Emitter, element_bytes
+from edgeft.codegen.emitter import Emitter
 from edgeft.estimate import kernels
-from edgeft.ir import attrs
-from edgeft.ir.dialects import memory_level
+from edgeft.ir import attrs, queries
 from edgeft.ir.graph import clone_module, layer_of, phase_of
+from edgeft.ir.queries import memory_level, symbol_name
+from edgeft.ir.types import element_bytes, shaped_bytes
 from edgeft.target import Target, perf
 
 KERNEL_ATTR = attrs.KERNEL
@@ -158,8 +159,7 @@ class Timeline:
     def transfer(self, op: ir.Operation, weight: float) -> None:
         """A DMA start: queued on the engine, in issue order, while the cores go on."""
         source, destination = op.operands
-        t = ir.MemRefType(source.type)
-        size = math.prod(t.shape) * element_bytes(t.element_type)
+        size = shaped_bytes(source.type)
         far = counts.home_level(counts.far_side(op), self.globals_)
         inbound = memory_level(destination.type) == "L1"
         src, dst = (far, "L1") if inbound else ("L1", far)
@@ -194,34 +194,23 @@ def region_counts(op: ir.Operation, globals_: dict[str, ir.OpView]) -> RegionCou
     """FLOPs (flops.py's convention), bytes loaded and stored, and loads from
     outside L1 of one core's slice of a kernel (constant trip counts)."""
     out = RegionCounts()
-
-    def visit(parent: ir.Operation, times: int) -> None:
-        for region in parent.regions:
-            for block in region.blocks:
-                for inner in block.operations:
-                    inner = inner.operation
-                    name = inner.name
-                    if name.startswith("math.") or (name.startswith("arith.") and name.endswith(
-                            "f") and name not in FREE_BODY_OPS):
-                        out.flops += times
-                    elif name in ("memref.load", "memref.store"):
-                        memref = inner.operands[0 if name == "memref.load" else 1]
-                        t = ir.MemRefType(memref.type)
-                        out.bytes += times * element_bytes(t.element_type)
-                        if name == "memref.load" and memory_level(t) != "L1":
-                            out.far_loads += times
-                    elif name == "memref.copy":
-                        t = ir.MemRefType(inner.operands[0].type)
-                        elements = math.prod(t.shape)
-                        out.bytes += 2 * times * elements * element_bytes(t.element_type)
-                        if memory_level(t) != "L1":
-                            out.far_loads += times * elements
-                    inner_times = times
-                    if name == "scf.for":
-                        inner_times *= counts.trip_count(inner)
-                    visit(inner, inner_times)
-
-    visit(op, 1)
+    for inner in queries.nested(op):
+        name = inner.name
+        if name.startswith("math.") or (name.startswith("arith.") and name.endswith("f")
+                                        and name not in FREE_BODY_OPS):
+            out.flops += counts.repeats(inner, op, cores=False)
+        elif name in ("memref.load", "memref.store"):
+            times = counts.repeats(inner, op, cores=False)
+            t = ir.MemRefType(inner.operands[0 if name == "memref.load" else 1].type)
+            out.bytes += times * element_bytes(t.element_type)
+            if name == "memref.load" and memory_level(t) != "L1":
+                out.far_loads += times
+        elif name == "memref.copy":
+            times = counts.repeats(inner, op, cores=False)
+            t = ir.MemRefType(inner.operands[0].type)
+            out.bytes += 2 * times * shaped_bytes(t)
+            if memory_level(t) != "L1":
+                out.far_loads += times * math.prod(t.shape)
     return out
 
 
@@ -253,7 +242,7 @@ def estimate(module: ir.Module, target: Target, use_cache: bool = True) -> Estim
         with copy.context:
             info.op.attributes[KERNEL_ATTR] = ir.StringAttr.get(info.name)
     measured = kernels.measure(list(found.values()), use_cache=use_cache)
-    functions = {ir.StringAttr(op.attributes["sym_name"]).value: op
+    functions = {symbol_name(op): op
                  for op in copy.body.operations
                  if op.operation.name == "func.func" and op.regions[0].blocks}
     out = Estimate({}, {}, {}, measured.measured_now, len(measured.instructions))

@@ -14,14 +14,16 @@ from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
 from edgeft.ir import builders as b
+from edgeft.ir import queries
 from edgeft.ir.diagnostics import PHASE_TAG, from_location
+from edgeft.ir.queries import symbol_name
 
 
 def function(module: ir.Operation, name: str) -> ir.OpView | None:
     """The func.func named `name` in `module`, or None."""
     for op in module.regions[0].blocks[0].operations:
         if op.operation.name == "func.func" and \
-                ir.StringAttr(op.attributes["sym_name"]).value == name:
+                symbol_name(op) == name:
             return op
     return None
 
@@ -40,7 +42,7 @@ def clone_module(module: ir.Module) -> ir.Module:
 
 def globals_of(module: ir.Operation) -> dict[str, ir.OpView]:
     """The module's ml_program.global ops by name, in order."""
-    return {ir.StringAttr(op.attributes["sym_name"]).value: op
+    return {symbol_name(op): op
             for op in module.regions[0].blocks[0].operations
             if op.operation.name == "ml_program.global"}
 
@@ -139,7 +141,7 @@ def find_layer_op(block: ir.Block, weight: str) -> LayerOp | str:
     for user in users(loaded):
         if user.name == "linalg.conv_2d_nchw_fchw" and user.operands[1] == loaded:
             data = user.operands[0]
-            source = data.owner.operation if isinstance(data, ir.OpResult) else None
+            source = queries.producer(data)
             activation = source.operands[0] if source is not None and \
                 source.name == "tensor.pad" else data
             return LayerOp("conv", user, data, activation)
@@ -180,7 +182,7 @@ def unit_input(block: ir.Block, prefixes: list[str], batch: int) -> ir.Value | N
             continue
         inside.add(op)
         for value in op.operands:
-            producer = value.owner.operation if isinstance(value, ir.OpResult) else None
+            producer = queries.producer(value)
             if producer is not None and (producer in inside
                                          or producer.name in _EXCLUDED_PRODUCERS):
                 continue

@@ -34,12 +34,16 @@ def referenced_symbol(op: ir.Operation | ir.OpView, attribute: str = "name") -> 
     return ir.FlatSymbolRefAttr(op.attributes[attribute]).value
 
 
+def constant_op(value: ir.Value) -> ir.Operation | None:
+    """The `arith.constant` that defines `value`, or None."""
+    owner = producer(value)
+    return owner if owner is not None and owner.name == "arith.constant" else None
+
+
 def constant_int(value: ir.Value) -> int | None:
     """The value of an integer or index `arith.constant`, or None."""
-    owner = producer(value)
-    if owner is None or owner.name != "arith.constant":
-        return None
-    return ir.IntegerAttr(owner.attributes["value"]).value
+    owner = constant_op(value)
+    return None if owner is None else ir.IntegerAttr(owner.attributes["value"]).value
 
 
 def root_buffer(value: ir.Value) -> ir.Value:
@@ -88,6 +92,26 @@ def nested(op: ir.Operation, name: str | None = None) -> list[ir.Operation]:
         return ir.WalkResult.ADVANCE
 
     op.walk(visit, ir.WalkOrder.PRE_ORDER)
+    return found
+
+
+def captured(op: ir.Operation) -> list[ir.Value]:
+    """The values read inside `op`'s regions but defined outside `op`, each once,
+    in the order a pre-order walk first reads them."""
+    root = op.operation
+    inside: set[ir.Value] = set()
+    found: list[ir.Value] = []
+
+    def visit(inner: ir.Operation) -> ir.WalkResult:
+        if inner != root:
+            found.extend(v for v in inner.operands if v not in inside and v not in found)
+            inside.update(inner.results)
+        for region in inner.regions:
+            for block in region.blocks:
+                inside.update(block.arguments)
+        return ir.WalkResult.ADVANCE
+
+    root.walk(visit, ir.WalkOrder.PRE_ORDER)
     return found
 
 

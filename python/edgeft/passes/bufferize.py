@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from torch_mlir import ir, passmanager
 
 from edgeft.ir import attrs, diagnostics
+from edgeft.ir.queries import symbol_name
 from edgeft.passes.base import EdgeftPass
 
 # What the training passes say about a parameter global and later stages read.
@@ -42,7 +43,7 @@ class Bufferize(EdgeftPass):
         carried = {}
         for glob in op.regions[0].blocks[0].operations:
             if glob.operation.name == "ml_program.global":
-                name = ir.StringAttr(glob.attributes["sym_name"]).value
+                name = symbol_name(glob)
                 carried[name] = {a: glob.attributes[a] for a in CARRIED_ATTRS
                                  if a in glob.attributes}
         try:
@@ -57,6 +58,6 @@ class Bufferize(EdgeftPass):
         for glob in op.regions[0].blocks[0].operations:
             if glob.operation.name != "memref.global":
                 continue
-            for key, value in carried.get(ir.StringAttr(glob.attributes["sym_name"]).value,
+            for key, value in carried.get(symbol_name(glob),
                                           {}).items():
                 glob.attributes[key] = value

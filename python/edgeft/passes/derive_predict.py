@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
+from edgeft.ir import queries
 from edgeft.ir.graph import erase_unused, function, layer_of
 from edgeft.passes.base import EdgeftPass
 
@@ -57,7 +58,7 @@ def logits_of(block: ir.Block) -> ir.Value | None:
         if layer_of(op) != "loss":
             continue
         for value in op.operands:
-            producer = value.owner.operation if isinstance(value, ir.OpResult) else None
+            producer = queries.producer(value)
             if producer is None or layer_of(producer) == "loss":
                 continue
             t = value.type

@@ -11,7 +11,7 @@ from torch_mlir import ir
 from torch_mlir.dialects import ml_program, scf, tensor
 
 from edgeft.analysis.flops import op_flops
-from edgeft.ir import attrs
+from edgeft.ir import attrs, queries
 from edgeft.ir import builders as b
 from edgeft.ir.graph import add_global, erase_unused, function, globals_of, layer_of, symbol
 from edgeft.passes.autodiff.driver import data_operands
@@ -395,7 +395,7 @@ def _smallest_cut(split: Split, demand: list[ir.Value], batch: int) -> list[ir.V
         cacheable = b.element_of(v) == f32 and _batch_major(v, batch, split, major)
         per_sample = math.prod(b.shape_of(v)) // batch * _element_bytes(b.element_of(v))
         edges[(2 * node[v], 2 * node[v] + 1)] = per_sample if cacheable else _INFINITE
-        producer = v.owner.operation if isinstance(v, ir.OpResult) else None
+        producer = queries.producer(v)
         if producer is None or (cacheable and not _cheap(producer)):
             edges[(source, 2 * node[v])] = _INFINITE
             continue
@@ -474,7 +474,7 @@ def _batch_major(value: ir.Value, batch: int, split: Split, memo: dict[ir.Value,
     if not shape or shape[0] % batch:
         memo[value] = False
         return False
-    if not isinstance(value, ir.OpResult):  # the input x
+    if queries.producer(value) is None:  # the input x
         memo[value] = split.value_kind.get(value) == SAMPLE
         return memo[value]
     memo[value] = _major_result(value, batch, split, memo)
@@ -549,9 +549,8 @@ def _first_dim(m: ir.AffineMap) -> int | None:
 
 def _producer_layer(value: ir.Value) -> str:
     """The PyTorch layer that computed a cached value ('input' for x itself)."""
-    if not isinstance(value, ir.OpResult):
-        return "input"
-    return layer_of(value.owner.operation)
+    owner = queries.producer(value)
+    return "input" if owner is None else layer_of(owner)
 
 _DYNAMIC = -9223372036854775808  # ShapedType::kDynamic for static offset lists
 
@@ -598,7 +597,7 @@ def _drop_unread_inits(op: ir.Operation, dropped: set[ir.Operation]) -> None:
     tensor.empty of its type instead."""
     read = set(data_operands(op))
     for i, value in enumerate(op.operands):
-        producer = value.owner.operation if isinstance(value, ir.OpResult) else None
+        producer = queries.producer(value)
         if value in read or producer not in dropped:
             continue
         with ir.InsertionPoint(op), op.location:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from torch_mlir import ir
 
-from edgeft.ir import attrs
+from edgeft.ir import attrs, queries
 from edgeft.ir.builders import iterator_attr, maps_attr
 from edgeft.ir.errors import UserError
 from edgeft.ir.graph import ancestor_in
-from edgeft.ir.types import element_bytes
+from edgeft.ir.types import shaped_bytes
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.promote import (
     PROMOTED_ATTR,
@@ -116,20 +115,8 @@ class OffloadRedmule(EdgeftPass):
 
 def promoted_ops(module: ir.Operation) -> list[ir.Operation]:
     """The linalg ops edgeft-promote gave L1 operands, in program order."""
-    out = []
-
-    def visit(op: ir.Operation) -> None:
-        for region in op.regions:
-            for block in region.blocks:
-                for inner in block.operations:
-                    inner = inner.operation
-                    if inner.name == "linalg.generic" and PROMOTED_ATTR in inner.attributes:
-                        out.append(inner)
-                    else:
-                        visit(inner)
-
-    visit(module)
-    return out
+    return [op for op in queries.nested(module, "linalg.generic")
+            if PROMOTED_ATTR in op.attributes]
 
 
 @dataclass
@@ -306,14 +293,12 @@ def _l1_in_use(op: ir.Operation) -> int:
     """Bytes of the L1 buffers behind the op's operands."""
     seen, total = set(), 0
     for value in op.operands:
-        while isinstance(value, ir.OpResult) and value.owner.operation.name == "memref.subview":
-            value = value.owner.operation.operands[0]
-        owner = value.owner.operation if isinstance(value, ir.OpResult) else None
+        value = queries.root_buffer(value)
+        owner = queries.producer(value)
         if owner is None or owner in seen:
             continue
         seen.add(owner)
-        t = ir.MemRefType(value.type)
-        total += math.prod(t.shape) * element_bytes(t.element_type)
+        total += shaped_bytes(value.type)
     return total
 
 

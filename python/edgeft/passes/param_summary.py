@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal
 from torch_mlir import ir
 
 from edgeft.ir import attrs
+from edgeft.ir.queries import symbol_name
 from edgeft.passes.base import EdgeftPass
 
 TRAINABLE_ATTR = attrs.TRAINABLE
@@ -45,7 +46,7 @@ def collect_params(module: ir.Operation) -> list[ParamInfo] | None:
     for op in module.regions[0].blocks[0].operations:
         if op.operation.name != "ml_program.global":
             continue
-        name = ir.StringAttr(op.attributes["sym_name"]).value
+        name = symbol_name(op)
         t = ir.TypeAttr(op.attributes["type"]).value
         if not isinstance(t, ir.RankedTensorType) or not ir.RankedTensorType(t).has_static_shape:
             op.location.emit_error(f"parameter global '{name}' has type {t}; "

@@ -26,7 +26,7 @@ from edgeft.analysis.memory import (
 from edgeft.ir import attrs
 from edgeft.ir.errors import UserError
 from edgeft.ir.graph import layer_of
-from edgeft.ir.queries import memory_level, nested
+from edgeft.ir.queries import memory_level, nested, symbol_name
 from edgeft.ir.types import shaped_bytes
 from edgeft.passes.base import EdgeftPass
 from edgeft.target import get
@@ -152,7 +152,7 @@ def _buffers(module: ir.Operation) -> tuple[list[Placed] | None, dict[str, ir.Op
         op = op.operation
         if op.name != "memref.global" or "constant" in op.attributes:
             continue  # read-only constants stay in the program image
-        name = ir.StringAttr(op.attributes["sym_name"]).value
+        name = symbol_name(op)
         kind = CACHE if attrs.CACHE in op.attributes else PERSISTENT
         written = any(a in op.attributes for a in WRITTEN_ATTRS) or kind == CACHE
         size = shaped_bytes(ir.MemRefType(ir.TypeAttr(op.attributes["type"]).value))
@@ -162,7 +162,7 @@ def _buffers(module: ir.Operation) -> tuple[list[Placed] | None, dict[str, ir.Op
     buffers += [p for _, _, p in sorted(persistent, key=lambda t: (t[0], t[1]))]
     base = 0
     for func in functions:
-        fname = ir.StringAttr(func.attributes["sym_name"]).value
+        fname = symbol_name(func)
         for life in alloc_lifetimes(func):
             t = ir.MemRefType(life.op.results[0].type)
             key = f"{fname}#{len(owners)}"

@@ -9,11 +9,11 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
-from edgeft.ir import attrs
+from edgeft.ir import attrs, queries
 from edgeft.ir.errors import UserError
 from edgeft.ir.graph import ancestor_in
 from edgeft.ir.queries import constant_int, level_attr, trip_count
-from edgeft.ir.types import element_bytes
+from edgeft.ir.types import shaped_bytes
 from edgeft.passes.base import EdgeftPass
 from edgeft.target import get
 
@@ -298,22 +298,9 @@ class Promote(EdgeftPass):
 
 def _promotable(func: ir.Operation) -> list[ir.Operation]:
     """linalg.generic ops at function level or made by tiling (edgeft.tile)."""
-    out = []
-
-    def visit(op: ir.Operation, top: bool) -> None:
-        for region in op.regions:
-            for block in region.blocks:
-                for inner in block.operations:
-                    inner = inner.operation
-                    if inner.name == "linalg.generic":
-                        if (top or attrs.TILE in inner.attributes) and \
-                                PROMOTED_ATTR not in inner.attributes:
-                            out.append(inner)
-                        continue
-                    visit(inner, False)
-
-    visit(func, True)
-    return out
+    return [op for op in queries.nested(func, "linalg.generic")
+            if (op.parent == func or attrs.TILE in op.attributes)
+            and PROMOTED_ATTR not in op.attributes]
 
 
 def _check(op: ir.Operation, budget: int) -> str | None:
@@ -327,7 +314,7 @@ def _check(op: ir.Operation, budget: int) -> str | None:
             return "operands must have static shapes"
         if t.memory_space is not None:
             return f"operand already in {t.memory_space}"
-        total += math.prod(t.shape) * element_bytes(t.element_type)
+        total += shaped_bytes(t)
     if 2 * total > budget:
         return (f"this op's operands take {total:,} bytes, {2 * total:,} double-buffered, "
                 f"more than the {budget:,}-byte L1 budget: run edgeft-tile first")
@@ -424,7 +411,7 @@ def _only_slices(loop: ir.Operation, op: ir.Operation) -> bool:
 def _depends_on(value: ir.Value, iv: ir.Value, body: ir.Block) -> bool:
     if value == iv:
         return True
-    owner = value.owner.operation if isinstance(value, ir.OpResult) else None
+    owner = queries.producer(value)
     if owner is None or owner.parent is None or owner.parent.operation != body.owner.operation:
         return False
     return any(_depends_on(v, iv, body) for v in owner.operands)
@@ -435,7 +422,7 @@ def _slice_ops(values: list[ir.Value], body: ir.Block) -> list[ir.Operation]:
     needed: set[ir.Operation] = set()
 
     def add(v: ir.Value) -> None:
-        owner = v.owner.operation if isinstance(v, ir.OpResult) else None
+        owner = queries.producer(v)
         if owner is None or owner.parent is None or \
                 owner.parent.operation != body.owner.operation or owner in needed:
             return
@@ -467,14 +454,10 @@ def _clone_slice(values: list[ir.Value], body: ir.Block, iv: ir.Value,
 
 def _remap_nested(op: ir.Operation, old: ir.Value, new: ir.Value) -> None:
     """Replace `old` by `new` in every op nested in `op`."""
-    for region in op.regions:
-        for block in region.blocks:
-            for inner in block.operations:
-                inner = inner.operation
-                for i, operand in enumerate(inner.operands):
-                    if operand == old:
-                        inner.operands[i] = new
-                _remap_nested(inner, old, new)
+    for inner in queries.nested(op):
+        for i, operand in enumerate(inner.operands):
+            if operand == old:
+                inner.operands[i] = new
 
 
 def _promote_in_loop(op: ir.Operation, loop: ir.Operation, func_block: ir.Block) -> None:

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
+from edgeft.ir.queries import symbol_name
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.training import strategies
@@ -95,7 +96,7 @@ class SelectTrainable(EdgeftPass):
         for glob in op.regions[0].blocks[0].operations:
             if glob.operation.name != "ml_program.global":
                 continue
-            name = ir.StringAttr(glob.attributes["sym_name"]).value
+            name = symbol_name(glob)
             if name not in params:
                 continue
             if name in chosen:

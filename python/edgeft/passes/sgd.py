@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
-from edgeft.ir import attrs
+from edgeft.ir import attrs, queries
 from edgeft.ir import builders as b
 from edgeft.ir.graph import add_zero_global, function, globals_of, phase_location, symbol
 from edgeft.passes.autodiff.driver import GRADIENT_OF_ATTR
@@ -147,7 +147,8 @@ def _insertion_point(block: ir.Block, grad: ir.Value, old: ir.Value,
     """After the gradient's producer and after the last reader of the old value."""
     ops = [o.operation for o in block.operations]
     index = {o: i for i, o in enumerate(ops)}
-    latest = index[grad.owner] if isinstance(grad, ir.OpResult) else -1
+    owner = queries.producer(grad)
+    latest = -1 if owner is None else index[owner]
     aliases, frontier = {old}, [old]
     while frontier:
         value = frontier.pop()

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
-from edgeft.ir import attrs
+from edgeft.ir import attrs, queries
 from edgeft.ir.errors import UserError
 from edgeft.ir.types import element_bytes
 from edgeft.passes.base import EdgeftPass
@@ -373,16 +373,7 @@ def _apply(module: ir.Operation, plans: list[tuple[Nest, Choice]]) -> None:
     with module.context:
         script = ir.Module.parse(text)
         interpreter.apply_named_sequence(module, script.body.operations[0], script)
-        for op in _walk(module):
+        for op in queries.nested(module):
             if TILE_ID_ATTR in op.attributes:
                 del op.attributes[TILE_ID_ATTR]
 
-
-def _walk(op: ir.Operation) -> list[ir.Operation]:
-    out = []
-    for region in op.regions:
-        for block in region.blocks:
-            for inner in block.operations:
-                out.append(inner.operation)
-                out += _walk(inner.operation)
-    return out

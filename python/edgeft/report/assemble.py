@@ -13,7 +13,6 @@ stage did not produce are absent (docs/report.md).
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from typing import Any
 
@@ -25,6 +24,8 @@ from edgeft.estimate import timeline
 from edgeft.ir import attrs
 from edgeft.ir.attrs import int_dict
 from edgeft.ir.graph import function, globals_of
+from edgeft.ir.queries import symbol_name
+from edgeft.ir.types import shaped_bytes
 from edgeft.options import CompileOptions
 from edgeft.passes.forward_cache import CACHE_ATTR, CACHED, FILL
 from edgeft.passes.param_summary import collect_params, summary_json
@@ -125,8 +126,7 @@ def cache(op: ir.Operation, batch: int) -> dict[str, Any] | None:
     samples = ir.IntegerAttr(info["samples"]).value
     total = 0
     for glob in caches:
-        t = ir.RankedTensorType(ir.TypeAttr(glob.attributes["type"]).value)
-        total += math.prod(t.shape) * (t.element_type.width // 8)
+        total += shaped_bytes(ir.TypeAttr(glob.attributes["type"]).value)
     quant = ir.StringAttr(info["quant"]).value
     out: dict[str, Any] = {
         "quant": "nf4" if quant == "nf4" else "fp32",
@@ -135,7 +135,7 @@ def cache(op: ir.Operation, batch: int) -> dict[str, Any] | None:
         "bytes_per_sample": total // samples,
         "flops": {"fill": flops.function_flops(function(op, FILL)) / batch,
                   "cached_step": flops.function_flops(function(op, CACHED)) / batch},
-        "globals": [ir.StringAttr(g.attributes["sym_name"]).value for g in caches],
+        "globals": [symbol_name(g) for g in caches],
         "segments": [{"layer": ir.StringAttr(ir.DictAttr(d)["layer"]).value,
                       "values_per_sample": ir.IntegerAttr(ir.DictAttr(d)["values"]).value}
                      for d in ir.ArrayAttr(info["segments"])],

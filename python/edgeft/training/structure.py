@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from torch_mlir import ir
 
 from edgeft.ir import attrs
+from edgeft.ir.queries import symbol_name
 
 # Globals that are training state, not parameters: gradients, optimizer
 # state, the forward cache; adapters are parameters but not the model's.
@@ -94,7 +95,7 @@ def parameter_names(module: ir.Operation) -> list[str]:
             continue
         if any(a in op.attributes for a in NOT_PARAMETER_ATTRS):
             continue
-        names.append(ir.StringAttr(op.attributes["sym_name"]).value)
+        names.append(symbol_name(op))
     return names
 
 
@@ -106,7 +107,7 @@ def trained_and_adapter_names(module: ir.Operation) -> list[str]:
             continue
         if any(a in op.attributes for a in STATE_ATTRS):
             continue
-        names.append(ir.StringAttr(op.attributes["sym_name"]).value)
+        names.append(symbol_name(op))
     return names
 
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 from torch_mlir.dialects import ml_program
 
-from edgeft.ir import attrs
+from edgeft.ir import attrs, queries
 from edgeft.ir import builders as b
 from edgeft.ir.graph import add_zero_global, function, globals_of, layer_of, phase_location
 from edgeft.passes.autodiff.rules import CONSTANT_OPS, RULES
@@ -19,27 +19,6 @@ from edgeft.training.structure import layer_name
 
 GRADIENT_OF_ATTR = attrs.GRADIENT_OF
 GRAD_SUFFIX = ".grad"
-
-
-def _region_operands(op: ir.Operation) -> list[ir.Value]:
-    """Values used inside `op`'s regions but defined outside it."""
-    inside: set[ir.Value] = set()
-    used: list[ir.Value] = []
-
-    def visit(block: ir.Block) -> None:
-        inside.update(block.arguments)
-        for inner in block.operations:
-            inner = inner.operation
-            used.extend(inner.operands)
-            inside.update(inner.results)
-            for region in inner.regions:
-                for nested in region.blocks:
-                    visit(nested)
-
-    for region in op.regions:
-        for block in region.blocks:
-            visit(block)
-    return [v for v in used if v not in inside]
 
 
 def data_operands(op: ir.Operation) -> list[ir.Value]:
@@ -54,7 +33,7 @@ def data_operands(op: ir.Operation) -> list[ir.Value]:
         body = op.regions[0].blocks[0]
         operands = operands[:n_in] + [v for j, v in enumerate(operands[n_in:])
                                       if any(True for _ in body.arguments[n_in + j].uses)]
-    return operands + _region_operands(op)
+    return operands + queries.captured(op)
 
 
 @dataclass

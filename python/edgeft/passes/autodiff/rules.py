@@ -15,6 +15,7 @@ from torch_mlir import ir
 from torch_mlir.dialects import tensor
 
 from edgeft.ir import builders as b
+from edgeft.ir import queries
 from edgeft.passes.autodiff import structured
 from edgeft.passes.autodiff.structured import AdjointSweep, NoAdjointRule
 
@@ -71,9 +72,9 @@ def _matmul(sweep: AdjointSweep, op: ir.Operation) -> None:
 
 def _transposed_weight(sweep: AdjointSweep, value: ir.Value) -> ir.Value | None:
     """W when `value` = transpose(W, [1, 0]) is read by one op only and W is active."""
-    if not isinstance(value, ir.OpResult) or value.owner.name != "linalg.transpose":
+    transpose = queries.producer(value)
+    if transpose is None or transpose.name != "linalg.transpose":
         return None
-    transpose = value.owner.operation
     if list(ir.DenseI64ArrayAttr(transpose.attributes["permutation"])) != [1, 0]:
         return None
     if sum(1 for _ in value.uses) != 1 or not sweep.active(transpose.operands[0]):

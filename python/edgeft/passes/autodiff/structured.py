@@ -35,6 +35,7 @@ from typing import Protocol
 from torch_mlir import ir
 
 from edgeft.ir import builders as b
+from edgeft.ir import queries
 from edgeft.ir.graph import erase_unused
 from edgeft.passes.autodiff import scalar
 
@@ -215,7 +216,7 @@ def _combiners(s: Structured, d_results: dict[int, ir.Value]) -> dict[int, str]:
     yields = scalar.yielded(s.body)
     for j in d_results:
         acc, value = s.output_arg(j), yields[j]
-        owner = value.owner if isinstance(value, ir.OpResult) else None
+        owner = queries.producer(value)
         name = owner.name if owner is not None else ""
         operands = list(owner.operands) if owner is not None else []
         if name == "arith.addf" and acc in operands:
@@ -238,10 +239,11 @@ def _depends_on(value: ir.Value, target: ir.Value) -> bool:
         v = stack.pop()
         if v == target:
             return True
-        if v in seen or not isinstance(v, ir.OpResult):
+        owner = queries.producer(v)
+        if v in seen or owner is None:
             continue
         seen.add(v)
-        stack.extend(v.owner.operands)
+        stack.extend(owner.operands)
     return False
 
 
@@ -301,7 +303,7 @@ def _passes_through(s: Structured, d_results: dict[int, ir.Value], seed: ir.Valu
     value = scalar.yielded(s.body)[j]
     if value == seed:
         return True
-    owner = value.owner if isinstance(value, ir.OpResult) else None
+    owner = queries.producer(value)
     if owner is None or owner.name not in ("arith.addf", "arith.subf"):
         return False
     a, c = owner.operands
