@@ -1,0 +1,9 @@
+// RUN: edgeft-opt %s --verify-diagnostics -p edgeft-bufferize
+
+// An op upstream cannot bufferize is reported where upstream reported it.
+func.func @step(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{edgeft-bufferize: op was not bufferized}}
+  %c = ml_program.global_load_const @c : tensor<4xf32>
+  return %c : tensor<4xf32>
+}
+ml_program.global private @c(dense<2.0> : tensor<4xf32>) : tensor<4xf32>
