@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 from torch_mlir import ir
 
-VIEW_OPS = {"memref.reinterpret_cast", "memref.subview", "memref.collapse_shape",
-            "memref.expand_shape", "memref.cast", "memref.extract_strided_metadata",
-            "memref.memory_space_cast"}
+from edgeft.ir.queries import VIEW_OPS
 
 
 @dataclass

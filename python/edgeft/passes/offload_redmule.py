@@ -12,6 +12,7 @@ from edgeft.ir import attrs, queries
 from edgeft.ir.builders import iterator_attr, maps_attr
 from edgeft.ir.errors import UserError
 from edgeft.ir.graph import ancestor_in
+from edgeft.ir.queries import memory_level
 from edgeft.ir.types import shaped_bytes
 from edgeft.passes.base import EdgeftPass
 from edgeft.passes.promote import (
@@ -173,7 +174,7 @@ def _multiply_accumulate(op: ir.Operation) -> bool:
 
 
 def _in_l1(t: ir.MemRefType) -> bool:
-    return str(t.memory_space) == '#pulp.level<"L1">'
+    return memory_level(t) == "L1"
 
 
 def _rows_contiguous(t: ir.MemRefType) -> bool:
@@ -213,7 +214,12 @@ def _matrix(value: ir.Value, ivs: list[ir.Value]) -> ir.Value:
 
 # --- convolutions through im2col ------------------------------------------------------
 
-CONV_MAPS = ("(d0, d4, d2 + d5, d3 + d6)", "(d1, d4, d5, d6)", "(d0, d1, d2, d3)")
+def conv_maps() -> list[ir.AffineMap]:
+    """The maps of a stride-1 NCHW convolution over (n, f, oh, ow, c, kh, kw): input,
+    weight, output (in the current context)."""
+    n, f, oh, ow, c, kh, kw = (ir.AffineDimExpr.get(i) for i in range(7))
+    return [ir.AffineMap.get(7, 0, exprs) for exprs in
+            ([n, c, oh + kh, ow + kw], [f, c, kh, kw], [n, f, oh, ow])]
 
 
 @dataclass
@@ -246,11 +252,11 @@ def conv_shape(op: ir.Operation) -> ConvShape | None:
         return None
     if nest.reductions != [4, 5, 6] or not _multiply_accumulate(op):
         return None
-    for value, operand, expected in zip(op.operands, nest.operands, CONV_MAPS, strict=True):
+    for value, operand, expected in zip(op.operands, nest.operands, conv_maps(), strict=True):
         t = ir.MemRefType(value.type)
-        if str(t.element_type) != "f32" or not _in_l1(t) or not _dense(t):
+        if t.element_type != ir.F32Type.get() or not _in_l1(t) or not _dense(t):
             return None
-        if str(operand.map).split(" -> ")[1].rstrip(">") != expected:
+        if operand.map != expected:
             return None
     return ConvShape(*nest.sizes)
 

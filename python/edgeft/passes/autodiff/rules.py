@@ -32,19 +32,24 @@ def _elementwise(sweep: AdjointSweep, op: ir.Operation) -> None:
     structured.adjoint(sweep, structured.from_elementwise(op))
 
 
-_DEFAULT_MAPS = {
-    "linalg.matmul": "[affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>,"
-                     " affine_map<(d0, d1, d2) -> (d0, d1)>]",
-    "linalg.batch_matmul": "[affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, "
-                           "affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>, "
-                           "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>]",
-}
+# The operand dims of the plain GEMMs, by op: X(M, K), W(K, N) -> Z(M, N) over
+# (M, N, K), with a leading batch dim for batch_matmul.
+_DEFAULT_DIMS = {"linalg.matmul": (3, [[0, 2], [2, 1], [0, 1]]),
+                 "linalg.batch_matmul": (4, [[0, 1, 3], [0, 3, 2], [0, 1, 2]])}
+
+
+def _default_maps(name: str) -> list[ir.AffineMap]:
+    rank, operands = _DEFAULT_DIMS[name]
+    return [ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(d) for d in dims])
+            for dims in operands]
 
 
 def _require_default_maps(op: ir.Operation) -> None:
     """Transposed or broadcast GEMM variants are not handled (torch-mlir emits none)."""
     maps = op.attributes["indexing_maps"] if "indexing_maps" in op.attributes else None
-    if (maps is not None and str(maps) != _DEFAULT_MAPS[op.name]) or "cast" in op.attributes:
+    if maps is not None:
+        maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(maps)]
+    if (maps is not None and maps != _default_maps(op.name)) or "cast" in op.attributes:
         raise NoAdjointRule(op, f"'{op.name}' with non-default indexing maps or casts")
 
 
