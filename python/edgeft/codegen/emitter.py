@@ -390,6 +390,15 @@ def _rsqrt(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> lis
     return e.define(op, f"{one} / {fn}({e.operands(op)[0]})", indent)
 
 
+@handles("math.fpowi")
+def _fpowi(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
+    """A float to an integer power: libm's pow, exact in sign for an integral exponent."""
+    c = ctype(op.results[0].type)
+    base, exponent = e.operands(op)
+    fn = "powf" if c == "float" else "pow"
+    return e.define(op, f"{fn}({base}, ({c}){exponent})", indent)
+
+
 INT_MINMAX = {"arith.maxsi": ">", "arith.minsi": "<", "arith.maxui": ">", "arith.minui": "<"}
 
 
