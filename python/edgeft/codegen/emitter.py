@@ -174,6 +174,8 @@ class FunctionEmitter:
         c = ctype(t)
         if isinstance(attr, ir.FloatAttr):
             return float_literal(ir.FloatAttr(attr).value, c)
+        if isinstance(attr, ir.BoolAttr):  # `true`/`false`: i1, not an IntegerAttr here
+            return "true" if ir.BoolAttr(attr).value else "false"
         if isinstance(attr, ir.IntegerAttr):
             v = ir.IntegerAttr(attr).value
             if c == "bool":
