@@ -3,7 +3,7 @@ host, and one SGD step of the C program equals PyTorch (autograd +
 torch.optim.SGD).
 
 tests/data/op_models.py chains the ops (activations; convolutions, pooling,
-normalisation and data movement) so that two C builds cover them; the MSE
+normalisation and data movement; attention) so that three C builds cover them; the MSE
 loss (whose square is math.fpowi) is checked on the built-in mlp.
 
 Tolerance: 1e-4 relative to the largest magnitude of each parameter tensor
@@ -65,7 +65,7 @@ def _one_step(tmp_path: Path, spec: str, strategy: str, loss: str,
             assert not np.array_equal(after[name], before[name]), f"{name} did not train"
 
 
-@pytest.mark.parametrize("factory", ["activations", "convolutions"])
+@pytest.mark.parametrize("factory", ["activations", "convolutions", "attention"])
 def test_ops_one_sgd_step_in_c(tmp_path: Path, factory: str) -> None:
     _one_step(tmp_path, f"{MODELS}:{factory}", "ft-all", "cross-entropy")
 

@@ -146,22 +146,24 @@ def test_pointwise_conv(c: int, hw: int) -> None:
 
 @SETTINGS
 @given(c=small, hw=st.integers(3, 8), k=st.integers(1, 3), stride=st.integers(1, 3),
-       padding=st.integers(0, 1), include_pad=st.booleans())
+       padding=st.integers(0, 1), include_pad=st.booleans(), ceil=st.booleans())
 def test_avg_pool(c: int, hw: int, k: int, stride: int, padding: int,
-                  include_pad: bool) -> None:
+                  include_pad: bool, ceil: bool) -> None:
     """pooling_nchw_sum then a division (by the window, or by the valid count)."""
     padding = min(padding, k // 2)
-    check(lambda x: F.avg_pool2d(x, k, stride=stride, padding=padding,
+    k = min(k, hw)
+    check(lambda x: F.avg_pool2d(x, k, stride=stride, padding=padding, ceil_mode=ceil,
                                  count_include_pad=include_pad),
           (2, c, hw, hw), seed=c + hw + k + stride)
 
 
 @SETTINGS
-@given(c=small, out=st.integers(1, 3), factor=st.integers(1, 3))
-def test_adaptive_avg_pool(c: int, out: int, factor: int) -> None:
-    """Adaptive pooling to an output that divides the input."""
-    check(lambda x: F.adaptive_avg_pool2d(x, out), (2, c, out * factor, out * factor),
-          seed=c + out + factor)
+@given(c=small, out=st.integers(1, 3), factor=st.integers(1, 3), extra=st.integers(0, 2))
+def test_adaptive_avg_pool(c: int, out: int, factor: int, extra: int) -> None:
+    """Adaptive pooling: a pooling op when the output divides the input, else
+    overlapping windows of varying size (a gather)."""
+    hw = out * factor + extra
+    check(lambda x: F.adaptive_avg_pool2d(x, out), (2, c, hw, hw), seed=c + out + factor)
 
 
 @SETTINGS
@@ -210,6 +212,15 @@ def test_softmax(log: bool, dim: int, shape: tuple[int, int, int]) -> None:
     """softmax and log_softmax: a max and a sum reduction, exp, and a division."""
     fn = F.log_softmax if log else F.softmax
     check(lambda x: fn(x, dim), shape, seed=dim + sum(shape))
+
+
+@SETTINGS
+@given(heads=st.integers(1, 2), tokens=st.integers(1, 4), width=small)
+def test_scaled_dot_product_attention(heads: int, tokens: int, width: int) -> None:
+    """softmax(q k^T / sqrt(d)) v with q = k = v: batch_matmul, and a boolean constant."""
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        return F.scaled_dot_product_attention(x, x * 0.5, torch.tanh(x))
+    check(fn, (2, heads, tokens, width), seed=heads + tokens + width)
 
 
 # --- data movement --------------------------------------------------------------

@@ -65,6 +65,22 @@ class Convolutions(nn.Module):
         return self.head(x.flatten(1))
 
 
+class Attention(nn.Module):
+    """nn.MultiheadAttention (softmax with a boolean constant) between linear layers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Linear(4, 8)
+        self.attention = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.head = nn.Linear(24, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Self-attention over 3 tokens, then a head on the flattened tokens."""
+        h = self.embed(x)
+        a, _ = self.attention(h, h, h, need_weights=False)
+        return self.head(F.gelu(a + h, approximate="tanh").flatten(1))
+
+
 def activations() -> tuple[nn.Module, torch.Tensor]:
     """The activation chain on a (2, 6) batch."""
     return Activations(), torch.randn(2, 6)
@@ -73,3 +89,8 @@ def activations() -> tuple[nn.Module, torch.Tensor]:
 def convolutions() -> tuple[nn.Module, torch.Tensor]:
     """The convolution chain on a (2, 2, 8, 8) batch."""
     return Convolutions(), torch.randn(2, 2, 8, 8)
+
+
+def attention() -> tuple[nn.Module, torch.Tensor]:
+    """Self-attention on a (2, 3, 4) batch of 3 tokens."""
+    return Attention(), torch.randn(2, 3, 4)
