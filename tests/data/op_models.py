@@ -2,7 +2,9 @@
 real edge models use, so one C build covers many adjoint rules.
 
 Factories in the `edgeft compile path.py:factory` form: each returns
-(nn.Module, example input) with batch 2.
+(nn.Module, example input) with batch 2, the module in eval mode (Dropout
+is then the identity; batch statistics are asked for explicitly with
+F.batch_norm(training=True), whatever the frontend does with the mode).
 """
 
 from __future__ import annotations
@@ -83,14 +85,14 @@ class Attention(nn.Module):
 
 def activations() -> tuple[nn.Module, torch.Tensor]:
     """The activation chain on a (2, 6) batch."""
-    return Activations(), torch.randn(2, 6)
+    return Activations().eval(), torch.randn(2, 6)
 
 
 def convolutions() -> tuple[nn.Module, torch.Tensor]:
     """The convolution chain on a (2, 2, 8, 8) batch."""
-    return Convolutions(), torch.randn(2, 2, 8, 8)
+    return Convolutions().eval(), torch.randn(2, 2, 8, 8)
 
 
 def attention() -> tuple[nn.Module, torch.Tensor]:
     """Self-attention on a (2, 3, 4) batch of 3 tokens."""
-    return Attention(), torch.randn(2, 3, 4)
+    return Attention().eval(), torch.randn(2, 3, 4)
