@@ -64,3 +64,18 @@ func.func @forward() -> tensor<f32> {
   } -> tensor<f32> loc("act"("model.py":3:0))
   return %l : tensor<f32>
 }
+
+// -----
+
+// A convolution layout without a rule (channels-last) is refused at the op, naming its layer.
+ml_program.global private mutable @w(dense<1.0> : tensor<1x1x1x1xf32>) : tensor<1x1x1x1xf32> {edgeft.trainable}
+func.func @forward(%x: tensor<1x1x1x1xf32>) -> tensor<f32> {
+  %zero = arith.constant 0.0 : f32
+  %w = ml_program.global_load @w : tensor<1x1x1x1xf32>
+  %e = tensor.empty() : tensor<1x1x1x1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
+  // expected-error@unknown {{edgeft-autodiff: no adjoint rule for 'linalg.conv_2d_nhwc_hwcf' (PyTorch layer 'features.0')}}
+  %y = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>) outs(%z : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32> loc("features.0"("model.py":7:0))
+  %c = tensor.collapse_shape %y [] : tensor<1x1x1x1xf32> into tensor<f32>
+  return %c : tensor<f32>
+}

@@ -112,3 +112,26 @@ module attributes {edgeft.arena = 0 : i64} {
     return
   }
 }
+
+// -----
+
+// Boolean constants (softmax inside attention has `true`) become C's true and false.
+// CHECK-LABEL: static void edgeft_bools_fn(
+// CHECK:         const bool [[A:v[0-9]+]] = [[P:v[0-9]+]] & true;
+// CHECK-NEXT:    const bool [[B:v[0-9]+]] = [[A]] | false;
+// CHECK:         [[B]] ? 1.0f : 0.0f
+module attributes {edgeft.arena = 0 : i64} {
+  func.func @bools(%a: memref<f32>, %out: memref<f32>) {
+    %x = memref.load %a[] : memref<f32>
+    %zero = arith.constant 0.0 : f32
+    %one = arith.constant 1.0 : f32
+    %t = arith.constant true
+    %f = arith.constant false
+    %p = arith.cmpf ogt, %x, %zero : f32
+    %q = arith.andi %p, %t : i1
+    %r = arith.ori %q, %f : i1
+    %s = arith.select %r, %one, %zero : f32
+    memref.store %s, %out[] : memref<f32>
+    return
+  }
+}

@@ -51,3 +51,18 @@ module attributes {edgeft.arena = 0 : i64} {
     return
   }
 }
+
+// -----
+
+// math.fpowi raises to an integer power through powf, the exponent cast to float.
+// CHECK-LABEL: static void edgeft_int_power_fn(
+// CHECK:         const float [[P:v[0-9]+]] = powf([[X:v[0-9]+]], (float)3);
+module attributes {edgeft.arena = 0 : i64} {
+  func.func @int_power(%a: memref<f32>, %out: memref<f32>) {
+    %x = memref.load %a[] : memref<f32>
+    %three = arith.constant 3 : i32
+    %p = math.fpowi %x, %three : f32, i32
+    memref.store %p, %out[] : memref<f32>
+    return
+  }
+}

@@ -174,6 +174,8 @@ class FunctionEmitter:
         c = ctype(t)
         if isinstance(attr, ir.FloatAttr):
             return float_literal(ir.FloatAttr(attr).value, c)
+        if isinstance(attr, ir.BoolAttr):  # `true`/`false`: i1, not an IntegerAttr here
+            return "true" if ir.BoolAttr(attr).value else "false"
         if isinstance(attr, ir.IntegerAttr):
             v = ir.IntegerAttr(attr).value
             if c == "bool":
@@ -388,6 +390,15 @@ def _rsqrt(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> lis
     one = "1.0f" if c == "float" else "1.0"
     fn = "sqrtf" if c == "float" else "sqrt"
     return e.define(op, f"{one} / {fn}({e.operands(op)[0]})", indent)
+
+
+@handles("math.fpowi")
+def _fpowi(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
+    """A float to an integer power: libm's pow, exact in sign for an integral exponent."""
+    c = ctype(op.results[0].type)
+    base, exponent = e.operands(op)
+    fn = "powf" if c == "float" else "pow"
+    return e.define(op, f"{fn}({base}, ({c}){exponent})", indent)
 
 
 INT_MINMAX = {"arith.maxsi": ">", "arith.minsi": "<", "arith.maxui": ">", "arith.minui": "<"}

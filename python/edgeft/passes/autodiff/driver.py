@@ -110,9 +110,11 @@ class Autodiff(EdgeftPass):
     that lie between a trainable global and the loss, so frozen layers in
     front of the trainable ones get no backward at all. Adjoint rules cover
     linalg.generic (by differentiating the scalar body), matmul, batch_matmul,
-    transpose, broadcast, conv_2d_nchw_fchw, pooling_nchw_max/sum and the
-    tensor reshape, slice, pad and concat ops; any other op on the gradient
-    path is an error naming it and its PyTorch layer. @forward is kept.
+    transpose, broadcast, the convolutions conv_2d_nchw_fchw,
+    depthwise_conv_2d_nchw_chw and conv_2d_ngchw_gfchw (strided, dilated),
+    pooling_nchw_max/sum and the tensor reshape, slice, pad and concat ops;
+    any other op on the gradient path is an error naming it and its PyTorch
+    layer. @forward is kept.
 
         func.func @forward(%x, %y) -> tensor<f32> { ... }
       gains

@@ -214,9 +214,7 @@ Rule = Callable[[AdjointSweep, ir.Operation], None]
 
 RULES: dict[str, Rule] = {
     "linalg.generic": _generic,
-    "linalg.conv_2d_nchw_fchw": _windowed,
-    "linalg.pooling_nchw_max": _windowed,
-    "linalg.pooling_nchw_sum": _windowed,
+    **{name: _windowed for name in structured.WINDOWED},
     "linalg.matmul": _matmul,
     "linalg.batch_matmul": _batch_matmul,
     "linalg.transpose": _transpose,

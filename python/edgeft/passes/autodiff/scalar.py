@@ -219,6 +219,16 @@ def _powf(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value 
     return _sum(d_base, d_exp)
 
 
+def _fpowi(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
+    # d x^n = n x^(n-1) dx; the integer exponent carries no tangent. x^(n-1)
+    # rather than r / x keeps the derivative finite at x = 0.
+    base, exponent = a
+    lowered = arith("math.fpowi", base, arith("arith.subi", exponent,
+                                              scalar(1, exponent.type)))
+    factor = arith("arith.sitofp", exponent, result=r.type)
+    return _scale(t[0], arith("arith.mulf", factor, lowered))
+
+
 def _fma(a: list[ir.Value], t: list[ir.Value | None], r: ir.Value) -> ir.Value | None:
     return _sum(_scale(t[0], a[1]), _scale(t[1], a[0]), t[2])
 
@@ -262,6 +272,7 @@ RULES: dict[str, Rule] = {
     "math.sqrt": _sqrt,
     "math.absf": _abs,
     "math.powf": _powf,
+    "math.fpowi": _fpowi,
     "math.fma": _fma,
     "math.sin": _sin,
     "math.cos": _cos,

@@ -126,7 +126,12 @@ def _ints(op: ir.Operation, name: str, default: int) -> list[int]:
 
 
 def _window_maps(op: ir.Operation, kind: str) -> list[ir.AffineMap]:
-    """Maps of conv_2d_nchw_fchw (kind "conv") and pooling_nchw_* (kind "pool")."""
+    """Maps of a windowed op, with the dims in the order of its linalg definition.
+
+    Kinds: "conv" (conv_2d_nchw_fchw), "grouped" (conv_2d_ngchw_gfchw),
+    "depthwise" (depthwise_conv_2d_nchw_chw) and "pool" (pooling_nchw_*).
+    Strides and dilations enter the image map as `o * stride + k * dilation`.
+    """
     sh, sw = _ints(op, "strides", 1)
     dh, dw = _ints(op, "dilations", 1)
     d = ir.AffineExpr.get_dim
@@ -135,20 +140,30 @@ def _window_maps(op: ir.Operation, kind: str) -> list[ir.AffineMap]:
         return ir.AffineExpr.get_add(ir.AffineExpr.get_mul(d(o), ir.AffineExpr.get_constant(s)),
                                      ir.AffineExpr.get_mul(d(k), ir.AffineExpr.get_constant(dil)))
 
+    def maps(n_dims: int, *results: list[ir.AffineExpr]) -> list[ir.AffineMap]:
+        return [ir.AffineMap.get(n_dims, 0, r) for r in results]
+
     if kind == "conv":  # dims (n, f, oh, ow, c, kh, kw)
         n, f, oh, ow, c, kh, kw = range(7)
-        image = [d(n), d(c), window(oh, kh, sh, dh), window(ow, kw, sw, dw)]
-        return [ir.AffineMap.get(7, 0, image),
-                ir.AffineMap.get(7, 0, [d(f), d(c), d(kh), d(kw)]),
-                ir.AffineMap.get(7, 0, [d(n), d(f), d(oh), d(ow)])]
+        return maps(7, [d(n), d(c), window(oh, kh, sh, dh), window(ow, kw, sw, dw)],
+                    [d(f), d(c), d(kh), d(kw)], [d(n), d(f), d(oh), d(ow)])
+    if kind == "grouped":  # dims (n, g, fg, oh, ow, c, kh, kw)
+        n, g, fg, oh, ow, c, kh, kw = range(8)
+        return maps(8, [d(n), d(g), d(c), window(oh, kh, sh, dh), window(ow, kw, sw, dw)],
+                    [d(g), d(fg), d(c), d(kh), d(kw)], [d(n), d(g), d(fg), d(oh), d(ow)])
+    if kind == "depthwise":  # dims (n, oh, ow, c, kh, kw)
+        n, oh, ow, c, kh, kw = range(6)
+        return maps(6, [d(n), d(c), window(oh, kh, sh, dh), window(ow, kw, sw, dw)],
+                    [d(c), d(kh), d(kw)], [d(n), d(c), d(oh), d(ow)])
     n, c, oh, ow, kh, kw = range(6)  # pooling dims
-    return [ir.AffineMap.get(6, 0, [d(n), d(c), window(oh, kh, sh, dh), window(ow, kw, sw, dw)]),
-            ir.AffineMap.get(6, 0, [d(kh), d(kw)]),
-            ir.AffineMap.get(6, 0, [d(n), d(c), d(oh), d(ow)])]
+    return maps(6, [d(n), d(c), window(oh, kh, sh, dh), window(ow, kw, sw, dw)],
+                [d(kh), d(kw)], [d(n), d(c), d(oh), d(ow)])
 
 
 WINDOWED = {
     "linalg.conv_2d_nchw_fchw": ("conv", [b.PARALLEL] * 4 + [b.REDUCTION] * 3),
+    "linalg.conv_2d_ngchw_gfchw": ("grouped", [b.PARALLEL] * 5 + [b.REDUCTION] * 3),
+    "linalg.depthwise_conv_2d_nchw_chw": ("depthwise", [b.PARALLEL] * 4 + [b.REDUCTION] * 2),
     "linalg.pooling_nchw_max": ("pool", [b.PARALLEL] * 4 + [b.REDUCTION] * 2),
     "linalg.pooling_nchw_sum": ("pool", [b.PARALLEL] * 4 + [b.REDUCTION] * 2),
 }
