@@ -127,28 +127,94 @@ def erase_unused(block: ir.Block) -> None:
 class LayerOp:
     """Where a linear or convolution layer computes `W x`."""
 
-    kind: str                 # "linear" or "conv"
-    op: ir.Operation          # the linalg.matmul or linalg.conv_2d_nchw_fchw
-    data: ir.Value            # x as the op reads it (flattened / padded)
+    kind: str                 # "linear", "batched_linear" or "conv"
+    op: ir.Operation          # the matmul, batch_matmul or convolution applying W
+    data: ir.Value            # x as the op reads it (flattened / padded; NCHW for a conv)
     activation: ir.Value      # x as the layer receives it (before padding)
+    output: ir.Value          # W x as the layer's next op reads it (NCHW for a conv)
+    groups: int = 1           # convolution groups (the channel count for a depthwise conv)
+
+
+# A 4-D convolution weight reaches the op that applies it through a reshape.
+_DEPTHWISE = "linalg.depthwise_conv_2d_nchw_chw"   # weight (C, 1, kh, kw) collapsed to (C, kh, kw)
+_GROUPED = "linalg.conv_2d_ngchw_gfchw"           # weight (g*F, C/g, kh, kw) expanded to 5-D
+
+
+def _unpadded(data: ir.Value) -> ir.Value:
+    source = queries.producer(data)
+    return source.operands[0] if source is not None and source.name == "tensor.pad" else data
+
+
+def _only_user(value: ir.Value, name: str) -> ir.Operation | None:
+    found = users(value)
+    return found[0] if len(found) == 1 and found[0].name == name else None
+
+
+def _conv_layer(loaded: ir.Value, user: ir.Operation) -> LayerOp | None:
+    """A 2-D convolution applying weight `loaded` (directly, or reshaped for a
+    depthwise or grouped convolution), or None."""
+    if user.name == "linalg.conv_2d_nchw_fchw" and user.operands[1] == loaded:
+        return LayerOp("conv", user, user.operands[0], _unpadded(user.operands[0]),
+                       user.results[0])
+    if user.name == "tensor.collapse_shape":
+        conv = _only_user(user.results[0], _DEPTHWISE)
+        if conv is None or conv.operands[1] != user.results[0]:
+            return None
+        return LayerOp("conv", conv, conv.operands[0], _unpadded(conv.operands[0]),
+                       conv.results[0], groups=b.shape_of(conv.operands[0])[1])
+    if user.name == "tensor.expand_shape":
+        conv = _only_user(user.results[0], _GROUPED)
+        if conv is None or conv.operands[1] != user.results[0]:
+            return None
+        image = queries.producer(conv.operands[0])
+        collapse = _only_user(conv.results[0], "tensor.collapse_shape")
+        if image is None or image.name != "tensor.expand_shape" or collapse is None:
+            return None
+        data = image.operands[0]
+        return LayerOp("conv", conv, data, _unpadded(data), collapse.results[0],
+                       groups=b.shape_of(conv.operands[1])[0])
+    return None
+
+
+def _is_broadcast(op: ir.Operation) -> bool:
+    """A linalg.broadcast, or a linalg.generic that only copies its input into
+    a larger tensor (what torch-mlir makes of `expand`)."""
+    if op.name == "linalg.broadcast":
+        return True
+    if op.name != "linalg.generic" or len(op.operands) != 2:
+        return False
+    body = op.regions[0].blocks[0]
+    ops = list(body.operations)
+    return len(ops) == 1 and ops[0].operands[0] == body.arguments[0]
+
+
+def _linear_layer(loaded: ir.Value, user: ir.Operation) -> LayerOp | None:
+    """A linear layer applying weight `loaded` as `x W^T`: a matmul, or for an
+    N-D input a batch_matmul with W^T broadcast over the batch, or None."""
+    if user.name != "linalg.transpose" or len(b.shape_of(loaded)) != 2:
+        return None
+    wt = user.results[0]
+    for mm in users(wt):
+        if mm.name == "linalg.matmul" and mm.operands[1] == wt:
+            return LayerOp("linear", mm, mm.operands[0], mm.operands[0], mm.results[0])
+        if not _is_broadcast(mm):
+            continue
+        for bmm in users(mm.results[0]):
+            if bmm.name == "linalg.batch_matmul" and bmm.operands[1] == mm.results[0]:
+                return LayerOp("batched_linear", bmm, bmm.operands[0], bmm.operands[0],
+                               bmm.results[0])
+    return None
 
 
 def find_layer_op(block: ir.Block, weight: str) -> LayerOp | str:
-    """The matmul or conv that applies parameter `weight`, or why there is none."""
+    """The matmul or convolution that applies parameter `weight`, or why there is none."""
     loaded = load_of(block, weight)
     if loaded is None:
         return "its weight is never loaded"
     for user in users(loaded):
-        if user.name == "linalg.conv_2d_nchw_fchw" and user.operands[1] == loaded:
-            data = user.operands[0]
-            source = queries.producer(data)
-            activation = source.operands[0] if source is not None and \
-                source.name == "tensor.pad" else data
-            return LayerOp("conv", user, data, activation)
-        if user.name == "linalg.transpose" and len(b.shape_of(loaded)) == 2:
-            for mm in users(user.results[0]):
-                if mm.name == "linalg.matmul" and mm.operands[1] == user.results[0]:
-                    return LayerOp("linear", mm, mm.operands[0], mm.operands[0])
+        found = _conv_layer(loaded, user) or _linear_layer(loaded, user)
+        if found is not None:
+            return found
     names = sorted({u.name for u in users(loaded)})
     return f"its weight feeds {', '.join(names)}, not a linear or 2-D convolution"
 
