@@ -19,16 +19,22 @@ backward never crosses a frozen one.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch_reference import sgd_steps
+from torch_mlir import ir
+from torch_reference import SkipLora, sgd_steps, unit_modules
 from training_harness import LR, compile_step
 
+from edgeft.driver import cli
 from edgeft.frontend.importer import import_model_full
+from edgeft.ir.graph import layer_of
+from edgeft.passes import inject_skip_lora
+from edgeft.training.structure import Structure, structure_of
 
 REL_TOL = 1e-4
 
@@ -163,3 +169,88 @@ def test_lora_all_on_a_convolution(kind: str, form: str) -> None:
 def test_lora_on_a_linear_over_tokens() -> None:
     torch.manual_seed(0)
     _one_step(TokenMixer(), torch.randn(2, 5, 8), "lora-all")
+
+
+class ConvHead(nn.Module):
+    """SqueezeNet's ending: the classifier is a 1x1 conv to the classes, then
+    ReLU, adaptive average pooling and flatten (after a conv and a depthwise conv)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.dw = nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.classifier = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.dw(torch.relu(self.conv(x))))
+        return F.adaptive_avg_pool2d(torch.relu(self.classifier(h)), 1).flatten(1)
+
+
+@pytest.mark.parametrize("model", ["conv_head", "depthwise", "grouped", "tokens"])
+def test_skip_lora_taps_any_head(model: str) -> None:
+    """Skip-LoRA adds to the (batch, classes) output the loss reads, whatever the head."""
+    torch.manual_seed(0)
+    if model == "conv_head":
+        net, x = ConvHead(), torch.randn(2, 3, 6, 6)
+    elif model == "tokens":
+        net, x = TokenMixer(), torch.randn(2, 5, 8)
+    else:
+        net, x = _conv_net(model)
+    imported = import_model_full(net, example=x)
+    executable = compile_step(imported, "skip-lora")
+    values = executable.globals()
+    rng = np.random.default_rng(6)
+    for name in values:
+        if name.endswith("lora_B"):
+            values[name] = (rng.standard_normal(values[name].shape) * 0.1).astype(np.float32)
+            executable.set_global(name, values[name])
+    structure = structure_of(imported.parameter_names)
+    units = unit_modules(structure)
+    reference = SkipLora(imported.torch_model, units, [False] * len(units), values)
+    trainable = [f"lora_{m}.{i}" for i in range(len(units)) for m in "AB"]
+    x, y = imported.example_x, imported.example_y
+    loss = float(executable.call("train_step", x.numpy(), y.numpy())[0])
+    expected = sgd_steps(reference, trainable, [(x, y)], LR, imported.loss)
+    np.testing.assert_allclose(loss, expected[0], rtol=REL_TOL)  # fp32, see module docstring
+    after = executable.globals()
+    params = dict(reference.named_parameters())
+    for name in trainable:
+        i, m = name.split(".")[1], name[5]
+        want = params[name].detach().numpy()
+        glob = f"skip_lora.{i}.lora_{m}"
+        np.testing.assert_allclose(after[glob], want, rtol=0, atol=REL_TOL * np.abs(want).max(),
+                                   err_msg=glob)  # fp32, see module docstring
+        assert not np.array_equal(after[glob], values[glob]), f"{glob} did not train"
+
+
+FACTORY = '''
+import torch
+from test_adapters import ConvHead
+
+
+def net():
+    torch.manual_seed(0)
+    return ConvHead(), torch.randn(2, 3, 6, 6)
+'''
+
+
+def _head_result(block: ir.Block, structure: Structure, batch: int) -> ir.Value:
+    """The old x^L: the result of the head layer's last op (4-D for a conv head)."""
+    last = [op.operation for op in block.operations if layer_of(op.operation) == "classifier"]
+    return last[-1].results[0]
+
+
+def test_invalid_ir_of_our_pass_is_an_internal_error(monkeypatch, tmp_path, capsys) -> None:
+    """A pass of ours that builds IR the verifier rejects (here Skip-LoRA adding a
+    (batch, classes) matmul onto the 4-D conv of a conv head, the bug of issue 14)
+    is exit 2 with a reproducer, not a user error (exit 1)."""
+    (tmp_path / "convhead.py").write_text(FACTORY)
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    monkeypatch.setattr(inject_skip_lora, "model_output", _head_result)
+    spec = f"{tmp_path / 'convhead.py'}:net"
+    code = cli.main(["compile", spec, "--strategy", "skip-lora", "-o", str(tmp_path / "b")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "produced IR that does not verify" in err
+    assert "'linalg.matmul' op" in err and "[PyTorch layer 'skip_lora.0']" in err
+    assert f"reproducer:\n  edgeft compile {spec} --strategy skip-lora" in err

@@ -237,27 +237,64 @@ def in_unit(layer: str, prefixes: list[str]) -> bool:
                for p in prefixes)
 
 
-def unit_input(block: ir.Block, prefixes: list[str], batch: int) -> ir.Value | None:
-    """The activation entering a unit: the first batch-shaped float tensor that
-    an op of the unit reads and an op outside it (or the function) produced."""
-    inside = set()
-    candidates: list[ir.Value] = []
+def unit_inputs(block: ir.Block, units: list[list[str]], batch: int) -> list[ir.Value | None]:
+    """The activation entering each unit (given by its layer names): the first
+    batch-shaped float tensor that an op of the unit reads and an op outside it
+    (or the function) produced; None for a unit with no such tensor.
+
+    One walk over the block: each op's layer is read once, and which units a
+    layer belongs to once per layer name, so deep networks cost
+    O(ops + layers x units), not O(ops x units).
+    """
+    member: dict[str, list[int]] = {}
+    inside: list[set[ir.Operation]] = [set() for _ in units]
+    found: list[ir.Value | None] = [None] * len(units)
     for op in block.operations:
         op = op.operation
-        if not in_unit(layer_of(op), prefixes):
+        layer = layer_of(op)
+        if layer not in member:
+            member[layer] = [i for i, prefixes in enumerate(units) if in_unit(layer, prefixes)]
+        for i in member[layer]:
+            inside[i].add(op)
+            if found[i] is None:
+                found[i] = _entering(op, inside[i], batch)
+    return found
+
+
+def _entering(op: ir.Operation, inside: set[ir.Operation], batch: int) -> ir.Value | None:
+    """The first operand of `op` that enters a unit from outside it."""
+    for value in op.operands:
+        producer = queries.producer(value)
+        if producer is not None and (producer in inside or producer.name in _EXCLUDED_PRODUCERS):
             continue
-        inside.add(op)
+        if not isinstance(value.type, ir.RankedTensorType) or not b.is_float(value.type):
+            continue
+        shape = b.shape_of(value)
+        if shape and shape[0] == batch:
+            return value
+    return None
+
+
+# The frontend locates the loss's ops at this name (frontend.importer.LOSS_LAYER).
+_LOSS = "loss"
+
+
+def logits_of(block: ir.Block) -> ir.Value | None:
+    """The model's output as the loss reads it: a (batch, classes) float tensor
+    made outside the loss (whatever the head: a linear, or a conv then pooling)."""
+    for op in block.operations:
+        op = op.operation
+        if layer_of(op) != _LOSS:
+            continue
         for value in op.operands:
             producer = queries.producer(value)
-            if producer is not None and (producer in inside
-                                         or producer.name in _EXCLUDED_PRODUCERS):
+            if producer is None or layer_of(producer) == _LOSS:
                 continue
-            if not isinstance(value.type, ir.RankedTensorType) or not b.is_float(value.type):
-                continue
-            shape = b.shape_of(value)
-            if shape and shape[0] == batch and value not in candidates:
-                candidates.append(value)
-    return candidates[0] if candidates else None
+            t = value.type
+            if isinstance(t, ir.RankedTensorType) and len(t.shape) == 2 and \
+                    isinstance(t.element_type, ir.FloatType):
+                return value
+    return None
 
 
 def ancestor_in(op: ir.Operation, block: ir.Block) -> ir.Operation:
