@@ -19,6 +19,7 @@ backward never crosses a frozen one.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +31,9 @@ from torch_mlir import ir
 from torch_reference import SkipLora, sgd_steps, unit_modules
 from training_harness import LR, compile_step
 
+from edgeft.backends.executor import Executable
 from edgeft.driver import cli
-from edgeft.frontend.importer import import_model_full
+from edgeft.frontend.importer import ImportedModel, import_model_full
 from edgeft.ir.graph import layer_of
 from edgeft.passes import inject_skip_lora
 from edgeft.training.structure import Structure, structure_of
@@ -133,37 +135,86 @@ def _with_lora(model: nn.Module, values: dict[str, np.ndarray], form: str) -> nn
     return model
 
 
-def _one_step(model: nn.Module, x: torch.Tensor, strategy: str, form: str = "dense") -> None:
-    """One SGD step of `strategy` on the compiled MLIR equals PyTorch's."""
+def _compiled(model: nn.Module, x: torch.Tensor, strategy: str,
+              form: str = "dense") -> tuple[ImportedModel, Executable, dict[str, np.ndarray]]:
+    """`model` imported and compiled for `strategy`, every LoRA B set to random
+    values (B = 0 would leave A without a gradient); returns the globals too."""
     imported = import_model_full(model, example=x)
     executable = compile_step(imported, strategy, conv_form=form)
     values = executable.globals()
     rng = np.random.default_rng(5)
-    for name in values:  # B = 0 would leave A without a gradient
+    for name in values:
         if name.endswith("lora_B"):
             values[name] = (rng.standard_normal(values[name].shape) * 0.1).astype(np.float32)
             executable.set_global(name, values[name])
-    reference = _with_lora(imported.torch_model, values, form)
-    trainable = [n for n, _ in reference.named_parameters() if "lora_" in n]
+    return imported, executable, values
+
+
+def _step_matches(imported: ImportedModel, executable: Executable, before: dict[str, np.ndarray],
+                  reference: nn.Module, trainable: dict[str, str]) -> None:
+    """One SGD step on the MLIR equals one of torch.optim.SGD on `reference`;
+    `trainable` maps reference parameter names to global names."""
     assert trainable, "the strategy added no adapter"
     x, y = imported.example_x, imported.example_y
     loss = float(executable.call("train_step", x.numpy(), y.numpy())[0])
-    expected = sgd_steps(reference, trainable, [(x, y)], LR, imported.loss)
+    expected = sgd_steps(reference, list(trainable), [(x, y)], LR, imported.loss)
     np.testing.assert_allclose(loss, expected[0], rtol=REL_TOL)  # fp32, see module docstring
     after = executable.globals()
     params = dict(reference.named_parameters())
-    for name in trainable:
+    for name, glob in trainable.items():
         want = params[name].detach().numpy()
         scale = np.abs(want).max()
-        np.testing.assert_allclose(after[name], want, rtol=0, atol=REL_TOL * scale,
-                                   err_msg=name)  # fp32, see module docstring
-        assert not np.array_equal(after[name], values[name]), f"{name} did not train"
+        np.testing.assert_allclose(after[glob], want, rtol=0, atol=REL_TOL * scale,
+                                   err_msg=glob)  # fp32, see module docstring
+        assert not np.array_equal(after[glob], before[glob]), f"{glob} did not train"
+    for name, value in after.items():
+        if name not in trainable.values():
+            np.testing.assert_array_equal(value, before[name], err_msg=f"frozen {name} moved")
+
+
+def _one_step(model: nn.Module, x: torch.Tensor, strategy: str, form: str = "dense") -> None:
+    """One SGD step of a LoRA strategy on the compiled MLIR equals PyTorch's
+    (for lora-N the head trains in full too)."""
+    imported, executable, values = _compiled(model, x, strategy, form)
+    reference = _with_lora(imported.torch_model, values, form)
+    head = structure_of(imported.parameter_names).head.name
+    full = re.fullmatch(r"lora-\d+", strategy) is not None
+    trainable = {n: n for n, _ in reference.named_parameters()
+                 if "lora_" in n or (full and n.startswith(head + "."))}
+    _step_matches(imported, executable, values, reference, trainable)
 
 
 @pytest.mark.parametrize("form", ["dense", "kernel"])
 @pytest.mark.parametrize("kind", sorted(FIRST))
 def test_lora_all_on_a_convolution(kind: str, form: str) -> None:
     _one_step(*_conv_net(kind), "lora-all", form)
+
+
+class Stack(nn.Module):
+    """A conv, a depthwise conv with multiplier 2, a grouped strided conv, a
+    pointwise conv (each with ReLU), flatten, Linear: MobileNet's layers in a row."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(2, 4, 3, padding=1)
+        self.dw = nn.Conv2d(4, 8, 3, padding=1, groups=4)
+        self.gc = nn.Conv2d(8, 8, 3, padding=1, stride=2, groups=4)
+        self.pw = nn.Conv2d(8, 4, 1)
+        self.fc = nn.Linear(4 * 3 * 3, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in (self.conv, self.dw, self.gc, self.pw):
+            x = torch.relu(layer(x))
+        return self.fc(x.flatten(1))
+
+
+# lora-3 and lora-all put an adapter behind the frozen grouped conv: they wait
+# for its adjoint (the backward would cross it).
+@pytest.mark.parametrize("form", ["dense", "kernel"])
+@pytest.mark.parametrize("strategy", ["lora-last", "lora-1", "lora-2"])
+def test_lora_k_on_a_mobilenet_like_stack(strategy: str, form: str) -> None:
+    torch.manual_seed(0)
+    _one_step(Stack(), torch.randn(2, 2, 6, 6), strategy, form)
 
 
 def test_lora_on_a_linear_over_tokens() -> None:
@@ -186,7 +237,7 @@ class ConvHead(nn.Module):
         return F.adaptive_avg_pool2d(torch.relu(self.classifier(h)), 1).flatten(1)
 
 
-@pytest.mark.parametrize("model", ["conv_head", "depthwise", "grouped", "tokens"])
+@pytest.mark.parametrize("model", ["conv_head", "depthwise", "grouped", "tokens", "stack"])
 def test_skip_lora_taps_any_head(model: str) -> None:
     """Skip-LoRA adds to the (batch, classes) output the loss reads, whatever the head."""
     torch.manual_seed(0)
@@ -194,34 +245,16 @@ def test_skip_lora_taps_any_head(model: str) -> None:
         net, x = ConvHead(), torch.randn(2, 3, 6, 6)
     elif model == "tokens":
         net, x = TokenMixer(), torch.randn(2, 5, 8)
+    elif model == "stack":
+        net, x = Stack(), torch.randn(2, 2, 6, 6)
     else:
         net, x = _conv_net(model)
-    imported = import_model_full(net, example=x)
-    executable = compile_step(imported, "skip-lora")
-    values = executable.globals()
-    rng = np.random.default_rng(6)
-    for name in values:
-        if name.endswith("lora_B"):
-            values[name] = (rng.standard_normal(values[name].shape) * 0.1).astype(np.float32)
-            executable.set_global(name, values[name])
-    structure = structure_of(imported.parameter_names)
-    units = unit_modules(structure)
+    imported, executable, values = _compiled(net, x, "skip-lora")
+    units = unit_modules(structure_of(imported.parameter_names))
     reference = SkipLora(imported.torch_model, units, [False] * len(units), values)
-    trainable = [f"lora_{m}.{i}" for i in range(len(units)) for m in "AB"]
-    x, y = imported.example_x, imported.example_y
-    loss = float(executable.call("train_step", x.numpy(), y.numpy())[0])
-    expected = sgd_steps(reference, trainable, [(x, y)], LR, imported.loss)
-    np.testing.assert_allclose(loss, expected[0], rtol=REL_TOL)  # fp32, see module docstring
-    after = executable.globals()
-    params = dict(reference.named_parameters())
-    for name in trainable:
-        i, m = name.split(".")[1], name[5]
-        want = params[name].detach().numpy()
-        glob = f"skip_lora.{i}.lora_{m}"
-        np.testing.assert_allclose(after[glob], want, rtol=0, atol=REL_TOL * np.abs(want).max(),
-                                   err_msg=glob)  # fp32, see module docstring
-        assert not np.array_equal(after[glob], values[glob]), f"{glob} did not train"
-
+    trainable = {f"lora_{m}.{i}": f"skip_lora.{i}.lora_{m}" for i in range(len(units))
+                 for m in "AB"}
+    _step_matches(imported, executable, values, reference, trainable)
 
 FACTORY = '''
 import torch
