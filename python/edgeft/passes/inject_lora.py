@@ -19,6 +19,7 @@ from edgeft.ir.graph import (
     find_layer_op,
     function,
     globals_of,
+    load_of,
     redirect,
     users,
 )
@@ -147,7 +148,7 @@ class InjectLora(EdgeftPass):
             for index, layer in enumerate(layers):
                 found = find_layer_op(block, f"{layer}.weight")
                 if isinstance(found, str):
-                    params[f"{layer}.weight"].location.emit_error(
+                    _where(block, params, layer).emit_error(
                         f"edgeft-inject-lora: cannot adapt layer '{layer}': {found}")
                     pass_.signal_pass_failure()
                     return
@@ -267,6 +268,15 @@ class InjectLora(EdgeftPass):
                             b.filled([n, groups, c_out // groups, oh, ow], element),
                             [1, 1], [1, 1])
         return b.add(result, _merge(bax, 1))
+
+
+def _where(block: ir.Block, params: dict[str, ir.OpView], layer: str) -> ir.Location:
+    """Where a refusal to adapt `layer` points: the first op that reads its
+    weight (in the layer's PyTorch module), else the weight's global."""
+    loaded = load_of(block, f"{layer}.weight")
+    readers = users(loaded) if loaded is not None else []
+    first = next((op.operation for op in block.operations if op.operation in readers), None)
+    return first.location if first is not None else params[f"{layer}.weight"].location
 
 
 def _load(name: str, shape: list[int]) -> ir.Value:
