@@ -96,9 +96,12 @@ class InjectLora(EdgeftPass):
     `lora-all` (every linear and conv layer), `lora-last` (the classifier
     head), `lora-N` (every linear/conv of the last N blocks, or of the last N
     layers before the head of a CNN) and glob patterns over layer names.
-    Convolutions take the `dense` form (A over the flattened input
-    activation, B over the flattened output) or the `kernel` form (A a
-    k x k conv to r channels, B a 1x1 conv).
+    Linears are matmuls, or batch_matmuls with W^T broadcast for an N-D
+    input; convolutions are ordinary (pointwise included), depthwise or
+    grouped. They take the `dense` form (A over the flattened input
+    activation, B over the flattened output) or the `kernel` form, per
+    group (A_g a k x k conv from the group's channels to r, B_g a 1x1 conv
+    from those r to the group's outputs; one group for an ordinary conv).
 
         %y = linalg.matmul ins(%x, %wT) outs(%zero)
       becomes
