@@ -27,6 +27,7 @@ import pytest
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.nn.utils import parametrize
 from torch_mlir import ir
 from torch_reference import SkipLora, sgd_steps, unit_modules
 from training_harness import LR, compile_step
@@ -287,3 +288,51 @@ def test_invalid_ir_of_our_pass_is_an_internal_error(monkeypatch, tmp_path, caps
     assert "produced IR that does not verify" in err
     assert "'linalg.matmul' op" in err and "[PyTorch layer 'skip_lora.0']" in err
     assert f"reproducer:\n  edgeft compile {spec} --strategy skip-lora" in err
+
+
+class Encoder(nn.Module):
+    """Two nn.TransformerEncoderLayer blocks (batch_first, so the packed q/k/v
+    projection is a broadcast + batch_matmul), mean over tokens, head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(x).mean(1))
+
+
+class LowRank(nn.Module):
+    """W + B A: a LoRA adapter folded into the weight it adapts (x (W + B A)^T =
+    x W^T + (x A^T) B^T), for layers that nn.MultiheadAttention reads by
+    attribute instead of calling (in_proj_weight, out_proj.weight)."""
+
+    def __init__(self, a: torch.Tensor, b: torch.Tensor) -> None:
+        super().__init__()
+        self.lora_A, self.lora_B = nn.Parameter(a.clone()), nn.Parameter(b.clone())
+
+    def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        return weight + self.lora_B @ self.lora_A
+
+
+def test_lora_k_on_transformer_encoder_layers() -> None:
+    """lora-1 adapts every linear of the last block, the packed attention
+    projection included, and trains the head in full."""
+    torch.manual_seed(0)
+    imported, executable, values = _compiled(Encoder(), torch.randn(2, 5, 8), "lora-1")
+    reference = copy.deepcopy(imported.torch_model)
+    trainable = {}
+    for layer in sorted({k.rsplit(".", 1)[0] for k in values if k.endswith(".lora_A")}):
+        module = reference.get_submodule(layer)
+        weight = "in_proj_weight" if hasattr(module, "in_proj_weight") else "weight"
+        adapter = LowRank(torch.from_numpy(values[f"{layer}.lora_A"]),
+                          torch.from_numpy(values[f"{layer}.lora_B"]))
+        parametrize.register_parametrization(module, weight, adapter)
+        for m in "AB":
+            trainable[f"{layer}.parametrizations.{weight}.0.lora_{m}"] = f"{layer}.lora_{m}"
+    assert "encoder.layers.1.self_attn.lora_A" in values
+    assert "encoder.layers.0.linear1.lora_A" not in values
+    trainable.update({f"head.{p}": f"head.{p}" for p in ("weight", "bias")})
+    _step_matches(imported, executable, values, reference, trainable)

@@ -44,11 +44,23 @@ class TargetError(Exception):
     """Targets that do not name adaptable layers of this model."""
 
 
+# The weight of a layer: `weight`, or the packed q/k/v projection of
+# nn.MultiheadAttention (its out_proj is a Linear of its own).
+WEIGHT_NAMES = ("weight", "in_proj_weight")
+
+
+def weight_name(layer: str, params: dict[str, ir.OpView]) -> str:
+    """The global holding `layer`'s weight (`<layer>.weight` unless the layer
+    has only an attention's `in_proj_weight`)."""
+    return next((f"{layer}.{n}" for n in WEIGHT_NAMES if f"{layer}.{n}" in params),
+                f"{layer}.weight")
+
+
 def adaptable_layers(structure: Structure, params: dict[str, ir.OpView]) -> list[str]:
     """Layers with a 2-D (linear) or 4-D (conv) weight, in order."""
     out = []
     for layer in structure.layers:
-        weight = params.get(f"{layer.name}.weight")
+        weight = params.get(weight_name(layer.name, params))
         if weight is None:
             continue
         rank = len(ir.RankedTensorType(ir.TypeAttr(weight.attributes["type"]).value).shape)
@@ -149,7 +161,7 @@ class InjectLora(EdgeftPass):
             return
         with op.context:
             for index, layer in enumerate(layers):
-                found = find_layer_op(block, f"{layer}.weight")
+                found = find_layer_op(block, weight_name(layer, params))
                 if isinstance(found, str):
                     _where(block, params, layer).emit_error(
                         f"edgeft-inject-lora: cannot adapt layer '{layer}': {found}")
@@ -159,7 +171,7 @@ class InjectLora(EdgeftPass):
 
     def _adapt(self, module: ir.Operation, params: dict[str, ir.OpView], layer: str,
                found: LayerOp, rng: np.random.Generator) -> None:
-        weight = params[f"{layer}.weight"]
+        weight = params[weight_name(layer, params)]
         if TRAINABLE_ATTR in weight.attributes:
             del weight.attributes[TRAINABLE_ATTR]
         result = found.output
@@ -276,10 +288,11 @@ class InjectLora(EdgeftPass):
 def _where(block: ir.Block, params: dict[str, ir.OpView], layer: str) -> ir.Location:
     """Where a refusal to adapt `layer` points: the first op that reads its
     weight (in the layer's PyTorch module), else the weight's global."""
-    loaded = load_of(block, f"{layer}.weight")
+    weight = weight_name(layer, params)
+    loaded = load_of(block, weight)
     readers = users(loaded) if loaded is not None else []
     first = next((op.operation for op in block.operations if op.operation in readers), None)
-    return first.location if first is not None else params[f"{layer}.weight"].location
+    return first.location if first is not None else params[weight].location
 
 
 def _load(name: str, shape: list[int]) -> ir.Value:
