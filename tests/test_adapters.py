@@ -33,9 +33,11 @@ from torch_reference import SkipLora, sgd_steps, unit_modules
 from training_harness import LR, compile_step
 
 from edgeft.backends.executor import Executable
+from edgeft.backends.host import HostProgram
 from edgeft.driver import cli
+from edgeft.driver.compiler import CompileOptions, compile_model, write_build
 from edgeft.frontend.importer import ImportedModel, import_model_full
-from edgeft.ir.graph import layer_of
+from edgeft.ir.graph import globals_of, layer_of
 from edgeft.passes import inject_skip_lora
 from edgeft.training.structure import Structure, structure_of
 
@@ -336,3 +338,73 @@ def test_lora_k_on_transformer_encoder_layers() -> None:
     assert "encoder.layers.0.linear1.lora_A" not in values
     trainable.update({f"head.{p}": f"head.{p}" for p in ("weight", "bias")})
     _step_matches(imported, executable, values, reference, trainable)
+
+
+STACK_FACTORY = '''
+import torch
+from test_adapters import ConvHead, Stack
+
+
+def stack():
+    torch.manual_seed(0)
+    return Stack(), torch.randn(2, 2, 6, 6)
+
+
+def conv_head():
+    torch.manual_seed(0)
+    return ConvHead(), torch.randn(2, 3, 6, 6)
+'''
+
+
+@pytest.mark.parametrize(("factory", "strategy", "form"), [
+    ("stack", "lora-2", "kernel"), ("stack", "lora-2", "dense"), ("conv_head", "skip-lora", "dense")])
+def test_c_program_step_equals_pytorch(monkeypatch, tmp_path, factory: str, strategy: str,
+                                       form: str) -> None:
+    """The emitted C (host build) of grouped/depthwise adapters and of Skip-LoRA on
+    a conv head: one step equals PyTorch's from the program's own initial values."""
+    (tmp_path / "zoo.py").write_text(STACK_FACTORY)
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    options = CompileOptions(strategy=strategy, conv_form=form, lr=LR, batch=2)
+    spec = f"{tmp_path / 'zoo.py'}:{factory}"
+    compiled = compile_model(spec, options)
+    write_build(compiled, tmp_path / "build")
+    program = HostProgram.build(tmp_path / "build")
+    program.init()
+    rng = np.random.default_rng(7)
+    values = {name: value.copy() for name, value in program.parameters().items()}
+    for name in values:
+        if name.endswith("lora_B"):
+            values[name] = (rng.standard_normal(values[name].shape) * 0.1).astype(np.float32)
+    program.write_parameters({n: v for n, v in values.items() if n.endswith("lora_B")})
+    torch.manual_seed(0)
+    net, x = (Stack(), torch.randn(2, 2, 6, 6)) if factory == "stack" else \
+        (ConvHead(), torch.randn(2, 3, 6, 6))
+    imported = import_model_full(net, example=x)
+    shaped = {n: v.reshape(_global_shape(compiled.module, n))
+              for n, v in values.items() if "lora" in n}
+    if strategy == "skip-lora":
+        units = unit_modules(structure_of(imported.parameter_names))
+        reference = SkipLora(imported.torch_model, units, [False] * len(units), shaped)
+        trainable = {f"lora_{m}.{i}": f"skip_lora.{i}.lora_{m}" for i in range(len(units))
+                     for m in "AB"}
+    else:
+        reference = _with_lora(imported.torch_model, shaped, form)
+        head = structure_of(imported.parameter_names).head.name
+        trainable = {n: n for n, _ in reference.named_parameters()
+                     if "lora_" in n or n.startswith(head + ".")}
+    y = imported.example_y
+    loss = program.train_step(x.numpy(), y.numpy())
+    expected = sgd_steps(reference, list(trainable), [(x, y)], LR, imported.loss)
+    np.testing.assert_allclose(loss, expected[0], rtol=REL_TOL)  # fp32, see module docstring
+    params = dict(reference.named_parameters())
+    after = program.parameters()
+    for name, glob in trainable.items():
+        want = params[name].detach().numpy().ravel()
+        np.testing.assert_allclose(after[glob], want, rtol=0, atol=REL_TOL * np.abs(want).max(),
+                                   err_msg=glob)  # fp32, see module docstring
+        assert not np.array_equal(after[glob], values[glob]), f"{glob} did not train"
+
+
+def _global_shape(module: ir.Module, name: str) -> list[int]:
+    glob = globals_of(module.operation)[name]
+    return list(ir.RankedTensorType(ir.TypeAttr(glob.attributes["type"]).value).shape)
