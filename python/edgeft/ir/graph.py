@@ -8,6 +8,7 @@ which name the PyTorch module that produced each op
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from torch_mlir import ir
@@ -246,19 +247,45 @@ def unit_inputs(block: ir.Block, units: list[list[str]], batch: int) -> list[ir.
     layer belongs to once per layer name, so deep networks cost
     O(ops + layers x units), not O(ops x units).
     """
-    member: dict[str, list[int]] = {}
+    member = _unit_index(units)
     inside: list[set[ir.Operation]] = [set() for _ in units]
     found: list[ir.Value | None] = [None] * len(units)
     for op in block.operations:
         op = op.operation
-        layer = layer_of(op)
-        if layer not in member:
-            member[layer] = [i for i, prefixes in enumerate(units) if in_unit(layer, prefixes)]
-        for i in member[layer]:
+        for i in member(layer_of(op)):
             inside[i].add(op)
             if found[i] is None:
                 found[i] = _entering(op, inside[i], batch)
     return found
+
+
+def _ancestors(layer: str) -> list[str]:
+    """`layer` and the modules above it: `a.b.c`, `a.b`, `a`."""
+    parts = layer.split(".")
+    return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+def _unit_index(units: list[list[str]]) -> Callable[[str], list[int]]:
+    """The units a layer belongs to (in_unit for every unit), found by looking up
+    its ancestors instead of testing every unit; memoised per layer name."""
+    exact: dict[str, set[int]] = {}   # a unit's layer name -> units
+    above: dict[str, set[int]] = {}   # a proper ancestor of a unit's layer -> units
+    for i, prefixes in enumerate(units):
+        for prefix in prefixes:
+            exact.setdefault(prefix, set()).add(i)
+            for ancestor in _ancestors(prefix)[1:]:
+                above.setdefault(ancestor, set()).add(i)
+    memo: dict[str, list[int]] = {}
+
+    def member(layer: str) -> list[int]:
+        if layer not in memo:
+            found = set(above.get(layer, ()))
+            for ancestor in _ancestors(layer):
+                found |= exact.get(ancestor, set())
+            memo[layer] = sorted(found)
+        return memo[layer]
+
+    return member
 
 
 def _entering(op: ir.Operation, inside: set[ir.Operation], batch: int) -> ir.Value | None:
