@@ -3,10 +3,16 @@ pipeline, edgeft-select-trainable and edgeft-inject-lora agree on them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from torch_mlir import ir
 
 from edgeft import pipelines
+from edgeft.ir import builders as b
+from edgeft.ir.context import make_context
 from edgeft.ir.errors import UserError
+from edgeft.ir.graph import find_layer_op, function
 from edgeft.passes.inject_lora import _lora_count
 from edgeft.passes.select_trainable import parse_strategy
 from edgeft.training import strategies
@@ -38,3 +44,25 @@ def test_the_readers_agree() -> None:
     assert _lora_count("lora-3") == 3 and _lora_count("fc*") == 0
     assert "edgeft-select-trainable{strategy=lp}" in pipelines.training("lora-1")
     assert "edgeft-inject-skip-lora" in pipelines.training("skip-lora")
+
+
+INPUTS = Path(__file__).resolve().parents[1] / "lit-tests" / "passes" / "Inputs"
+
+
+@pytest.mark.parametrize(("source", "weight", "kind", "groups", "output"), [
+    ("grouped.mlir", "dw.weight", "conv", 2, [2, 2, 4, 4]),
+    ("grouped.mlir", "gc.weight", "conv", 2, [2, 4, 2, 2]),
+    ("conv.mlir", "conv1.weight", "conv", 1, [2, 2, 4, 4]),
+    ("conv.mlir", "fc.weight", "linear", 1, [2, 3]),
+    ("tokens.mlir", "mix.weight", "batched_linear", 1, [2, 4, 5]),
+])
+def test_layer_finders(source: str, weight: str, kind: str, groups: int,
+                       output: list[int]) -> None:
+    """The op applying each layer's weight, as adapters see it: a depthwise conv
+    has one group per channel, a grouped conv's output is its collapsed NCHW result."""
+    with make_context():
+        module = ir.Module.parse((INPUTS / source).read_text())
+        block = function(module.operation, "forward").regions[0].blocks[0]
+        found = find_layer_op(block, weight)
+        assert not isinstance(found, str), found
+        assert (found.kind, found.groups, b.shape_of(found.output)) == (kind, groups, output)

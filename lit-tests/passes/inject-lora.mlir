@@ -4,6 +4,9 @@
 // RUN: edgeft-opt %S/Inputs/conv.mlir -p 'edgeft-inject-lora{targets=conv1 rank=2 conv-form=kernel}' | filecheck %s --check-prefix=KERNEL
 // RUN: edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{targets=lora-all seed=3}' | filecheck %s --check-prefix=SEED
 // RUN: edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{targets=lora-all seed=4}' | filecheck %s --check-prefix=SEED4
+// RUN: edgeft-opt %S/Inputs/grouped.mlir -p 'edgeft-inject-lora{targets=lora-all rank=2}' | filecheck %s --check-prefix=GDENSE
+// RUN: edgeft-opt %S/Inputs/grouped.mlir -p 'edgeft-inject-lora{targets=lora-all rank=2 conv-form=kernel}' | filecheck %s --check-prefix=GKERNEL
+// RUN: edgeft-opt %S/Inputs/tokens.mlir -p 'edgeft-inject-lora{targets=lora-all rank=2}' | filecheck %s --check-prefix=TOKENS
 
 // lora-last: A (r x d_in, Gaussian) and B (d_out x r, zero) after the head's
 // parameters; the head's weight is frozen; y = W x + (alpha/r) B (A x) with
@@ -54,3 +57,54 @@
 // A seed fixes the values of A; another seed draws other values.
 // SEED: @fc1.lora_A(dense<{{\[\[}}1.02045953, -1.27783251, {{.*}}> : tensor<4x4xf32>)
 // SEED4: @fc1.lora_A(dense<{{\[\[}}-0.325895578, -0.087358646, {{.*}}> : tensor<4x4xf32>)
+
+// Depthwise and grouped convolutions, dense form: A over the flattened input
+// (2*4*4), B over the flattened output (2*4*4 and 4*2*2); the grouped layer's
+// output is the collapsed (n, c_out, h, w) result, its input the adapted
+// depthwise output.
+// GDENSE:      @dw.lora_A({{.*}}) : tensor<2x32xf32>
+// GDENSE:      @dw.lora_B({{.*}}) : tensor<32x2xf32>
+// GDENSE:      @gc.lora_A({{.*}}) : tensor<2x32xf32>
+// GDENSE:      @gc.lora_B({{.*}}) : tensor<16x2xf32>
+// GDENSE-LABEL: func.func @forward
+// GDENSE:      %[[D:.*]] = linalg.depthwise_conv_2d_nchw_chw
+// GDENSE:      %[[DA:.*]] = linalg.generic {{.*}} ins(%[[D]], %{{.*}} : tensor<2x2x4x4xf32>, tensor<2x2x4x4xf32>)
+// GDENSE:      tensor.expand_shape %[[DA]] {{.*}} into tensor<2x2x1x4x4xf32>
+// GDENSE:      linalg.conv_2d_ngchw_gfchw
+// GDENSE:      %[[G:.*]] = tensor.collapse_shape {{.*}} into tensor<2x4x2x2xf32>
+// GDENSE:      tensor.collapse_shape %[[DA]] {{.*}} into tensor<64xf32>
+// GDENSE:      %[[GA:.*]] = linalg.generic {{.*}} ins(%[[G]], %{{.*}} : tensor<2x4x2x2xf32>, tensor<2x4x2x2xf32>)
+// GDENSE:      return %[[GA]]
+
+// Kernel form, per group: A in the grouped-conv layout (g*r, c_in/g, k, k),
+// B (c_out, r, 1, 1); both applied as grouped convs (a linalg.generic with the
+// conv_2d_ngchw_gfchw maps) on the layer's padded input split into groups.
+// GKERNEL:      @dw.lora_A({{.*}}) : tensor<4x1x3x3xf32>
+// GKERNEL:      @dw.lora_B({{.*}}) : tensor<2x2x1x1xf32>
+// GKERNEL:      @gc.lora_A({{.*}}) : tensor<4x1x3x3xf32>
+// GKERNEL:      @gc.lora_B({{.*}}) : tensor<4x2x1x1xf32>
+// GKERNEL-LABEL: func.func @forward
+// GKERNEL:      %[[P:.*]] = tensor.pad
+// GKERNEL:      %[[D:.*]] = linalg.depthwise_conv_2d_nchw_chw
+// GKERNEL:      %[[X5:.*]] = tensor.expand_shape %[[P]] {{.*}} into tensor<2x2x1x6x6xf32>
+// GKERNEL:      %[[A5:.*]] = tensor.expand_shape %dw.lora_A {{.*}} into tensor<2x2x1x3x3xf32>
+// GKERNEL:      %[[AX:.*]] = linalg.generic {{.*}} ins(%[[X5]], %[[A5]] : tensor<2x2x1x6x6xf32>, tensor<2x2x1x3x3xf32>) outs(%{{.*}} : tensor<2x2x2x4x4xf32>)
+// GKERNEL:      %[[B5:.*]] = tensor.expand_shape %dw.lora_B {{.*}} into tensor<2x1x2x1x1xf32>
+// GKERNEL:      %[[BAX:.*]] = linalg.generic {{.*}} ins(%[[AX]], %[[B5]] : tensor<2x2x2x4x4xf32>, tensor<2x1x2x1x1xf32>) outs(%{{.*}} : tensor<2x2x1x4x4xf32>)
+// GKERNEL:      %[[M:.*]] = tensor.collapse_shape %[[BAX]] {{.*}} into tensor<2x2x4x4xf32>
+// GKERNEL:      linalg.generic {{.*}} ins(%[[D]], %[[M]] :
+// GKERNEL:      linalg.conv_2d_ngchw_gfchw
+// GKERNEL:      linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2x2x2x2xf32>)
+// GKERNEL:      linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2x2x2x2xf32>)
+
+// A Linear over an N-D input: A^T and B^T broadcast over the batch, two thin
+// batch_matmuls, the second accumulating onto W x.
+// TOKENS:      @mix.lora_A({{.*}}) : tensor<2x3xf32>
+// TOKENS:      @mix.lora_B({{.*}}) : tensor<5x2xf32>
+// TOKENS-LABEL: func.func @forward
+// TOKENS:      %[[WX:.*]] = linalg.batch_matmul ins(%arg0, %{{.*}} : tensor<2x4x3xf32>, tensor<2x3x5xf32>)
+// TOKENS:      %[[AB:.*]] = linalg.broadcast ins(%{{.*}} : tensor<3x2xf32>) outs(%{{.*}} : tensor<2x3x2xf32>) dimensions = [0]
+// TOKENS:      %[[AX:.*]] = linalg.batch_matmul ins(%arg0, %[[AB]] : tensor<2x4x3xf32>, tensor<2x3x2xf32>)
+// TOKENS:      %[[BB:.*]] = linalg.broadcast ins(%{{.*}} : tensor<2x5xf32>) outs(%{{.*}} : tensor<2x2x5xf32>) dimensions = [0]
+// TOKENS:      %[[Y:.*]] = linalg.batch_matmul ins(%[[AX]], %[[BB]] : tensor<2x4x2xf32>, tensor<2x2x5xf32>) outs(%[[WX]] : tensor<2x4x5xf32>)
+// TOKENS:      return %[[Y]]

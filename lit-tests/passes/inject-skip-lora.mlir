@@ -1,5 +1,6 @@
 // RUN: edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-select-trainable{strategy=ft-all},edgeft-inject-skip-lora{rank=2}' | filecheck %s
 // RUN: edgeft-opt %S/Inputs/conv.mlir -p 'edgeft-inject-skip-lora{rank=3}' | filecheck %s --check-prefix=CONV
+// RUN: edgeft-opt %S/Inputs/convhead.mlir -p 'edgeft-inject-skip-lora{rank=2}' | filecheck %s --check-prefix=HEAD
 
 // One adapter per layer input x^0 (4 wide), x^1 and x^2 (3 wide), A Gaussian,
 // B zero, all into the head's output; every base parameter is frozen.
@@ -24,3 +25,12 @@
 // CONV:      @skip_lora.1.lora_A({{.*}}) : tensor<3x32xf32>
 // CONV-LABEL: func.func @forward
 // CONV:      tensor.collapse_shape %arg0 {{.*}} into tensor<32xf32>
+
+// A convolution head: x^L is the pooled (batch, classes) output the loss
+// reads, not the head's 4-D conv result.
+// HEAD:      @skip_lora.0.lora_A({{.*}}) : tensor<2x8xf32>
+// HEAD:      @skip_lora.0.lora_B({{.*}}) : tensor<3x2xf32>
+// HEAD-LABEL: func.func @forward
+// HEAD:      %[[LOGITS:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x3x2x2xf32>) outs(%{{.*}} : tensor<2x3xf32>)
+// HEAD:      %[[L0:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x2xf32>, tensor<2x3xf32>) outs(%[[LOGITS]] : tensor<2x3xf32>)
+// HEAD:      linalg.generic {{.*}} ins(%[[L0]], %arg1 :

@@ -62,6 +62,7 @@ def compile_model(model: str, options: CompileOptions) -> Compiled:
         try:
             pm.run(module.operation)
         except ir.MLIRError as e:
+            diagnostics.check_invalid(module.operation, f"the training pipeline {pipeline}")
             first = diagnostics.from_error(e)[0]
             raise UserError(f"compiling {imported.name} with {options.strategy} failed: "
                             f"{first.message}") from None
@@ -78,6 +79,7 @@ def lower(module: ir.Module, target: Any) -> ir.Module:
         try:
             pm.run(lowered.operation)
         except ir.MLIRError as e:
+            diagnostics.check_invalid(lowered.operation, "the lowering pipeline")
             message = diagnostics.from_error(e)[0].message
             if not message.startswith("edgeft-"):
                 message = f"lowering to loops failed: {message}"

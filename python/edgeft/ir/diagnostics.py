@@ -135,3 +135,30 @@ def verify(text: str, produced: list[Diag], filename: str) -> list[str]:
         problems.append(f'{filename}:{where}: expected {e.severity} "{e.message}" '
                         "was not produced")
     return problems
+
+
+class InvalidIR(Exception):  # noqa: N818 - named for what it is, as UserError
+    """IR that edgeft's own passes produced fails to verify: a bug of ours, so
+    an internal error (exit 2 with a reproducer), never a user error."""
+
+
+def invalid_ir(op: ir.Operation) -> list[Diag]:
+    """What the verifier says about `op` (and everything in it); empty when it verifies.
+
+    After a failed pipeline this tells a pass that refused its input (the IR
+    still verifies; the pass said why) from one that built invalid IR.
+    """
+    try:
+        if op.verify():
+            return []
+    except ir.MLIRError as e:
+        return from_error(e)
+    return [Diag("error", None, None, None, None, "the module does not verify")]
+
+
+def check_invalid(op: ir.Operation, what: str) -> None:
+    """Raise InvalidIR (naming the first verifier error, its op and layer) if `op`
+    does not verify after `what` failed."""
+    problems = invalid_ir(op)
+    if problems:
+        raise InvalidIR(f"{what} produced IR that does not verify: {problems[0].format()}")

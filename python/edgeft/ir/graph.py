@@ -8,6 +8,7 @@ which name the PyTorch module that produced each op
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from torch_mlir import ir
@@ -127,28 +128,94 @@ def erase_unused(block: ir.Block) -> None:
 class LayerOp:
     """Where a linear or convolution layer computes `W x`."""
 
-    kind: str                 # "linear" or "conv"
-    op: ir.Operation          # the linalg.matmul or linalg.conv_2d_nchw_fchw
-    data: ir.Value            # x as the op reads it (flattened / padded)
+    kind: str                 # "linear", "batched_linear" or "conv"
+    op: ir.Operation          # the matmul, batch_matmul or convolution applying W
+    data: ir.Value            # x as the op reads it (flattened / padded; NCHW for a conv)
     activation: ir.Value      # x as the layer receives it (before padding)
+    output: ir.Value          # W x as the layer's next op reads it (NCHW for a conv)
+    groups: int = 1           # convolution groups (the channel count for a depthwise conv)
+
+
+# A 4-D convolution weight reaches the op that applies it through a reshape.
+_DEPTHWISE = "linalg.depthwise_conv_2d_nchw_chw"   # weight (C, 1, kh, kw) collapsed to (C, kh, kw)
+_GROUPED = "linalg.conv_2d_ngchw_gfchw"           # weight (g*F, C/g, kh, kw) expanded to 5-D
+
+
+def _unpadded(data: ir.Value) -> ir.Value:
+    source = queries.producer(data)
+    return source.operands[0] if source is not None and source.name == "tensor.pad" else data
+
+
+def _only_user(value: ir.Value, name: str) -> ir.Operation | None:
+    found = users(value)
+    return found[0] if len(found) == 1 and found[0].name == name else None
+
+
+def _conv_layer(loaded: ir.Value, user: ir.Operation) -> LayerOp | None:
+    """A 2-D convolution applying weight `loaded` (directly, or reshaped for a
+    depthwise or grouped convolution), or None."""
+    if user.name == "linalg.conv_2d_nchw_fchw" and user.operands[1] == loaded:
+        return LayerOp("conv", user, user.operands[0], _unpadded(user.operands[0]),
+                       user.results[0])
+    if user.name == "tensor.collapse_shape":
+        conv = _only_user(user.results[0], _DEPTHWISE)
+        if conv is None or conv.operands[1] != user.results[0]:
+            return None
+        return LayerOp("conv", conv, conv.operands[0], _unpadded(conv.operands[0]),
+                       conv.results[0], groups=b.shape_of(conv.operands[0])[1])
+    if user.name == "tensor.expand_shape":
+        conv = _only_user(user.results[0], _GROUPED)
+        if conv is None or conv.operands[1] != user.results[0]:
+            return None
+        image = queries.producer(conv.operands[0])
+        collapse = _only_user(conv.results[0], "tensor.collapse_shape")
+        if image is None or image.name != "tensor.expand_shape" or collapse is None:
+            return None
+        data = image.operands[0]
+        return LayerOp("conv", conv, data, _unpadded(data), collapse.results[0],
+                       groups=b.shape_of(conv.operands[1])[0])
+    return None
+
+
+def _is_broadcast(op: ir.Operation) -> bool:
+    """A linalg.broadcast, or a linalg.generic that only copies its input into
+    a larger tensor (what torch-mlir makes of `expand`)."""
+    if op.name == "linalg.broadcast":
+        return True
+    if op.name != "linalg.generic" or len(op.operands) != 2:
+        return False
+    body = op.regions[0].blocks[0]
+    ops = list(body.operations)
+    return len(ops) == 1 and ops[0].operands[0] == body.arguments[0]
+
+
+def _linear_layer(loaded: ir.Value, user: ir.Operation) -> LayerOp | None:
+    """A linear layer applying weight `loaded` as `x W^T`: a matmul, or for an
+    N-D input a batch_matmul with W^T broadcast over the batch, or None."""
+    if user.name != "linalg.transpose" or len(b.shape_of(loaded)) != 2:
+        return None
+    wt = user.results[0]
+    for mm in users(wt):
+        if mm.name == "linalg.matmul" and mm.operands[1] == wt:
+            return LayerOp("linear", mm, mm.operands[0], mm.operands[0], mm.results[0])
+        if not _is_broadcast(mm):
+            continue
+        for bmm in users(mm.results[0]):
+            if bmm.name == "linalg.batch_matmul" and bmm.operands[1] == mm.results[0]:
+                return LayerOp("batched_linear", bmm, bmm.operands[0], bmm.operands[0],
+                               bmm.results[0])
+    return None
 
 
 def find_layer_op(block: ir.Block, weight: str) -> LayerOp | str:
-    """The matmul or conv that applies parameter `weight`, or why there is none."""
+    """The matmul or convolution that applies parameter `weight`, or why there is none."""
     loaded = load_of(block, weight)
     if loaded is None:
         return "its weight is never loaded"
     for user in users(loaded):
-        if user.name == "linalg.conv_2d_nchw_fchw" and user.operands[1] == loaded:
-            data = user.operands[0]
-            source = queries.producer(data)
-            activation = source.operands[0] if source is not None and \
-                source.name == "tensor.pad" else data
-            return LayerOp("conv", user, data, activation)
-        if user.name == "linalg.transpose" and len(b.shape_of(loaded)) == 2:
-            for mm in users(user.results[0]):
-                if mm.name == "linalg.matmul" and mm.operands[1] == user.results[0]:
-                    return LayerOp("linear", mm, mm.operands[0], mm.operands[0])
+        found = _conv_layer(loaded, user) or _linear_layer(loaded, user)
+        if found is not None:
+            return found
     names = sorted({u.name for u in users(loaded)})
     return f"its weight feeds {', '.join(names)}, not a linear or 2-D convolution"
 
@@ -171,27 +238,90 @@ def in_unit(layer: str, prefixes: list[str]) -> bool:
                for p in prefixes)
 
 
-def unit_input(block: ir.Block, prefixes: list[str], batch: int) -> ir.Value | None:
-    """The activation entering a unit: the first batch-shaped float tensor that
-    an op of the unit reads and an op outside it (or the function) produced."""
-    inside = set()
-    candidates: list[ir.Value] = []
+def unit_inputs(block: ir.Block, units: list[list[str]], batch: int) -> list[ir.Value | None]:
+    """The activation entering each unit (given by its layer names): the first
+    batch-shaped float tensor that an op of the unit reads and an op outside it
+    (or the function) produced; None for a unit with no such tensor.
+
+    One walk over the block: each op's layer is read once, and which units a
+    layer belongs to once per layer name, so deep networks cost
+    O(ops + layers x units), not O(ops x units).
+    """
+    member = _unit_index(units)
+    inside: list[set[ir.Operation]] = [set() for _ in units]
+    found: list[ir.Value | None] = [None] * len(units)
     for op in block.operations:
         op = op.operation
-        if not in_unit(layer_of(op), prefixes):
+        for i in member(layer_of(op)):
+            inside[i].add(op)
+            if found[i] is None:
+                found[i] = _entering(op, inside[i], batch)
+    return found
+
+
+def _ancestors(layer: str) -> list[str]:
+    """`layer` and the modules above it: `a.b.c`, `a.b`, `a`."""
+    parts = layer.split(".")
+    return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+def _unit_index(units: list[list[str]]) -> Callable[[str], list[int]]:
+    """The units a layer belongs to (in_unit for every unit), found by looking up
+    its ancestors instead of testing every unit; memoised per layer name."""
+    exact: dict[str, set[int]] = {}   # a unit's layer name -> units
+    above: dict[str, set[int]] = {}   # a proper ancestor of a unit's layer -> units
+    for i, prefixes in enumerate(units):
+        for prefix in prefixes:
+            exact.setdefault(prefix, set()).add(i)
+            for ancestor in _ancestors(prefix)[1:]:
+                above.setdefault(ancestor, set()).add(i)
+    memo: dict[str, list[int]] = {}
+
+    def member(layer: str) -> list[int]:
+        if layer not in memo:
+            found = set(above.get(layer, ()))
+            for ancestor in _ancestors(layer):
+                found |= exact.get(ancestor, set())
+            memo[layer] = sorted(found)
+        return memo[layer]
+
+    return member
+
+
+def _entering(op: ir.Operation, inside: set[ir.Operation], batch: int) -> ir.Value | None:
+    """The first operand of `op` that enters a unit from outside it."""
+    for value in op.operands:
+        producer = queries.producer(value)
+        if producer is not None and (producer in inside or producer.name in _EXCLUDED_PRODUCERS):
             continue
-        inside.add(op)
+        if not isinstance(value.type, ir.RankedTensorType) or not b.is_float(value.type):
+            continue
+        shape = b.shape_of(value)
+        if shape and shape[0] == batch:
+            return value
+    return None
+
+
+# The frontend locates the loss's ops at this name (frontend.importer.LOSS_LAYER).
+_LOSS = "loss"
+
+
+def logits_of(block: ir.Block) -> ir.Value | None:
+    """The model's output as the loss reads it: a (batch, classes) float tensor
+    made outside the loss (whatever the head: a linear, or a conv then pooling)."""
+    for op in block.operations:
+        op = op.operation
+        if layer_of(op) != _LOSS:
+            continue
         for value in op.operands:
             producer = queries.producer(value)
-            if producer is not None and (producer in inside
-                                         or producer.name in _EXCLUDED_PRODUCERS):
+            if producer is None or layer_of(producer) == _LOSS:
                 continue
-            if not isinstance(value.type, ir.RankedTensorType) or not b.is_float(value.type):
-                continue
-            shape = b.shape_of(value)
-            if shape and shape[0] == batch and value not in candidates:
-                candidates.append(value)
-    return candidates[0] if candidates else None
+            t = value.type
+            if isinstance(t, ir.RankedTensorType) and len(t.shape) == 2 and \
+                    isinstance(t.element_type, ir.FloatType):
+                return value
+    return None
 
 
 def ancestor_in(op: ir.Operation, block: ir.Block) -> ir.Operation:

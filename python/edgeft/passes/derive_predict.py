@@ -7,8 +7,7 @@ from typing import Any, ClassVar
 
 from torch_mlir import ir
 
-from edgeft.ir import queries
-from edgeft.ir.graph import erase_unused, function, layer_of
+from edgeft.ir.graph import erase_unused, function, logits_of
 from edgeft.passes.base import EdgeftPass
 
 
@@ -49,23 +48,6 @@ class DerivePredict(EdgeftPass):
             return
         if self.drop_forward:
             forward.operation.erase()
-
-
-def logits_of(block: ir.Block) -> ir.Value | None:
-    """The value the loss reads: a (batch, classes) float tensor made outside the loss."""
-    for op in block.operations:
-        op = op.operation
-        if layer_of(op) != "loss":
-            continue
-        for value in op.operands:
-            producer = queries.producer(value)
-            if producer is None or layer_of(producer) == "loss":
-                continue
-            t = value.type
-            if isinstance(t, ir.RankedTensorType) and len(t.shape) == 2 and \
-                    isinstance(t.element_type, ir.FloatType):
-                return value
-    return None
 
 
 def _derive(forward: ir.OpView) -> str | None:

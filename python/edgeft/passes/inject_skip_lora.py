@@ -16,8 +16,9 @@ from edgeft.ir.graph import (
     function,
     globals_of,
     layer_of,
+    logits_of,
     redirect,
-    unit_input,
+    unit_inputs,
     users,
 )
 from edgeft.passes.base import EdgeftPass
@@ -39,11 +40,12 @@ class Tap:
 
 def taps(block: ir.Block, structure: Structure, batch: int) -> list[Tap] | str:
     """x^0 .. x^{L-1}: the activation entering each unit (or why one is missing)."""
-    found = []
-    for unit in structure.units:
-        prefixes = [unit.name] if unit in structure.blocks else \
-            [layer.name for layer in unit.layers]
-        value = unit_input(block, prefixes, batch)
+    prefixes = [[unit.name] if unit in structure.blocks else [layer.name for layer in unit.layers]
+                for unit in structure.units]
+    entering = unit_inputs(block, prefixes[1:], batch)
+    # x^0 is the network's input, even when the first layer reads a view of it
+    found = [Tap(structure.units[0].name, block.arguments[0], False)]
+    for unit, value in zip(structure.units[1:], entering, strict=True):
         if value is None:
             return f"no activation enters unit '{unit.name}'"
         pooled = structure.is_transformer and len(b.shape_of(value)) == 3
@@ -51,8 +53,13 @@ def taps(block: ir.Block, structure: Structure, batch: int) -> list[Tap] | str:
     return found
 
 
-def logits_of(block: ir.Block, structure: Structure) -> ir.Value | str:
-    """The output of the classifier head: the result of its last op."""
+def model_output(block: ir.Block, structure: Structure, batch: int) -> ir.Value | str:
+    """x^L: the (batch, classes) output the loss reads, whatever the head (a
+    linear, or a convolution followed by pooling); without a loss located by
+    the import, the result of the head layer's last op, if it has that shape."""
+    logits = logits_of(block)
+    if logits is not None:
+        return logits
     head = structure.head.name
     last = None
     for op in block.operations:
@@ -61,6 +68,11 @@ def logits_of(block: ir.Block, structure: Structure) -> ir.Value | str:
             last = op
     if last is None:
         return f"no op of the head layer '{head}' was found"
+    shape = b.shape_of(last.results[0]) if isinstance(last.results[0].type,
+                                                      ir.RankedTensorType) else []
+    if len(shape) != 2 or shape[0] != batch:
+        return (f"the head layer '{head}' ends in {last.name} of shape {shape}, not "
+                f"(batch, classes) logits, and no op located at the loss reads the logits")
     return last.results[0]
 
 
@@ -68,11 +80,13 @@ def logits_of(block: ir.Block, structure: Structure) -> ir.Value | str:
 class InjectSkipLora(EdgeftPass):
     """Add Skip-LoRA adapters `x^L += sum_i B_i A_i vec(x^i)` and freeze the network.
 
-    x^0 .. x^{L-1} are the activations entering each unit of the model: the
-    input of every layer of a CNN or MLP (conv activations flattened), and
-    for a transformer the input image, the tokenizer output and each block's
-    output (the input of the next block or of the head section), averaged
-    over tokens so that every tap is `width` wide. A_i (r x |x^i|) is
+    x^0 is the network's input; x^1 .. x^{L-1} are the activations entering
+    the later units: the input of every layer of a CNN or MLP (conv
+    activations flattened), and for a transformer the tokenizer output and
+    each block's output (the input of the next block or of the head
+    section), averaged over tokens so that every tap is `width` wide. x^L is
+    the (batch, classes) output the loss reads, whatever the head (a linear,
+    or a 1x1 conv followed by pooling as in SqueezeNet). A_i (r x |x^i|) is
     Gaussian with std 1/sqrt(|x^i|) from `seed`, B_i (classes x r) is zero;
     both are trainable globals `skip_lora.<i>.lora_A/B`. Every parameter of
     the base network is frozen, so no activation gradient crosses it.
@@ -104,7 +118,7 @@ class InjectSkipLora(EdgeftPass):
         block = forward.regions[0].blocks[0]
         structure = module_structure(op)
         batch = b.shape_of(block.arguments[0])[0]
-        logits = logits_of(block, structure)
+        logits = model_output(block, structure, batch)
         found = taps(block, structure, batch)
         for problem in (logits, found):
             if isinstance(problem, str):
