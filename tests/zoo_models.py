@@ -238,8 +238,7 @@ ZOO: dict[str, ZooModel] = {
                     description="built-in CCT, width 8, 2 blocks, 8x8"),
     # assembled from torch.nn's blocks
     "bn_mlp": ZooModel(_bn_mlp, (8,), description="Linear, BatchNorm1d, ReLU, Linear"),
-    "gelu_mlp": ZooModel(GeluMlp, (12,), loss="mse",
-                         description="GELU(tanh), LayerNorm, tanh; MSE"),
+    "gelu_mlp": ZooModel(GeluMlp, (12,), description="GELU(tanh), LayerNorm, tanh"),
     "groupnorm_cnn": ZooModel(GroupNormNet, (3, 8, 8),
                               description="GroupNorm, SiLU, grouped/dilated conv, Hardswish, "
                                           "Hardsigmoid, avg pools, dropout"),
