@@ -13,6 +13,17 @@ host C build, and the one-line error of a case that fails. Also the
 built-in models' inputs, parameters and multiply-accumulates.
 
 Writes JSON and replaces the tables between the markers in docs/models.md.
+
+`--torchvision DIR` adds torchvision's own model definitions (ResNet-18,
+MobileNetV2/V3, SqueezeNet, ShuffleNetV2, MNASNet, EfficientNet-B0,
+RegNet) at 32 x 32 with 10 classes, from DIR, a directory holding the
+`torchvision` package (an unpacked wheel or a site-packages). The
+torchvision wheel that PyPI serves for this torch fails to load its C
+extension with it (`import torchvision` raises "operator torchvision::nms
+does not exist" in its meta registrations), but the model definitions are
+pure Python: they are imported under a bare `torchvision` package that
+does not run the package's `__init__` (so no extension is loaded). Nothing
+installed is patched.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ import platform
 import sys
 import tempfile
 import time
+import types
 import warnings
 from pathlib import Path
 from typing import Any
@@ -45,6 +57,31 @@ ZOO_MARKERS = ("<!-- zoo-table:begin -->", "<!-- zoo-table:end -->")
 BUILTIN_MARKERS = ("<!-- builtin-table:begin -->", "<!-- builtin-table:end -->")
 # The input each built-in's public description names (METHODS.md).
 NATURAL_CHANNELS = {"resnet8": 3, "mobilenet_v1": 3, "mobilenet_v2": 3, "cct2": 3}
+
+
+TORCHVISION = ("resnet18", "mobilenet_v2", "mobilenet_v3_small", "squeezenet1_1",
+               "shufflenet_v2_x0_5", "mnasnet0_5", "efficientnet_b0", "regnet_x_400mf")
+
+
+def add_torchvision(directory: Path, names: list[str]) -> list[str]:
+    """Add torchvision's models `names` to the zoo as `tv_<name>` (32 x 32, 10 classes),
+    importing torchvision.models from `directory` without the package's __init__."""
+    package = directory / "torchvision"
+    if not (package / "models" / "__init__.py").is_file():
+        raise SystemExit(f"{directory} holds no torchvision package")
+    bare = types.ModuleType("torchvision")
+    bare.__path__ = [str(package)]
+    sys.modules["torchvision"] = bare
+    from torchvision import models as tv  # only with --torchvision: not a dependency
+
+    added = []
+    for name in names:
+        factory = getattr(tv, name)
+        zoo_models.ZOO[f"tv_{name}"] = zoo_models.ZooModel(
+            lambda factory=factory: factory(num_classes=10), (3, 32, 32),
+            description=f"torchvision.models.{name}")
+        added.append(f"tv_{name}")
+    return added
 
 
 def one_line(e: BaseException) -> str:
@@ -158,14 +195,20 @@ def main() -> None:
                         default=ROOT / "tools" / "bench" / "results" / "zoo.json")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "models.md")
     parser.add_argument("--no-docs", action="store_true", help="leave docs/models.md alone")
+    parser.add_argument("--torchvision", type=Path, metavar="DIR",
+                        help="also run torchvision's models, from DIR/torchvision")
+    parser.add_argument("--torchvision-models", default=",".join(TORCHVISION))
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     wanted = set(args.models.split(",")) if args.models else set(zoo_models.ZOO)
+    if args.torchvision is not None:
+        wanted |= set(add_torchvision(args.torchvision, args.torchvision_models.split(",")))
     unknown = wanted - set(zoo_models.ZOO)
     if unknown:
         raise SystemExit(f"unknown zoo models: {', '.join(sorted(unknown))}")
     rows = []
-    for name, strategy in zoo_models.CASES:
+    cases = [(n, s) for n, model in zoo_models.ZOO.items() for s in model.strategies]
+    for name, strategy in cases:
         if name not in wanted:
             continue
         rows.append(run_case(name, strategy))
