@@ -105,8 +105,9 @@ def _user_error(result) -> str:
 
 def test_unknown_model_lists_the_known_ones() -> None:
     message = _user_error(run_tool("edgeft", "import", "resnet50"))
-    assert message == ("edgeft: error: unknown model 'resnet50' (built-in models: cct2, lenet5, "
-                       "mlp; or give path/to/file.py:factory)")
+    assert message == ("edgeft: error: unknown model 'resnet50' (built-in models: autoencoder, "
+                       "cct2, dscnn, lenet5, mlp, mobilenet_v1, mobilenet_v2, resnet8; or give "
+                       "path/to/file.py:factory)")
 
 
 def test_missing_factory_file(tmp_path: Path) -> None:

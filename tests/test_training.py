@@ -11,13 +11,10 @@ at the 1e-2..1 level.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
-from torch_reference import sgd_steps
-from training_harness import LR, global_name, paired
+from training_harness import check_steps, global_name, paired
 
-REL_TOL = 1e-4
 CASES = (
     [("mlp", s) for s in ("ft-all", "ft-last", "ft-bias", "lp", "ft-1", "ft-2", "lora-all",
                           "lora-last", "skip-lora")]
@@ -37,56 +34,28 @@ def _batches(imported, count: int, seed: int) -> list[tuple[torch.Tensor, torch.
     return out
 
 
-def _check(pair, batches) -> None:
-    before = pair.executable.globals()
-    losses = [float(pair.executable.call("train_step", x.numpy(), y.numpy())[0])
-              for x, y in batches]
-    reference_losses = sgd_steps(pair.reference, list(pair.trainable), batches, LR, pair.loss,
-                                 momentum=pair_momentum(pair))
-    np.testing.assert_allclose(losses, reference_losses, rtol=REL_TOL)
-    after = pair.executable.globals()
-    reference = dict(pair.reference.named_parameters())
-    for ref_name, glob in pair.trainable.items():
-        expected = reference[ref_name].detach().numpy()
-        scale = np.abs(expected).max()
-        np.testing.assert_allclose(after[glob], expected, rtol=0, atol=REL_TOL * scale,
-                                   err_msg=f"parameter {glob}")
-        # A parameter PyTorch moves beyond rounding must move here too (cct2's
-        # pool.bias has an exactly zero gradient: both leave it, up to noise).
-        if not np.allclose(expected, before[glob], rtol=0, atol=REL_TOL * scale):
-            assert not np.array_equal(after[glob], before[glob]), f"{glob} did not train"
-    trained = set(pair.trainable.values())
-    for name, value in after.items():
-        if name not in trained and not name.endswith(".momentum"):
-            np.testing.assert_array_equal(value, before[name], err_msg=f"frozen {name} moved")
-
-
-def pair_momentum(pair) -> float:
-    return getattr(pair, "momentum", 0.0)
-
-
 @pytest.mark.parametrize("model, strategy", CASES)
 def test_one_step_matches_pytorch(imported, model: str, strategy: str) -> None:
     source = imported(model, batch=4)
     pair = paired(source, strategy)
-    _check(pair, _batches(source, 1, 0))
+    check_steps(pair, _batches(source, 1, 0))
 
 
 def test_lenet5_ft_all_over_five_steps(imported) -> None:
     source = imported("lenet5", batch=4)
-    _check(paired(source, "ft-all"), _batches(source, 5, 1))
+    check_steps(paired(source, "ft-all"), _batches(source, 5, 1))
 
 
 def test_conv_lora_kernel_form(imported) -> None:
     source = imported("lenet5", batch=4)
-    _check(paired(source, "lora-all", conv_form="kernel"), _batches(source, 2, 2))
+    check_steps(paired(source, "lora-all", conv_form="kernel"), _batches(source, 2, 2))
 
 
 def test_momentum_matches_torch_sgd(imported) -> None:
     source = imported("lenet5", batch=4)
     pair = paired(source, "ft-2", momentum=0.9)
     pair.momentum = 0.9
-    _check(pair, _batches(source, 3, 3))
+    check_steps(pair, _batches(source, 3, 3))
 
 
 def test_global_names_of_wrapped_layers() -> None:
