@@ -138,7 +138,7 @@ def test_unsupported_op_names_the_op_and_the_layer(factory_file: Path) -> None:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--loss", "hinge"], "edgeft: error: unknown loss 'hinge' (known: cross-entropy, mse)"),
+    (["--loss", "hinge"], "edgeft: error: unknown loss 'hinge' (known: cross-entropy, mse, l1, bce-with-logits)"),
     (["--batch", "0"], "edgeft: error: --batch must be at least 1, got 0"),
     (["--in-channels", "0"], "edgeft: error: --in-channels must be at least 1, got 0"),
 ])
