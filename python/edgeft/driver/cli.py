@@ -154,10 +154,10 @@ def _model_options(p: argparse.ArgumentParser) -> None:
 
 
 def _batchnorm_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--batchnorm", default=D.batchnorm, choices=BATCHNORM_MODES,
-                   help=f"BatchNorm statistics: frozen (the running statistics, default "
-                        f"{D.batchnorm}) or batch (train mode: batch statistics, running "
-                        "statistics updated each step)")
+    p.add_argument("--batchnorm", default=D.batchnorm,
+                   help=f"BatchNorm statistics, {' or '.join(BATCHNORM_MODES)}: frozen (default) "
+                        "normalises by the running statistics; batch by the batch's, updating "
+                        "the running statistics each step (train mode)")
 
 
 def _target_options(p: argparse.ArgumentParser, estimate: bool = True) -> None:

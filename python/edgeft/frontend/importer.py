@@ -255,10 +255,18 @@ def set_mode(model: nn.Module, batchnorm: str) -> nn.Module:
         raise UserError(f"unknown --batchnorm '{batchnorm}' (known: "
                         f"{', '.join(BATCHNORM_MODES)})")
     model.eval()
-    if batchnorm == "batch":
-        for layer in model.modules():
-            if isinstance(layer, BATCHNORM_LAYERS):
-                layer.train()
+    if batchnorm != "batch":
+        return model
+    for name, layer in model.named_modules():
+        if not isinstance(layer, BATCHNORM_LAYERS):
+            continue
+        if layer.momentum is None and layer.track_running_stats:
+            # the cumulative average divides by num_batches_tracked as a Python
+            # float, which a step traced once cannot follow
+            raise UserError(f"BatchNorm layer '{name}' has momentum=None (a cumulative "
+                            "average): --batchnorm batch needs a fixed momentum (or use "
+                            "--batchnorm frozen)")
+        layer.train()
     return model
 
 
