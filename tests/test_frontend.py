@@ -54,6 +54,51 @@ def raises():
 
 def not_a_model():
     return 42
+
+
+def with_loss_name():
+    return Net(torch.sigmoid), torch.randn(3, 6), "mse"
+
+
+def with_loss_module():
+    return Net(torch.sigmoid), torch.randn(3, 6), nn.L1Loss()
+
+
+def with_bad_loss():
+    return Net(torch.sigmoid), torch.randn(3, 6), 42
+
+
+def with_other_loss_module():
+    return Net(torch.sigmoid), torch.randn(3, 6), nn.HuberLoss()
+
+
+class Normed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 16)
+        self.bn = nn.BatchNorm1d(16)
+        self.head = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.bn(self.fc(x))))
+
+
+def bn_mlp():
+    return Normed(), torch.randn(3, 8)
+
+
+class Bicubic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3 * 8 * 8, 4)
+
+    def forward(self, x):
+        x = nn.functional.interpolate(x, size=(8, 8), mode="bicubic", antialias=True)
+        return self.fc(x.flatten(1))
+
+
+def bicubic():
+    return Bicubic(), torch.randn(2, 3, 4, 4)
 '''
 
 
@@ -122,7 +167,79 @@ def test_factory_that_raises(factory_file: Path) -> None:
 
 def test_factory_with_wrong_result(factory_file: Path) -> None:
     message = _user_error(run_tool("edgeft", "import", f"{factory_file}:not_a_model"))
-    assert "must return (nn.Module, example input tensor)" in message
+    assert message.endswith("must return (nn.Module, example input tensor) or (nn.Module, "
+                            "example input tensor, loss name or nn.Module loss)")
+
+
+def test_factory_with_a_bad_loss(factory_file: Path) -> None:
+    message = _user_error(run_tool("edgeft", "import", f"{factory_file}:with_bad_loss"))
+    assert message.endswith("loss name or nn.Module loss)")
+
+
+def test_factory_with_an_unsupported_loss_module(factory_file: Path) -> None:
+    message = _user_error(run_tool("edgeft", "import", f"{factory_file}:with_other_loss_module"))
+    assert message == ("edgeft: error: unsupported loss module HuberLoss (supported: "
+                       "CrossEntropyLoss, MSELoss, L1Loss, BCEWithLogitsLoss)")
+
+
+@pytest.mark.parametrize("factory, loss", [("with_loss_name", "mse"),
+                                           ("with_loss_module", "l1"), ("good", "cross-entropy")])
+def test_factory_names_its_loss(factory_file: Path, factory: str, loss: str) -> None:
+    from edgeft.frontend.importer import import_model_full
+
+    model = import_model_full(f"{factory_file}:{factory}")
+    assert model.loss == loss
+    assert model.example_y.dtype == (torch.int64 if loss == "cross-entropy" else torch.float32)
+    got = Executable(model.module).call("forward", model.example_x.numpy(),
+                                        model.example_y.numpy())[0]
+    assert float(got) == pytest.approx(torch_loss(model), rel=1e-5)  # float32, see numerics
+
+
+def test_loss_option_overrides_the_factory_loss(factory_file: Path) -> None:
+    from edgeft.frontend.importer import import_model_full
+
+    assert import_model_full(f"{factory_file}:with_loss_name", loss="l1").loss == "l1"
+
+
+def test_import_summary_counts_parameters_not_buffers(factory_file: Path) -> None:
+    result = run_tool("edgeft", "import", f"{factory_file}:bn_mlp", "--batchnorm", "batch",
+                      "-o", "/dev/null")
+    assert result.returncode == 0, result.stderr
+    # fc 8*16+16, bn 16+16, head 16*4+4; the running statistics are no parameters
+    assert "(cross-entropy loss, batch 3): 6 parameter globals, 244 parameters" in result.stderr
+
+
+def test_compile_keeps_the_factory_batch(factory_file: Path) -> None:
+    from edgeft.driver.compiler import compile_model
+    from edgeft.options import CompileOptions
+
+    kept = compile_model(f"{factory_file}:with_loss_module", CompileOptions(strategy="ft-last"))
+    assert kept.report["options"]["batch"] == 3
+    assert kept.report["options"]["loss"] == "l1"
+    assert "func.func @forward(%arg0: tensor<3x6xf32>, %arg1: tensor<3x3xf32>)" in str(kept.module)
+    given = compile_model(f"{factory_file}:good", CompileOptions(strategy="ft-last", batch=4))
+    assert given.report["options"]["batch"] == 4
+    assert "func.func @forward(%arg0: tensor<4x6xf32>, %arg1: tensor<4xi64>)" in str(given.module)
+
+
+def test_compile_batchnorm_model_to_c(factory_file: Path, tmp_path: Path) -> None:
+    """The issue's repro: BatchNorm running statistics no longer stop the compile."""
+    for mode in ("frozen", "batch"):
+        build = tmp_path / mode
+        result = run_tool("edgeft", "compile", f"{factory_file}:bn_mlp", "--strategy", "ft-all",
+                          "--batchnorm", mode, "-o", str(build))
+        assert result.returncode == 0, result.stderr
+        assert "244 of 244 parameters train" in result.stderr
+        train = (build / "train.mlir").read_text()
+        stores = "ml_program.global_store @bn.running_mean" in train
+        assert stores == (mode == "batch")
+        assert (build / "network.c").is_file()
+
+
+def test_bicubic_upsample_is_one_line_naming_the_op(factory_file: Path) -> None:
+    message = _user_error(run_tool("edgeft", "import", f"{factory_file}:bicubic"))
+    assert message.startswith("edgeft: error: unsupported op 'aten._upsample_bicubic2d_aa' in "
+                              "PyTorch layer 'Bicubic' (user_models.py:")
 
 
 def test_missing_factory_function(factory_file: Path) -> None:
@@ -141,6 +258,7 @@ def test_unsupported_op_names_the_op_and_the_layer(factory_file: Path) -> None:
     (["--loss", "hinge"], "edgeft: error: unknown loss 'hinge' (known: cross-entropy, mse, l1, bce-with-logits)"),
     (["--batch", "0"], "edgeft: error: --batch must be at least 1, got 0"),
     (["--in-channels", "0"], "edgeft: error: --in-channels must be at least 1, got 0"),
+    (["--batchnorm", "train"], "edgeft: error: unknown --batchnorm 'train' (known: frozen, batch)"),
 ])
 def test_bad_options(args: list[str], message: str) -> None:
     assert _user_error(run_tool("edgeft", "import", "mlp", *args)) == message
