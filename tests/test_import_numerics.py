@@ -310,3 +310,10 @@ def test_criterion_module_and_its_buffers() -> None:
     plain = float(nn.functional.cross_entropy(imported.torch_model(imported.example_x),
                                               imported.example_y))
     assert torch_loss(imported) != pytest.approx(plain, rel=1e-3)  # the weight matters
+
+
+def test_buffer_import_is_deterministic() -> None:
+    """Same model and example twice, in batch mode: byte-identical MLIR."""
+    texts = [import_model_full(_bn_net(), example=_example((4, 2, 4, 4)), batchnorm="batch")
+             .module.operation.get_asm(enable_debug_info=True) for _ in range(2)]
+    assert texts[0] == texts[1]
