@@ -267,3 +267,26 @@ def test_bad_options(args: list[str], message: str) -> None:
 def test_api_raises_user_errors() -> None:
     with pytest.raises(UserError, match="needs an example input"):
         import_model(nn.Linear(2, 2))
+
+
+def test_importer_failure_names_the_op_and_the_layer(factory_file: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An op torch-mlir's FX importer fails on (here made to fail on tanh) is one
+    line naming the op, the PyTorch layer and the source line."""
+    from torch_mlir.extras import fx_importer
+
+    from edgeft.frontend.importer import import_model_full
+
+    original = fx_importer.GraphNodeImporter._import_torch_op_overload
+
+    def failing(self, loc, node, *args, **kwargs):
+        if node.target is torch.ops.aten.tanh.default:
+            raise NotImplementedError("no conversion for this op")
+        return original(self, loc, node, *args, **kwargs)
+
+    monkeypatch.setattr(fx_importer.GraphNodeImporter, "_import_torch_op_overload", failing)
+    with pytest.raises(UserError) as error:
+        import_model_full(f"{factory_file}:good")
+    assert str(error.value).startswith("torch-mlir cannot import op 'aten.tanh' in PyTorch "
+                                       "layer 'body.1' (")
+    assert str(error.value).endswith("NotImplementedError: no conversion for this op")

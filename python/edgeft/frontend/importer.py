@@ -380,7 +380,7 @@ def _export_and_lower(wrapper: _LossOf, x: torch.Tensor, y: torch.Tensor,
     try:
         importer.import_frozen_program(program, func_name="forward")
     except Exception as e:  # noqa: BLE001
-        raise UserError(f"torch-mlir cannot import the model: {_first_line(e)}") from None
+        raise UserError(_import_failure_message(e)) from None
     module = importer.module
     with ctx:
         for pipeline in (TORCH_TO_BACKEND, BACKEND_TO_LINALG):
@@ -418,6 +418,46 @@ def _map_unused_buffers(program: torch.export.ExportedProgram) -> None:
             state[name] = program.constants[name]
 
 
+def _failing_node(e: BaseException) -> torch.fx.Node | None:
+    """The FX node the importer was converting when `e` was raised: the
+    innermost frame of the traceback holding a local `node`."""
+    found = None
+    tb = e.__traceback__
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get("node")
+        if isinstance(candidate, torch.fx.Node):
+            found = candidate
+        tb = tb.tb_next
+    return found
+
+
+def _import_failure_message(e: BaseException) -> str:
+    """One line naming the op torch-mlir's importer failed on and its PyTorch layer."""
+    node = _failing_node(e)
+    if node is None or node.op != "call_function":
+        return f"torch-mlir cannot import the model: {_first_line(e)}"
+    op = str(node.target).removesuffix(".default")
+    layer = _layer_of_node(node, "")
+    where = f" in PyTorch layer '{layer}'" if layer else ""
+    frame = _user_frame(node)
+    source = f" ({frame[0]}:{frame[1]})" if frame else ""
+    return f"torch-mlir cannot import op '{op}'{where}{source}: {_first_line(e)}"
+
+
+def _layer_of_node(node: torch.fx.Node, root: str) -> str:
+    """The PyTorch layer an FX node comes from: its module path below the
+    wrapper's model (`root` for the model's own forward), or `loss`."""
+    stack = node.meta.get("nn_module_stack") or {}
+    path = ""
+    for module_path, _ in stack.values():
+        path = module_path
+    if path == "model":
+        return root
+    if path.startswith(_MODULE_PREFIX):
+        return path[len(_MODULE_PREFIX):]
+    return LOSS_LAYER
+
+
 def _first_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return f"{type(e).__name__}: {text[0] if text else ''}"
@@ -437,16 +477,7 @@ class _LayerLocations(ContextCache):
 
     def get_node_location(self, node: torch.fx.Node) -> ir.Location:
         """`loc("<layer>"("<file>":<line>:0))` for an FX node."""
-        stack = node.meta.get("nn_module_stack") or {}
-        path = ""
-        for module_path, _ in stack.values():
-            path = module_path
-        if path == "model":
-            layer = self._root
-        elif path.startswith(_MODULE_PREFIX):
-            layer = path[len(_MODULE_PREFIX):]
-        else:
-            layer = LOSS_LAYER
+        layer = _layer_of_node(node, self._root)
         return ir.Location.name(layer, childLoc=_source_location(node, self._c), context=self._c)
 
 
@@ -456,13 +487,18 @@ def _source_location(node: torch.fx.Node, ctx: ir.Context) -> ir.Location:
     Only the file's base name is kept, so the printed IR does not depend on
     where the sources are installed.
     """
+    frame = _user_frame(node)
+    if frame is None:
+        return ir.Location.unknown(ctx)
+    return ir.Location.file(frame[0], frame[1], 0, context=ctx)
+
+
+def _user_frame(node: torch.fx.Node) -> tuple[str, int] | None:
+    """(file base name, line) of the innermost frame outside torch, if any."""
     frames = re.findall(r'File "([^"]+)", line ([0-9]+),', node.stack_trace or "")
     torch_dir = str(Path(torch.__file__).parent)
-    user = [(f, int(n)) for f, n in frames if not f.startswith(torch_dir)]
-    if not user:
-        return ir.Location.unknown(ctx)
-    file, line = user[-1]
-    return ir.Location.file(Path(file).name, line, 0, context=ctx)
+    user = [(Path(f).name, int(n)) for f, n in frames if not f.startswith(torch_dir)]
+    return user[-1] if user else None
 
 
 _ILLEGAL = re.compile(r"failed to legalize operation '([\w.]+)'")
