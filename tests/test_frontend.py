@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch_mlir.extras import fx_importer
+from torch_reference import sgd_steps
 
 from edgeft.backends.executor import Executable
+from edgeft.backends.host import HostProgram
+from edgeft.driver.compiler import compile_model, write_build
 from edgeft.frontend import import_model
-from edgeft.frontend.importer import torch_loss
+from edgeft.frontend.importer import import_model_full, torch_loss
 from edgeft.ir.errors import UserError
+from edgeft.options import CompileOptions
 
 from conftest import run_tool
 
@@ -110,8 +117,6 @@ def factory_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_user_factory_imports_and_matches_pytorch(factory_file: Path) -> None:
-    from edgeft.frontend.importer import import_model_full
-
     model = import_model_full(f"{factory_file}:good")
     assert model.example_x.shape == (5, 6)
     assert model.parameter_names == ["body.0.weight", "body.0.bias", "head.weight", "head.bias"]
@@ -185,8 +190,6 @@ def test_factory_with_an_unsupported_loss_module(factory_file: Path) -> None:
 @pytest.mark.parametrize("factory, loss", [("with_loss_name", "mse"),
                                            ("with_loss_module", "l1"), ("good", "cross-entropy")])
 def test_factory_names_its_loss(factory_file: Path, factory: str, loss: str) -> None:
-    from edgeft.frontend.importer import import_model_full
-
     model = import_model_full(f"{factory_file}:{factory}")
     assert model.loss == loss
     assert model.example_y.dtype == (torch.int64 if loss == "cross-entropy" else torch.float32)
@@ -196,8 +199,6 @@ def test_factory_names_its_loss(factory_file: Path, factory: str, loss: str) -> 
 
 
 def test_loss_option_overrides_the_factory_loss(factory_file: Path) -> None:
-    from edgeft.frontend.importer import import_model_full
-
     assert import_model_full(f"{factory_file}:with_loss_name", loss="l1").loss == "l1"
 
 
@@ -210,9 +211,6 @@ def test_import_summary_counts_parameters_not_buffers(factory_file: Path) -> Non
 
 
 def test_compile_keeps_the_factory_batch(factory_file: Path) -> None:
-    from edgeft.driver.compiler import compile_model
-    from edgeft.options import CompileOptions
-
     kept = compile_model(f"{factory_file}:with_loss_module", CompileOptions(strategy="ft-last"))
     assert kept.report["options"]["batch"] == 3
     assert kept.report["options"]["loss"] == "l1"
@@ -273,10 +271,6 @@ def test_importer_failure_names_the_op_and_the_layer(factory_file: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """An op torch-mlir's FX importer fails on (here made to fail on tanh) is one
     line naming the op, the PyTorch layer and the source line."""
-    from torch_mlir.extras import fx_importer
-
-    from edgeft.frontend.importer import import_model_full
-
     original = fx_importer.GraphNodeImporter._import_torch_op_overload
 
     def failing(self, loc, node, *args, **kwargs):
@@ -290,3 +284,33 @@ def test_importer_failure_names_the_op_and_the_layer(factory_file: Path,
     assert str(error.value).startswith("torch-mlir cannot import op 'aten.tanh' in PyTorch "
                                        "layer 'body.1' (")
     assert str(error.value).endswith("NotImplementedError: no conversion for this op")
+
+
+@pytest.mark.parametrize("mode", ["frozen", "batch"])
+def test_batchnorm_c_step_matches_pytorch(factory_file: Path, tmp_path: Path, mode: str) -> None:
+    """The emitted C program's SGD step on the BatchNorm repro equals autograd +
+    torch.optim.SGD: loss, every parameter and the running statistics.
+
+    Tolerance 1e-4 relative: fp32 on both sides, sums of at most 16 terms in
+    another order, a few ulps per op."""
+    compiled = compile_model(f"{factory_file}:bn_mlp",
+                             CompileOptions(strategy="ft-all", batchnorm=mode, lr=0.1))
+    write_build(compiled, tmp_path)
+    imported = import_model_full(f"{factory_file}:bn_mlp", batchnorm=mode)
+    program = HostProgram.build(tmp_path)
+    program.init()
+    x, y = imported.example_x, imported.example_y
+    loss = program.train_step(x.numpy(), y.numpy())
+    reference = copy.deepcopy(imported.torch_model)
+    expected = sgd_steps(reference, imported.parameter_names, [(x, y)], 0.1, imported.loss)
+    assert loss == pytest.approx(expected[0], rel=1e-4)
+    values = program.parameters()
+    for name, param in reference.named_parameters():
+        want = param.detach().numpy().ravel()
+        np.testing.assert_allclose(values[name], want, rtol=0, atol=1e-4 * np.abs(want).max(),
+                                   err_msg=name)
+    for name in ("bn.running_mean", "bn.running_var"):
+        want = dict(reference.named_buffers())[name].numpy().ravel()
+        np.testing.assert_allclose(values[name], want, rtol=1e-4, atol=1e-6, err_msg=name)
+    moved = not np.allclose(dict(reference.named_buffers())["bn.running_var"].numpy(), 1.0)
+    assert moved == (mode == "batch")  # batch statistics update the running ones
