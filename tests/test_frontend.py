@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch_mlir.extras import fx_importer
+from torch_reference import sgd_steps
 
 from edgeft.backends.executor import Executable
+from edgeft.backends.host import HostProgram
+from edgeft.driver.compiler import compile_model, write_build
 from edgeft.frontend import import_model
-from edgeft.frontend.importer import torch_loss
+from edgeft.frontend.importer import import_model_full, torch_loss
 from edgeft.ir.errors import UserError
+from edgeft.options import CompileOptions
 
 from conftest import run_tool
 
@@ -54,6 +61,51 @@ def raises():
 
 def not_a_model():
     return 42
+
+
+def with_loss_name():
+    return Net(torch.sigmoid), torch.randn(3, 6), "mse"
+
+
+def with_loss_module():
+    return Net(torch.sigmoid), torch.randn(3, 6), nn.L1Loss()
+
+
+def with_bad_loss():
+    return Net(torch.sigmoid), torch.randn(3, 6), 42
+
+
+def with_other_loss_module():
+    return Net(torch.sigmoid), torch.randn(3, 6), nn.HuberLoss()
+
+
+class Normed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 16)
+        self.bn = nn.BatchNorm1d(16)
+        self.head = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.bn(self.fc(x))))
+
+
+def bn_mlp():
+    return Normed(), torch.randn(3, 8)
+
+
+class Bicubic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3 * 8 * 8, 4)
+
+    def forward(self, x):
+        x = nn.functional.interpolate(x, size=(8, 8), mode="bicubic", antialias=True)
+        return self.fc(x.flatten(1))
+
+
+def bicubic():
+    return Bicubic(), torch.randn(2, 3, 4, 4)
 '''
 
 
@@ -65,8 +117,6 @@ def factory_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_user_factory_imports_and_matches_pytorch(factory_file: Path) -> None:
-    from edgeft.frontend.importer import import_model_full
-
     model = import_model_full(f"{factory_file}:good")
     assert model.example_x.shape == (5, 6)
     assert model.parameter_names == ["body.0.weight", "body.0.bias", "head.weight", "head.bias"]
@@ -123,7 +173,72 @@ def test_factory_that_raises(factory_file: Path) -> None:
 
 def test_factory_with_wrong_result(factory_file: Path) -> None:
     message = _user_error(run_tool("edgeft", "import", f"{factory_file}:not_a_model"))
-    assert "must return (nn.Module, example input tensor)" in message
+    assert message.endswith("must return (nn.Module, example input tensor) or (nn.Module, "
+                            "example input tensor, loss name or nn.Module loss)")
+
+
+def test_factory_with_a_bad_loss(factory_file: Path) -> None:
+    message = _user_error(run_tool("edgeft", "import", f"{factory_file}:with_bad_loss"))
+    assert message.endswith("loss name or nn.Module loss)")
+
+
+def test_factory_with_an_unsupported_loss_module(factory_file: Path) -> None:
+    message = _user_error(run_tool("edgeft", "import", f"{factory_file}:with_other_loss_module"))
+    assert message == ("edgeft: error: unsupported loss module HuberLoss (supported: "
+                       "CrossEntropyLoss, MSELoss, L1Loss, BCEWithLogitsLoss)")
+
+
+@pytest.mark.parametrize("factory, loss", [("with_loss_name", "mse"),
+                                           ("with_loss_module", "l1"), ("good", "cross-entropy")])
+def test_factory_names_its_loss(factory_file: Path, factory: str, loss: str) -> None:
+    model = import_model_full(f"{factory_file}:{factory}")
+    assert model.loss == loss
+    assert model.example_y.dtype == (torch.int64 if loss == "cross-entropy" else torch.float32)
+    got = Executable(model.module).call("forward", model.example_x.numpy(),
+                                        model.example_y.numpy())[0]
+    assert float(got) == pytest.approx(torch_loss(model), rel=1e-5)  # float32, see numerics
+
+
+def test_loss_option_overrides_the_factory_loss(factory_file: Path) -> None:
+    assert import_model_full(f"{factory_file}:with_loss_name", loss="l1").loss == "l1"
+
+
+def test_import_summary_counts_parameters_not_buffers(factory_file: Path) -> None:
+    result = run_tool("edgeft", "import", f"{factory_file}:bn_mlp", "--batchnorm", "batch",
+                      "-o", "/dev/null")
+    assert result.returncode == 0, result.stderr
+    # fc 8*16+16, bn 16+16, head 16*4+4; the running statistics are no parameters
+    assert "(cross-entropy loss, batch 3): 6 parameter globals, 244 parameters" in result.stderr
+
+
+def test_compile_keeps_the_factory_batch(factory_file: Path) -> None:
+    kept = compile_model(f"{factory_file}:with_loss_module", CompileOptions(strategy="ft-last"))
+    assert kept.report["options"]["batch"] == 3
+    assert kept.report["options"]["loss"] == "l1"
+    assert "func.func @forward(%arg0: tensor<3x6xf32>, %arg1: tensor<3x3xf32>)" in str(kept.module)
+    given = compile_model(f"{factory_file}:good", CompileOptions(strategy="ft-last", batch=4))
+    assert given.report["options"]["batch"] == 4
+    assert "func.func @forward(%arg0: tensor<4x6xf32>, %arg1: tensor<4xi64>)" in str(given.module)
+
+
+def test_compile_batchnorm_model_to_c(factory_file: Path, tmp_path: Path) -> None:
+    """The issue's repro: BatchNorm running statistics no longer stop the compile."""
+    for mode in ("frozen", "batch"):
+        build = tmp_path / mode
+        result = run_tool("edgeft", "compile", f"{factory_file}:bn_mlp", "--strategy", "ft-all",
+                          "--batchnorm", mode, "-o", str(build))
+        assert result.returncode == 0, result.stderr
+        assert "244 of 244 parameters train" in result.stderr
+        train = (build / "train.mlir").read_text()
+        stores = "ml_program.global_store @bn.running_mean" in train
+        assert stores == (mode == "batch")
+        assert (build / "network.c").is_file()
+
+
+def test_bicubic_upsample_is_one_line_naming_the_op(factory_file: Path) -> None:
+    message = _user_error(run_tool("edgeft", "import", f"{factory_file}:bicubic"))
+    assert message.startswith("edgeft: error: unsupported op 'aten._upsample_bicubic2d_aa' in "
+                              "PyTorch layer 'Bicubic' (user_models.py:")
 
 
 def test_missing_factory_function(factory_file: Path) -> None:
@@ -139,9 +254,10 @@ def test_unsupported_op_names_the_op_and_the_layer(factory_file: Path) -> None:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--loss", "hinge"], "edgeft: error: unknown loss 'hinge' (known: cross-entropy, mse)"),
+    (["--loss", "hinge"], "edgeft: error: unknown loss 'hinge' (known: cross-entropy, mse, l1, bce-with-logits)"),
     (["--batch", "0"], "edgeft: error: --batch must be at least 1, got 0"),
     (["--in-channels", "0"], "edgeft: error: --in-channels must be at least 1, got 0"),
+    (["--batchnorm", "train"], "edgeft: error: unknown --batchnorm 'train' (known: frozen, batch)"),
 ])
 def test_bad_options(args: list[str], message: str) -> None:
     assert _user_error(run_tool("edgeft", "import", "mlp", *args)) == message
@@ -150,3 +266,52 @@ def test_bad_options(args: list[str], message: str) -> None:
 def test_api_raises_user_errors() -> None:
     with pytest.raises(UserError, match="needs an example input"):
         import_model(nn.Linear(2, 2))
+
+
+def test_importer_failure_names_the_op_and_the_layer(factory_file: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An op torch-mlir's FX importer fails on (here made to fail on tanh) is one
+    line naming the op, the PyTorch layer and the source line."""
+    original = fx_importer.GraphNodeImporter._import_torch_op_overload
+
+    def failing(self, loc, node, *args, **kwargs):
+        if node.target is torch.ops.aten.tanh.default:
+            raise NotImplementedError("no conversion for this op")
+        return original(self, loc, node, *args, **kwargs)
+
+    monkeypatch.setattr(fx_importer.GraphNodeImporter, "_import_torch_op_overload", failing)
+    with pytest.raises(UserError) as error:
+        import_model_full(f"{factory_file}:good")
+    assert str(error.value).startswith("torch-mlir cannot import op 'aten.tanh' in PyTorch "
+                                       "layer 'body.1' (")
+    assert str(error.value).endswith("NotImplementedError: no conversion for this op")
+
+
+@pytest.mark.parametrize("mode", ["frozen", "batch"])
+def test_batchnorm_c_step_matches_pytorch(factory_file: Path, tmp_path: Path, mode: str) -> None:
+    """The emitted C program's SGD step on the BatchNorm repro equals autograd +
+    torch.optim.SGD: loss, every parameter and the running statistics.
+
+    Tolerance 1e-4 relative: fp32 on both sides, sums of at most 16 terms in
+    another order, a few ulps per op."""
+    compiled = compile_model(f"{factory_file}:bn_mlp",
+                             CompileOptions(strategy="ft-all", batchnorm=mode, lr=0.1))
+    write_build(compiled, tmp_path)
+    imported = import_model_full(f"{factory_file}:bn_mlp", batchnorm=mode)
+    program = HostProgram.build(tmp_path)
+    program.init()
+    x, y = imported.example_x, imported.example_y
+    loss = program.train_step(x.numpy(), y.numpy())
+    reference = copy.deepcopy(imported.torch_model)
+    expected = sgd_steps(reference, imported.parameter_names, [(x, y)], 0.1, imported.loss)
+    assert loss == pytest.approx(expected[0], rel=1e-4)
+    values = program.parameters()
+    for name, param in reference.named_parameters():
+        want = param.detach().numpy().ravel()
+        np.testing.assert_allclose(values[name], want, rtol=0, atol=1e-4 * np.abs(want).max(),
+                                   err_msg=name)
+    for name in ("bn.running_mean", "bn.running_var"):
+        want = dict(reference.named_buffers())[name].numpy().ravel()
+        np.testing.assert_allclose(values[name], want, rtol=1e-4, atol=1e-6, err_msg=name)
+    moved = not np.allclose(dict(reference.named_buffers())["bn.running_var"].numpy(), 1.0)
+    assert moved == (mode == "batch")  # batch statistics update the running ones

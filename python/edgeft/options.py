@@ -3,7 +3,11 @@ the pipelines and the benchmarks all read their defaults here.
 
     options = CompileOptions(strategy="lora-2", rank=8)
     CompileOptions.from_namespace(parsed_arguments)   # field by field
-    DEFAULTS.rank, DEFAULTS.batch
+    DEFAULTS.rank, TRAINING_BATCH
+
+`batch` and `loss` default to None: the model's own (a factory's example
+batch and loss, a built-in model's loss), else TRAINING_BATCH and
+cross-entropy.
 """
 
 from __future__ import annotations
@@ -13,6 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from edgeft import target
+from edgeft.frontend import BATCHNORM_MODES, DEFAULT_LOSS, LOSSES
+
+__all__ = ["BATCHNORM_MODES", "DEFAULTS", "DEFAULT_LOSS", "LOSSES", "TRAINING_BATCH",
+           "CompileOptions"]
+
+
+# The batch of a built-in model's training step unless --batch is given
+# (METHODS.md: the edge fine-tuning literature's batch 20).
+TRAINING_BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -24,9 +37,10 @@ class CompileOptions:
     alpha: float | None = None
     lr: float = 0.1
     momentum: float = 0.0
-    batch: int = 20
+    batch: int | None = None   # None: a factory's example batch, a built-in's TRAINING_BATCH
     in_channels: int = 1
-    loss: str = "cross-entropy"
+    loss: str | None = None    # None: the model's own loss, else cross-entropy
+    batchnorm: str = "frozen"  # frozen (running statistics) or batch (batch statistics)
     seed: int = 0
     conv_form: str = "dense"
     cache: str = "none"

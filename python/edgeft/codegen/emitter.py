@@ -135,6 +135,21 @@ def _attr_int(op: ir.Operation, name: str) -> int:
     return ir.IntegerAttr(op.attributes[name]).value
 
 
+def integer_literal(v: int, c: str) -> str:
+    """The C literal of integer `v` of C type `c`.
+
+    The most negative value of a width has no literal (its magnitude does not
+    fit the type, so `-2147483648` is a wider unsigned constant), hence the
+    <stdint.h> macros; 64-bit values beyond 32 bits need INT64_C.
+    """
+    if c == "bool":
+        return "true" if v else "false"
+    width = {"int8_t": 8, "int16_t": 16, "int32_t": 32, "int64_t": 64}.get(c)
+    if width is not None and v == -(2 ** (width - 1)):
+        return f"INT{width}_MIN"
+    return f"INT64_C({v})" if c == "int64_t" and abs(v) > 2**31 - 1 else str(v)
+
+
 class FunctionEmitter:
     """Emits one func.func as a C function plus its kernels."""
 
@@ -174,13 +189,10 @@ class FunctionEmitter:
         c = ctype(t)
         if isinstance(attr, ir.FloatAttr):
             return float_literal(ir.FloatAttr(attr).value, c)
-        if isinstance(attr, ir.BoolAttr):  # `true`/`false`: i1, not an IntegerAttr here
+        if isinstance(attr, ir.BoolAttr):  # i1 constants parse as BoolAttr, not IntegerAttr
             return "true" if ir.BoolAttr(attr).value else "false"
         if isinstance(attr, ir.IntegerAttr):
-            v = ir.IntegerAttr(attr).value
-            if c == "bool":
-                return "true" if v else "false"
-            return f"INT64_C({v})" if c == "int64_t" and abs(v) > 2**31 - 1 else str(v)
+            return integer_literal(ir.IntegerAttr(attr).value, c)
         raise EmitError(f"unsupported constant {attr}")
 
     # --- buffers -----------------------------------------------------------------

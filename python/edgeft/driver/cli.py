@@ -1,6 +1,6 @@
 """edgeft: the user-facing command.
 
-edgeft import MODEL [--batch N] [--in-channels C] [--loss cross-entropy|mse] [-o OUT]
+edgeft import MODEL [--batch N] [--in-channels C] [--loss L] [--batchnorm frozen|batch] [-o OUT]
 edgeft compile MODEL --strategy S [--rank R] [--alpha A] [--lr LR] [--batch B] -o BUILD
 edgeft run BUILD --data SPEC [--samples N] [--epochs E] [--backend host|rv32]
 edgeft finetune MODEL --strategy S --data SPEC -o BUILD
@@ -18,8 +18,8 @@ from pathlib import Path
 
 from edgeft.driver.common import run_main
 from edgeft.ir.errors import UserError
+from edgeft.options import BATCHNORM_MODES, LOSSES, TRAINING_BATCH, CompileOptions
 from edgeft.options import DEFAULTS as D
-from edgeft.options import CompileOptions
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
                      "factory's example batch)")
     imp.add_argument("--in-channels", type=int, default=1, help="input channels of built-in "
                      "models (default 1)")
-    imp.add_argument("--loss", default="cross-entropy", help="cross-entropy (default) or mse")
+    _model_options(imp)
     imp.add_argument("--seed", type=int, default=0, help="seed of the initial weights and "
                      "example batch (default 0)")
     imp.add_argument("-o", dest="output", default="-", help="output file, '-' for stdout")
@@ -54,11 +54,11 @@ def _parser() -> argparse.ArgumentParser:
                     "BUILD/lowered.mlir, the C program and BUILD/report.json.")
     comp.add_argument("model", help="built-in model (mlp, lenet5, cct2) or path/to/file.py:factory")
     _training_options(comp)
-    comp.add_argument("--batch", type=int, default=D.batch,
-                      help=f"batch size (default {D.batch})")
+    comp.add_argument("--batch", type=int, default=D.batch, help=f"batch size (default "
+                      f"{TRAINING_BATCH}, or the factory's example batch)")
     comp.add_argument("--in-channels", type=int, default=D.in_channels,
                       help=f"input channels (default {D.in_channels})")
-    comp.add_argument("--loss", default=D.loss, help="cross-entropy (default) or mse")
+    _model_options(comp)
     _cache_options(comp)
     _target_options(comp)
     comp.add_argument("-o", dest="output", required=True, help="build directory")
@@ -76,10 +76,11 @@ def _parser() -> argparse.ArgumentParser:
                          description="edgeft compile, then edgeft run, with both options.")
     fin.add_argument("model", help="built-in model or path/to/file.py:factory")
     _training_options(fin, seed=False)
-    fin.add_argument("--batch", type=int, default=D.batch,
-                     help=f"batch size (default {D.batch})")
+    fin.add_argument("--batch", type=int, default=D.batch, help=f"batch size (default "
+                     f"{TRAINING_BATCH}, or the factory's example batch)")
     fin.add_argument("--in-channels", type=int, default=D.in_channels,
                      help=f"input channels (default {D.in_channels})")
+    _batchnorm_option(fin)
     _cache_options(fin)
     _target_options(fin)
     fin.add_argument("-o", dest="output", required=True, help="build directory")
@@ -146,6 +147,19 @@ def _training_options(p: argparse.ArgumentParser, strategy_required: bool = True
                        help=f"seed of weights and adapters (default {D.seed})")
 
 
+def _model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--loss", default=D.loss, help=f"{', '.join(LOSSES)} (default: the "
+                   "model's own loss, else cross-entropy)")
+    _batchnorm_option(p)
+
+
+def _batchnorm_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--batchnorm", default=D.batchnorm,
+                   help=f"BatchNorm statistics, {' or '.join(BATCHNORM_MODES)}: frozen (default) "
+                        "normalises by the running statistics; batch by the batch's, updating "
+                        "the running statistics each step (train mode)")
+
+
 def _target_options(p: argparse.ArgumentParser, estimate: bool = True) -> None:
     p.add_argument("--target", default=D.target, help="host (flat memory, default) or siracusa")
     p.add_argument("--l1", type=int, default=None, help="siracusa: L1 budget in bytes")
@@ -184,7 +198,7 @@ def cmd_import(opts: argparse.Namespace) -> int:
     from edgeft.passes.param_summary import collect_params
 
     imported = import_model_full(opts.model, batch=opts.batch, in_channels=opts.in_channels,
-                                 loss=opts.loss, seed=opts.seed)
+                                 loss=opts.loss, seed=opts.seed, batchnorm=opts.batchnorm)
     module = imported.module
     text = module.operation.get_asm(enable_debug_info=True, assume_verified=True)
     if opts.output == "-":
@@ -195,10 +209,11 @@ def cmd_import(opts: argparse.Namespace) -> int:
             Path(opts.output).write_text(text)
         except OSError as e:
             raise UserError(f"cannot write '{opts.output}': {e.strerror}") from None
-    params = collect_params(module.operation) or []
+    names = set(imported.parameter_names)
+    params = [p for p in collect_params(module.operation) or [] if p.name in names]
     count = sum(p.count for p in params)
     where = "" if opts.output == "-" else f" -> {opts.output}"
-    print(f"edgeft: imported {imported.name} ({opts.loss} loss, batch "
+    print(f"edgeft: imported {imported.name} ({imported.loss} loss, batch "
           f"{imported.example_x.shape[0]}): {len(params)} parameter globals, {count} "
           f"parameters{where}", file=sys.stderr)
     return 0

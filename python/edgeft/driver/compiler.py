@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,17 +13,17 @@ from torch_mlir import ir
 from edgeft import pipelines
 from edgeft.codegen import cwriter
 from edgeft.estimate import timeline
-from edgeft.frontend.importer import import_model_full
+from edgeft.frontend.importer import import_model_full, is_factory
 from edgeft.ir import diagnostics
 from edgeft.ir.errors import UserError
 from edgeft.ir.graph import clone_module
-from edgeft.options import DEFAULTS, CompileOptions
+from edgeft.options import TRAINING_BATCH, CompileOptions
 from edgeft.passes.plan_memory import placed_buffers
 from edgeft.passes.registry import build_pass_manager
 from edgeft.report import assemble
 from edgeft.report.plots import draw_memory_plan
 
-DEFAULT_BATCH = DEFAULTS.batch
+DEFAULT_BATCH = TRAINING_BATCH
 
 __all__ = ["CompileOptions", "Compiled", "compile_model", "lower", "write_build"]
 
@@ -41,21 +42,30 @@ class Compiled:
 
 
 def compile_model(model: str, options: CompileOptions) -> Compiled:
-    """Import `model` and turn it into a training step for `options.strategy`."""
-    if options.batch < 1:
+    """Import `model` and turn it into a training step for `options.strategy`.
+
+    Without `options.batch` a factory keeps its example's batch and a
+    built-in model takes TRAINING_BATCH; the returned report's options hold
+    the batch and loss the step was built with.
+    """
+    if options.batch is not None and options.batch < 1:
         raise UserError(f"--batch must be at least 1, got {options.batch}")
     if options.rank < 1:
         raise UserError(f"--rank must be at least 1, got {options.rank}")
-    if options.cache != "none" and options.cache_samples < options.batch:
-        raise UserError(f"--cache-samples must be at least the batch ({options.batch}), got "
-                        f"{options.cache_samples}")
     options.target_description()  # bad target options fail before the slow import
     if options.cache_block < 2 or options.cache_block % 2:
         raise UserError(f"--cache-block must be an even number of at least 2, got "
                         f"{options.cache_block}")
     pipeline = pipelines.training(options.strategy, **options.training_options())
-    imported = import_model_full(model, batch=options.batch, in_channels=options.in_channels,
-                                 loss=options.loss, seed=options.seed)
+    batch = options.batch or (None if is_factory(model) else TRAINING_BATCH)
+    imported = import_model_full(model, batch=batch, in_channels=options.in_channels,
+                                 loss=options.loss, seed=options.seed,
+                                 batchnorm=options.batchnorm)
+    options = dataclasses.replace(options, batch=int(imported.example_x.shape[0]),
+                                  loss=imported.loss)
+    if options.cache != "none" and options.cache_samples < options.batch:
+        raise UserError(f"--cache-samples must be at least the batch ({options.batch}), got "
+                        f"{options.cache_samples}")
     module = imported.module
     with module.context:
         pm = build_pass_manager(pipeline, module.context)

@@ -18,6 +18,7 @@ ADAPTER_OF = "edgeft.adapter_of"    # string: the base parameter a LoRA/Skip-LoR
 STATE_OF = "edgeft.state_of"        # string: the parameter an optimizer state belongs to
 GRADIENT_OF = "edgeft.gradient_of"  # string: the parameter a gradient global holds the gradient of
 CACHE = "edgeft.cache"              # dict: the forward cache's quant, samples, segments, block
+BUFFER = "edgeft.buffer"            # unit: a PyTorch buffer (running statistics), never trained
 
 # The memory plan (edgeft-plan-memory).
 LEVEL = "edgeft.level"              # string on allocs and globals: L1, L2, L3 or flat

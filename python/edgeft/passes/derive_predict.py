@@ -19,7 +19,10 @@ class DerivePredict(EdgeftPass):
     The logits are the (batch, classes) float tensor that an op of the loss
     (located at `loss` by edgeft import) reads from outside the loss. With
     `drop-forward` (the default, as the C program has @predict instead),
-    @forward is erased afterwards.
+    @forward is erased afterwards. A prediction changes no state: the
+    stores of @forward (BatchNorm running statistics under `--batchnorm
+    batch`) are not copied; such a @predict still normalises by the batch's
+    statistics, as @forward does.
 
         func.func @forward(%x, %y) -> tensor<f32> { ... %logits ... loss ... }
       becomes
@@ -62,6 +65,9 @@ def _derive(forward: ir.OpView) -> str | None:
     clone.attributes["sym_name"] = ir.StringAttr.get("predict")
     block = clone.regions[0].blocks[0]
     logits = logits_of(block)
+    for op in [o.operation for o in block.operations]:
+        if op.name == "ml_program.global_store":
+            op.erase()
     ret = block.operations[len(block.operations) - 1]
     with ir.InsertionPoint(ret), ret.location:
         ir.Operation.create("func.return", operands=[logits])

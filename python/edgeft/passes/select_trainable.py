@@ -61,8 +61,9 @@ class SelectTrainable(EdgeftPass):
     of a CNN, in full, plus the head (for a transformer, with the final norm
     and pooling between the last block and the classifier). The model's
     layers are read from the parameter names (see `edgeft.training.structure`). Every
-    other parameter is frozen (the attribute is removed). A strategy that
-    selects nothing is an error.
+    other parameter is frozen (the attribute is removed). Buffers (globals
+    with `edgeft.buffer`: BatchNorm running statistics) are no parameters
+    and never train. A strategy that selects nothing is an error.
 
         ml_program.global private mutable @"fc3.weight"(...) : tensor<10x84xf32>
       with strategy=ft-last becomes

@@ -15,8 +15,9 @@ parameters in registration order, so the structure is read from the names:
 - without blocks (a CNN or MLP) every layer is a unit;
 - the head is the last layer.
 
-Globals that are not parameters (gradients, optimizer state, adapters)
-are ignored.
+Globals that are not parameters (buffers such as BatchNorm running
+statistics, gradients, optimizer state, adapters) are ignored, so no
+strategy trains a buffer.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from torch_mlir import ir
 from edgeft.ir import attrs
 from edgeft.ir.queries import symbol_name
 
-# Globals that are training state, not parameters: gradients, optimizer
-# state, the forward cache; adapters are parameters but not the model's.
-STATE_ATTRS = (attrs.GRADIENT_OF, attrs.STATE_OF, attrs.CACHE)
+# Globals that are state, not parameters: the model's buffers, gradients,
+# optimizer state, the forward cache; adapters are parameters but not the model's.
+STATE_ATTRS = (attrs.BUFFER, attrs.GRADIENT_OF, attrs.STATE_OF, attrs.CACHE)
 NOT_PARAMETER_ATTRS = (*STATE_ATTRS, attrs.ADAPTER_OF)
 _BLOCK = re.compile(r"^(?P<key>(?:.*\.)?[A-Za-z_]\w*\.\d+)(?:\.|$)")
 
