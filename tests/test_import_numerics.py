@@ -273,15 +273,9 @@ def test_each_loss_matches_pytorch(imported, loss: str) -> None:
 @pytest.mark.parametrize("loss", REGRESSION_LOSSES)
 def test_each_loss_sgd_step_matches_pytorch(imported, loss: str) -> None:
     """ft-last under each loss: one step equals torch.optim.SGD (1e-4 relative, fp32
-    as above). mse needs the math.fpowi adjoint (x^2), which the adjoint rules gain
-    in their own change; until then the step cannot be built."""
+    as above); mse differentiates its x^2 (math.fpowi)."""
     model = imported("mlp", loss=loss, batch=3)
-    try:
-        executable = compile_step(model, "ft-last")
-    except ir.MLIRError as e:
-        if loss == "mse" and "math.fpowi" in str(e):
-            pytest.xfail("no adjoint rule for math.fpowi yet (the adjoints change adds it)")
-        raise
+    executable = compile_step(model, "ft-last")
     reference = copy.deepcopy(model.torch_model)
     x, y = model.example_x, model.example_y
     got = float(executable.call("train_step", x.numpy(), y.numpy())[0])
