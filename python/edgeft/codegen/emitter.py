@@ -19,6 +19,7 @@ add entries there (DMA calls, job descriptors) with the memory stages.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -52,6 +53,15 @@ def ctype(t: ir.Type) -> str:
     if name not in C_TYPES:
         raise EmitError(f"the C emitter has no type for {name}")
     return C_TYPES[name]
+
+
+_WORD = re.compile(r"\w+")
+
+
+@functools.cache
+def _last_word(expression: str) -> str:
+    """The last identifier or number of a C expression (`((float *)(a + OFF))` -> OFF)."""
+    return _WORD.findall(expression)[-1]
 
 
 def c_identifier(text: str) -> str:
@@ -259,8 +269,13 @@ class FunctionEmitter:
         # ready for L1 tiles, and it avoids a wrong result GCC 12 -O2 gave with
         # inline arena arithmetic (docs/codegen.md).
         text = "\n".join(body)
+        # Only bases whose last word occurs in the nest can occur in it: one
+        # scan for words instead of a search per base (quadratic on deep nets).
+        words = set(_WORD.findall(text))
         found = []
         for base, (c, name) in self.bases.items():
+            if _last_word(base) not in words:
+                continue
             m = re.search(rf"(?<!\w){re.escape(base)}(?!\w)", text)
             if m:
                 found.append((m.start(), base, c, name))
@@ -509,8 +524,9 @@ def _get_global(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -
     symbol = e.module.global_symbol(name)
     c = ctype(mt.element_type)
     e.views[op.results[0]] = View.contiguous(symbol, c, list(mt.shape))
+    inside = c_identifier(name)  # its name as a kernel parameter; "1.weight" of a Sequential
     e.bases[symbol] = (("const " if "constant" in e.module.globals[name].attributes else "") + c,
-                       c_identifier(name))
+                       f"g{inside}" if inside[:1].isdigit() else inside)
     return []
 
 
