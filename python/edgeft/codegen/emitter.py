@@ -160,6 +160,9 @@ class FunctionEmitter:
         self.params: list[str] = []
         # C expression of a buffer's start -> (element type, name inside kernels)
         self.bases: dict[str, tuple[str, str]] = {}
+        # last word of a base -> its bases, for the first `_indexed` entries of `bases`
+        self._bases_by_word: dict[str, list[str]] = {}
+        self._indexed = 0
 
     # --- names -------------------------------------------------------------------
 
@@ -269,13 +272,9 @@ class FunctionEmitter:
         # ready for L1 tiles, and it avoids a wrong result GCC 12 -O2 gave with
         # inline arena arithmetic (docs/codegen.md).
         text = "\n".join(body)
-        # Only bases whose last word occurs in the nest can occur in it: one
-        # scan for words instead of a search per base (quadratic on deep nets).
-        words = set(_WORD.findall(text))
         found = []
-        for base, (c, name) in self.bases.items():
-            if _last_word(base) not in words:
-                continue
+        for base in self._candidate_bases(text):
+            c, name = self.bases[base]
             m = re.search(rf"(?<!\w){re.escape(base)}(?!\w)", text)
             if m:
                 found.append((m.start(), base, c, name))
@@ -294,6 +293,16 @@ class FunctionEmitter:
         self.kernels.append("\n".join(lines) + "\n")
         args = [base for base, _, _ in used] + [self.value(v) for v in scalars]
         return f"    {name_}({', '.join(args)});"
+
+    def _candidate_bases(self, text: str) -> list[str]:
+        """The bases whose last word occurs in `text` (in no fixed order; the
+        caller sorts by position): only they can occur in it. One scan for
+        words and a lookup per word, instead of a search per base and kernel
+        (quadratic on deep nets)."""
+        for base in list(self.bases)[self._indexed:]:
+            self._bases_by_word.setdefault(_last_word(base), []).append(base)
+        self._indexed = len(self.bases)
+        return [b for w in set(_WORD.findall(text)) for b in self._bases_by_word.get(w, [])]
 
     def _outer_scalars(self, loop: ir.Operation) -> list[ir.Value]:
         """Non-constant scalars defined outside the nest that it reads (its
