@@ -15,6 +15,7 @@ translation reads that plan and emits, it plans nothing.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,6 @@ from torch_mlir import ir
 
 from edgeft.codegen.emitter import (
     FLAT,
-    NUMPY_TYPES,
     EmitError,
     Emitter,
     FunctionEmitter,
@@ -32,7 +32,7 @@ from edgeft.codegen.emitter import (
     ctype,
     float_literal,
 )
-from edgeft.ir import attrs
+from edgeft.ir import attrs, elements
 from edgeft.ir.graph import function
 from edgeft.ir.types import shaped_bytes
 from edgeft.passes.forward_cache import CACHE_ATTR, CACHED, FILL
@@ -70,26 +70,47 @@ class Interface:
         return isinstance(self.y.element_type, ir.IntegerType)
 
 
-def _array_values(attr: ir.Attribute, shape: list[int], element: str) -> np.ndarray:
-    dense = ir.DenseElementsAttr(attr)
-    if dense.is_splat:
-        value = np.array(ir.DenseElementsAttr(attr).get_splat_value().value)
-        return np.full(shape, value, dtype=NUMPY_TYPES[element])
-    return np.array(dense).reshape(shape).astype(NUMPY_TYPES[element])
+def _array_values(attr: ir.Attribute, shape: list[int]) -> np.ndarray:
+    """The initial value of a global (dense, splat or not, or a dense_resource blob),
+    read in bulk (ir.elements) in the numpy storage of its element type."""
+    return elements.values(attr).reshape(shape)
+
+
+_ITEMS_PER_LINE = 8
+# An integral float that %g prints without '.' or exponent ("-3f,", "12,"): the
+# literal needs ".0" to stay a float (float_literal adds it the same way).
+_INTEGRAL_FLOAT = {"float": re.compile(r"(?<= )(-?[0-9]+)(?=f,)"),
+                   "double": re.compile(r"(?<= )(-?[0-9]+)(?=,)")}
+
+
+def _layout(spec: str, count: int) -> str:
+    """A %-format string for `count` items in lines of eight: `    a, b, ...,`."""
+    full, rest = divmod(count, _ITEMS_PER_LINE)
+    lines = [f"    {', '.join([spec] * _ITEMS_PER_LINE)},"] * full
+    if rest:
+        lines.append(f"    {', '.join([spec] * rest)},")
+    return "\n".join(lines)
 
 
 def _format_values(values: np.ndarray, c: str) -> str:
+    """The C initializer list of `values`, eight per line: one %-format over all
+    items, not a Python call per element. Floats read back exactly (as
+    float_literal writes them: 9 significant digits for float, 17 for double)."""
     flat = values.ravel()
-    if c in ("float", "double"):
-        items = [float_literal(float(v), c) for v in flat]
-    elif c == "bool":
-        items = ["true" if v else "false" for v in flat]
-    else:
-        items = [str(int(v)) for v in flat]
-    lines = []
-    for start in range(0, len(items), 8):
-        lines.append("    " + ", ".join(items[start:start + 8]) + ",")
-    return "\n".join(lines)
+    if c == "bool":
+        return _layout("%s", flat.size) % tuple(np.where(flat, "true", "false").tolist())
+    if c not in ("float", "double"):
+        text = _layout("%d", flat.size) % tuple(flat.tolist())
+        if c == "int64_t" and np.any(flat == np.iinfo(np.int64).min):  # no such literal in C
+            text = re.sub(r"(?<= )-9223372036854775808(?=,)", "INT64_MIN", text)
+        return text
+    numbers = flat.astype(np.float64).tolist()
+    if not np.isfinite(flat).all():  # NAN and INFINITY are macros: one by one
+        return _layout("%s", flat.size) % tuple(float_literal(v, c) for v in numbers)
+    text = _layout("%.9gf" if c == "float" else "%.17g", flat.size) % tuple(numbers)
+    if np.any(flat == np.trunc(flat)):
+        text = _INTEGRAL_FLOAT[c].sub(r"\1.0", text)
+    return text
 
 
 def interface(module: ir.Module) -> Interface | None:
@@ -272,18 +293,17 @@ def _network(emitter: Emitter, functions: list[FunctionEmitter], bodies: list[st
         if "constant" in glob.attributes:
             if not any(symbol in body for body in bodies):
                 continue  # a constant no emitted code reads
-            values = _array_values(glob.attributes["initial_value"], list(mt.shape),
-                                   str(mt.element_type))
+            values = _array_values(glob.attributes["initial_value"], list(mt.shape))
             lines.append(f"static const {c} {symbol}[{count}] = {{\n"
                          f"{_format_values(values, c)}\n}};")
         elif name in placed:
             if _splat(glob) is None:
-                lines.append(f"extern const {c} {emitter.init_symbol(name)}[{count}];")
+                lines.append(_init_declaration(emitter.init_symbol(name), mt))
             continue  # a slice of an arena (above)
         else:
             lines.append(f"{c} {symbol}[{count}] __attribute__((aligned(64)));  /* {name} */")
             if _splat(glob) is None:
-                lines.append(f"extern const {c} {emitter.init_symbol(name)}[{count}];")
+                lines.append(_init_declaration(emitter.init_symbol(name), mt))
     lines.append("")
     lines += bodies
     caches = set(cache["globals"]) if cache else set()
@@ -405,11 +425,10 @@ def _trainable_names(emitter: Emitter) -> set[str]:
 def _splat(glob: ir.OpView) -> str | None:
     """The C literal a global starts filled with, when all its elements are equal
     (edgeft_init fills it; weights.c holds no array for it)."""
-    attr = glob.attributes["initial_value"]
-    if not ir.DenseElementsAttr(attr).is_splat:
+    value = elements.splat_value(glob.attributes["initial_value"])
+    if value is None:
         return None
     mt = ir.MemRefType(ir.TypeAttr(glob.attributes["type"]).value)
-    value = _array_values(attr, [1], str(mt.element_type))
     return _format_values(value, ctype(mt.element_type)).strip().rstrip(",")
 
 
@@ -423,13 +442,57 @@ def _weights(emitter: Emitter) -> str:
         mt = ir.MemRefType(ir.TypeAttr(glob.attributes["type"]).value)
         c = ctype(mt.element_type)
         count = max(1, math.prod(mt.shape))
-        values = _array_values(glob.attributes["initial_value"], list(mt.shape),
-                               str(mt.element_type))
+        values = _array_values(glob.attributes["initial_value"], list(mt.shape))
         symbol = emitter.init_symbol(name)
+        if count >= BYTES_FROM:
+            lines.append(f"/* {name}: {list(mt.shape)} {c}, its bytes (little-endian) */")
+            lines.append(f"const unsigned char {symbol}[{values.nbytes}] =\n"
+                         f"{_byte_string(values)};\n")
+            continue
         lines.append(f"/* {name}: {list(mt.shape)} */")
         lines.append(f"const {c} {symbol}[{count}] = {{\n"
                      f"{_format_values(values, c)}\n}};\n")
     return "\n".join(lines)
+
+
+# Initial values of at least this many elements are written as their bytes in
+# string literals: GCC reads a 44 MB float initializer list (ResNet-18) in 75 s
+# at -O0, the same bytes as strings in 5 s. Smaller ones stay readable numbers.
+BYTES_FROM = 1 << 16
+_BYTES_PER_LINE = 64
+_ESCAPES = np.frombuffer("".join(f"\\x{i:02x}" for i in range(256)).encode(),
+                         np.uint32)  # byte -> its 4 characters `\xNN`
+
+
+def _init_declaration(symbol: str, mt: ir.MemRefType) -> str:
+    """network.c's declaration of a global's initial value in weights.c."""
+    count = max(1, math.prod(mt.shape))
+    if count >= BYTES_FROM:
+        return f"extern const unsigned char {symbol}[{shaped_bytes(mt)}];"
+    return f"extern const {ctype(mt.element_type)} {symbol}[{count}];"
+
+
+def _byte_string(values: np.ndarray) -> str:
+    r"""The storage bytes of `values` as adjacent C string literals, 64 bytes a
+    line (`    "\x00\x00\x80\x3f..."`), escaped in bulk by numpy. The array
+    they initialise has exactly their length, so no terminating NUL is stored."""
+    data = np.ascontiguousarray(values).view(np.uint8).ravel()
+    full, rest = divmod(data.size, _BYTES_PER_LINE)
+    lines = [_byte_lines(data[:full * _BYTES_PER_LINE].reshape(full, _BYTES_PER_LINE))]
+    if rest:
+        lines.append(_byte_lines(data[full * _BYTES_PER_LINE:].reshape(1, rest)))
+    return "\n".join(line for line in lines if line)
+
+
+def _byte_lines(rows: np.ndarray) -> str:
+    r"""Each row of bytes as one indented, quoted line of `\xNN` escapes."""
+    count, width = rows.shape
+    text = np.empty((count, 4 * width + 7), np.uint8)
+    text[:, :5] = np.frombuffer(b'    "', np.uint8)
+    text[:, 5:-2] = _ESCAPES[rows].view(np.uint8).reshape(count, 4 * width)
+    text[:, -2] = ord('"')
+    text[:, -1] = ord("\n")
+    return text.tobytes().decode("ascii").rstrip("\n")
 
 
 def _cmake() -> str:

@@ -19,6 +19,7 @@ add entries there (DMA calls, job descriptors) with the memory stages.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -52,6 +53,15 @@ def ctype(t: ir.Type) -> str:
     if name not in C_TYPES:
         raise EmitError(f"the C emitter has no type for {name}")
     return C_TYPES[name]
+
+
+_WORD = re.compile(r"\w+")
+
+
+@functools.cache
+def _last_word(expression: str) -> str:
+    """The last identifier or number of a C expression (`((float *)(a + OFF))` -> OFF)."""
+    return _WORD.findall(expression)[-1]
 
 
 def c_identifier(text: str) -> str:
@@ -165,6 +175,9 @@ class FunctionEmitter:
         self.params: list[str] = []
         # C expression of a buffer's start -> (element type, name inside kernels)
         self.bases: dict[str, tuple[str, str]] = {}
+        # last word of a base -> its bases, for the first `_indexed` entries of `bases`
+        self._bases_by_word: dict[str, list[str]] = {}
+        self._indexed = 0
 
     # --- names -------------------------------------------------------------------
 
@@ -274,7 +287,8 @@ class FunctionEmitter:
         # inline arena arithmetic (docs/codegen.md).
         text = "\n".join(body)
         found = []
-        for base, (c, name) in self.bases.items():
+        for base in self._candidate_bases(text):
+            c, name = self.bases[base]
             m = re.search(rf"(?<!\w){re.escape(base)}(?!\w)", text)
             if m:
                 found.append((m.start(), base, c, name))
@@ -293,6 +307,16 @@ class FunctionEmitter:
         self.kernels.append("\n".join(lines) + "\n")
         args = [base for base, _, _ in used] + [self.value(v) for v in scalars]
         return f"    {name_}({', '.join(args)});"
+
+    def _candidate_bases(self, text: str) -> list[str]:
+        """The bases whose last word occurs in `text` (in no fixed order; the
+        caller sorts by position): only they can occur in it. One scan for
+        words and a lookup per word, instead of a search per base and kernel
+        (quadratic on deep nets)."""
+        for base in list(self.bases)[self._indexed:]:
+            self._bases_by_word.setdefault(_last_word(base), []).append(base)
+        self._indexed = len(self.bases)
+        return [b for w in set(_WORD.findall(text)) for b in self._bases_by_word.get(w, [])]
 
     def _outer_scalars(self, loop: ir.Operation) -> list[ir.Value]:
         """Non-constant scalars defined outside the nest that it reads (its
@@ -532,8 +556,9 @@ def _get_global(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -
     symbol = e.module.global_symbol(name)
     c = ctype(mt.element_type)
     e.views[op.results[0]] = View.contiguous(symbol, c, list(mt.shape))
+    inside = c_identifier(name)  # its name as a kernel parameter; "1.weight" of a Sequential
     e.bases[symbol] = (("const " if "constant" in e.module.globals[name].attributes else "") + c,
-                       c_identifier(name))
+                       f"g{inside}" if inside[:1].isdigit() else inside)
     return []
 
 
