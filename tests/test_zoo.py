@@ -12,9 +12,9 @@ different summation orders, measured agreement ~1e-6; the C program runs
 the executor's loops through gcc -O3 without fast-math, which
 tests/test_codegen.py holds to 1e-5 of the executor).
 
-PENDING lists the cases that do not compile yet on this branch, each with
-the error it stops at; they run as strict xfails, so a case that starts to
-pass fails the suite until it is taken off the list.
+PENDING lists the cases whose comparison does not hold yet, each with the
+reason; they run as strict xfails, so a case that starts to pass fails the
+suite until it is taken off the list.
 """
 
 from __future__ import annotations
@@ -38,42 +38,20 @@ PARAMETERS = {
 }
 OUTPUTS = {"dscnn": 12, "resnet8": 10, "autoencoder": 640, "mobilenet_v1": 2, "mobilenet_v2": 10}
 
-# What each pending case stops at on this branch (issue 14's item numbers).
-BUFFER = ("1: BatchNorm running statistics are dense_resource constants: ValueError in "
-          "cwriter._array_values: Cannot cast attribute to DenseElementsAttr")
-INT_CONSTANT = ("1: an i64 dense_resource constant (tensor<2x8xi64>, GroupNorm): ValueError in "
-                "cwriter._array_values: Cannot cast attribute to DenseElementsAttr")
-DW_ADJOINT = "2: edgeft-autodiff: no adjoint rule for 'linalg.depthwise_conv_2d_nchw_chw'"
-DW_LORA = ("2: edgeft-inject-lora: cannot adapt layer '...dw': its weight feeds "
-           "tensor.collapse_shape, not a linear or 2-D convolution")
-BOOL_CONSTANT = "3: EmitError: unsupported constant true (softmax of nn.MultiheadAttention)"
-GROUPED_ADJOINT = "4: edgeft-autodiff: no adjoint rule for 'linalg.conv_2d_ngchw_gfchw'"
-GROUPED_LORA = ("4: edgeft-inject-lora: cannot adapt layer: its weight feeds "
-                "tensor.expand_shape, not a linear or 2-D convolution")
-FPOWI_LOSS = ("5: edgeft-autodiff: no adjoint rule for 'math.fpowi' in the body of "
-              "'linalg.generic' (PyTorch layer 'loss', the MSE)")
-FPOWI_GELU = ("5: edgeft-autodiff: no adjoint rule for 'math.fpowi' (PyTorch layer 'act', "
-              "GELU tanh's x^3)")
-FPOWI_EMIT = "5: EmitError: the C emitter cannot translate 'math.fpowi' (PyTorch layer 'act')"
+# The cases below compile to C; what is missing is on the PyTorch side of the
+# comparison (the reference builders of tests/torch_reference.py) or not yet
+# understood.
+SKIP_TAPS = ("the reference SkipLora hooks each unit's first module, which on these "
+             "BatchNorm CNNs is not the activation edgeft-inject-skip-lora taps "
+             "(e.g. 2x1152 against an A of 576 columns)")
+IN_PROJ = ("the reference with_lora cannot adapt nn.MultiheadAttention's packed in_proj "
+           "weight, which edgeft-inject-lora now adapts")
 PENDING: dict[tuple[str, str], str] = {
-    ("dscnn", "ft-all"): DW_ADJOINT, ("dscnn", "ft-last"): BUFFER,
-    ("dscnn", "lora-all"): DW_LORA, ("dscnn", "skip-lora"): BUFFER,
-    **{("resnet8", s): BUFFER for s in ("ft-all", "ft-last", "lora-all", "skip-lora")},
-    **{("autoencoder", s): FPOWI_LOSS for s in ("ft-all", "ft-last", "lora-all", "skip-lora")},
-    ("mobilenet_v1", "ft-all"): DW_ADJOINT, ("mobilenet_v1", "ft-last"): BUFFER,
-    ("mobilenet_v1", "lora-all"): DW_LORA, ("mobilenet_v1", "skip-lora"): BUFFER,
-    ("mobilenet_v2", "ft-all"): DW_ADJOINT, ("mobilenet_v2", "ft-last"): BUFFER,
-    ("mobilenet_v2", "lora-all"): DW_LORA, ("mobilenet_v2", "skip-lora"): BUFFER,
-    **{("bn_mlp", s): BUFFER for s in ("ft-all", "ft-last", "lora-all", "skip-lora")},
-    ("gelu_mlp", "ft-all"): FPOWI_GELU, ("gelu_mlp", "ft-last"): FPOWI_EMIT,
-    ("gelu_mlp", "lora-all"): FPOWI_GELU, ("gelu_mlp", "skip-lora"): FPOWI_EMIT,
-    ("groupnorm_cnn", "ft-all"): GROUPED_ADJOINT, ("groupnorm_cnn", "ft-last"): INT_CONSTANT,
-    ("groupnorm_cnn", "lora-all"): GROUPED_LORA, ("groupnorm_cnn", "skip-lora"): INT_CONSTANT,
-    ("shufflenet", "ft-all"): DW_ADJOINT, ("shufflenet", "ft-last"): BUFFER,
-    ("shufflenet", "lora-all"): GROUPED_LORA, ("shufflenet", "skip-lora"): BUFFER,
-    **{("attention", s): BOOL_CONSTANT for s in ("ft-all", "ft-last", "lora-all", "skip-lora")},
-    **{("encoder", s): BOOL_CONSTANT
-       for s in ("ft-all", "ft-last", "ft-1", "lora-1", "skip-lora")},
+    **{(m, "skip-lora"): SKIP_TAPS
+       for m in ("dscnn", "resnet8", "mobilenet_v1", "mobilenet_v2", "shufflenet")},
+    ("attention", "lora-all"): IN_PROJ, ("encoder", "lora-1"): IN_PROJ,
+    ("attention", "skip-lora"): ("the C step's parameters differ from the reference SkipLora "
+                                 "(check_steps): not yet understood"),
 }
 
 
