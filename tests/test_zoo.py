@@ -48,10 +48,12 @@ IN_PROJ = ("the reference with_lora cannot adapt nn.MultiheadAttention's packed 
            "weight, which edgeft-inject-lora now adapts")
 PENDING: dict[tuple[str, str], str] = {
     **{(m, "skip-lora"): SKIP_TAPS
-       for m in ("dscnn", "resnet8", "mobilenet_v1", "mobilenet_v2", "shufflenet")},
+       for m in ("resnet8", "mobilenet_v1", "mobilenet_v2", "shufflenet")},
+    ("dscnn", "skip-lora"): ("the tap shapes agree but the step differs from the reference "
+                             "SkipLora by 0.12 relative (check_steps): not yet understood"),
     ("attention", "lora-all"): IN_PROJ, ("encoder", "lora-1"): IN_PROJ,
-    ("attention", "skip-lora"): ("the C step's parameters differ from the reference SkipLora "
-                                 "(check_steps): not yet understood"),
+    ("attention", "skip-lora"): ("the reference SkipLora's pre-hook on the attention unit never "
+                                 "fires (a tap stays None)"),
 }
 
 
