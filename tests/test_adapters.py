@@ -30,7 +30,7 @@ from torch.nn import functional as F
 from torch.nn.utils import parametrize
 from torch_mlir import ir
 from torch_reference import SkipLora, sgd_steps, unit_modules
-from training_harness import LR, compile_step
+from training_harness import LR, compile_step, with_random_lora_b
 
 from edgeft.backends.executor import Executable
 from edgeft.backends.host import HostProgram
@@ -144,13 +144,7 @@ def _compiled(model: nn.Module, x: torch.Tensor, strategy: str,
     values (B = 0 would leave A without a gradient); returns the globals too."""
     imported = import_model_full(model, example=x)
     executable = compile_step(imported, strategy, conv_form=form)
-    values = executable.globals()
-    rng = np.random.default_rng(5)
-    for name in values:
-        if name.endswith("lora_B"):
-            values[name] = (rng.standard_normal(values[name].shape) * 0.1).astype(np.float32)
-            executable.set_global(name, values[name])
-    return imported, executable, values
+    return imported, executable, with_random_lora_b(executable, seed=5)
 
 
 def _step_matches(imported: ImportedModel, executable: Executable, before: dict[str, np.ndarray],

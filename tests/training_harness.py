@@ -42,17 +42,24 @@ def compile_step(imported: ImportedModel, strategy: str, **options) -> Executabl
     return Executable(copy)
 
 
+def with_random_lora_b(executable: Executable, seed: int) -> dict[str, np.ndarray]:
+    """Give every LoRA B of `executable` random values (B = 0 would leave A without
+    a gradient); returns all its globals as they are now."""
+    values = executable.globals()
+    rng = np.random.default_rng(seed)
+    for name in values:
+        if name.endswith("lora_B"):
+            values[name] = (rng.standard_normal(values[name].shape) * 0.1).astype(np.float32)
+            executable.set_global(name, values[name])
+    return values
+
+
 def paired(imported: ImportedModel, strategy: str, conv_form: str = "dense",
            momentum: float = 0.0) -> Pair:
     """Compile `strategy`, give every LoRA B random values (so A gets a gradient too),
     and build the same model with the same adapters in PyTorch."""
     executable = compile_step(imported, strategy, conv_form=conv_form, momentum=momentum)
-    values = executable.globals()
-    rng = np.random.default_rng(11)
-    for name in values:
-        if name.endswith("lora_B"):
-            values[name] = (rng.standard_normal(values[name].shape) * 0.1).astype(np.float32)
-            executable.set_global(name, values[name])
+    values = with_random_lora_b(executable, seed=11)
     reference, trainable = reference_of(imported, strategy, values, conv_form)
     return Pair(executable, reference, trainable, imported.loss)
 

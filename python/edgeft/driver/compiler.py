@@ -23,8 +23,6 @@ from edgeft.passes.registry import build_pass_manager
 from edgeft.report import assemble
 from edgeft.report.plots import draw_memory_plan
 
-DEFAULT_BATCH = TRAINING_BATCH
-
 __all__ = ["CompileOptions", "Compiled", "compile_model", "lower", "write_build"]
 
 
