@@ -29,3 +29,12 @@ def test_bug_is_exit_2_with_a_reproducer(capsys: pytest.CaptureFixture) -> None:
 
 def test_success_passes_the_code_through() -> None:
     assert run_main("edgeft", lambda argv: 0, []) == 0
+
+
+def test_the_help_names_every_builtin_model() -> None:
+    # cli.py writes the names out (its --help must not import torch); they must
+    # be the models edgeft import can build.
+    from edgeft.driver import cli
+    from edgeft.frontend import models
+
+    assert set(cli.BUILTIN_MODELS) == set(models.BUILTIN)

@@ -38,23 +38,8 @@ PARAMETERS = {
 }
 OUTPUTS = {"dscnn": 12, "resnet8": 10, "autoencoder": 640, "mobilenet_v1": 2, "mobilenet_v2": 10}
 
-# The cases below compile to C; what is missing is on the PyTorch side of the
-# comparison (the reference builders of tests/torch_reference.py) or not yet
-# understood.
-SKIP_TAPS = ("the reference SkipLora hooks each unit's first module, which on these "
-             "BatchNorm CNNs is not the activation edgeft-inject-skip-lora taps "
-             "(e.g. 2x1152 against an A of 576 columns)")
-IN_PROJ = ("the reference with_lora cannot adapt nn.MultiheadAttention's packed in_proj "
-           "weight, which edgeft-inject-lora now adapts")
-PENDING: dict[tuple[str, str], str] = {
-    **{(m, "skip-lora"): SKIP_TAPS
-       for m in ("resnet8", "mobilenet_v1", "mobilenet_v2", "shufflenet")},
-    ("dscnn", "skip-lora"): ("the tap shapes agree but the step differs from the reference "
-                             "SkipLora by 0.12 relative (check_steps): not yet understood"),
-    ("attention", "lora-all"): IN_PROJ, ("encoder", "lora-1"): IN_PROJ,
-    ("attention", "skip-lora"): ("the reference SkipLora's pre-hook on the attention unit never "
-                                 "fires (a tap stays None)"),
-}
+# Cases whose comparison does not hold yet, with the reason (none today).
+PENDING: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize("name", sorted(PARAMETERS))

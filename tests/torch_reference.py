@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.nn.utils import parametrize
 
 from edgeft.frontend.importer import loss_fn
 from edgeft.training.structure import Structure
@@ -31,6 +32,16 @@ class LoraLinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.base(x) + self.scale * ((x @ self.lora_A.T) @ self.lora_B.T)
+
+    # nn.TransformerEncoderLayer reads its linears' weight and bias (to decide
+    # on its fused path), so the wrapper shows the base layer's.
+    @property
+    def weight(self) -> nn.Parameter:
+        return self.base.weight
+
+    @property
+    def bias(self) -> nn.Parameter | None:
+        return self.base.bias
 
 
 class LoraConvDense(nn.Module):
@@ -62,14 +73,44 @@ def _set(model: nn.Module, path: str, module: nn.Module) -> None:
     setattr(parent, name, module)
 
 
+class LowRankDelta(nn.Module):
+    """A parametrization W -> W + scale * B A, reading A and B from the module that
+    owns them (kept out of this module's parameters, so they are named there)."""
+
+    def __init__(self, owner: nn.Module, scale: float) -> None:
+        super().__init__()
+        self._owner, self.scale = [owner], scale
+
+    def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        owner = self._owner[0]
+        return weight + self.scale * (owner.lora_B @ owner.lora_A)
+
+
+def _adapt_weight(module: nn.Module, weight: str, a: torch.Tensor, b: torch.Tensor,
+                  scale: float) -> None:
+    """LoRA on a weight the forward applies functionally (nn.MultiheadAttention's
+    in_proj_weight and out_proj.weight): W + scale B A, the same map as
+    W x + scale B (A x) up to rounding; A and B become `<module>.lora_A/B`."""
+    module.lora_A, module.lora_B = nn.Parameter(a.clone()), nn.Parameter(b.clone())
+    parametrize.register_parametrization(module, weight, LowRankDelta(module, scale))
+
+
 def with_lora(model: nn.Module, layers: list[str], values: dict[str, np.ndarray], scale: float,
               conv_form: str) -> nn.Module:
     """A copy of `model` with LoRA adapters on `layers`, A/B taken from `values`."""
     model = copy.deepcopy(model)
+    attention = {path for path, m in model.named_modules()
+                 if isinstance(m, nn.MultiheadAttention)}
     for layer in layers:
         base = model.get_submodule(layer)
         a = torch.from_numpy(values[f"{layer}.lora_A"])
         b = torch.from_numpy(values[f"{layer}.lora_B"])
+        if layer in attention:
+            _adapt_weight(base, "in_proj_weight", a, b, scale)
+            continue
+        if layer.rpartition(".")[0] in attention:   # out_proj: its weight is read, not called
+            _adapt_weight(base, "weight", a, b, scale)
+            continue
         if isinstance(base, nn.Linear):
             wrapped = LoraLinear(base, a, b, scale)
         elif conv_form == "dense":
@@ -81,7 +122,12 @@ def with_lora(model: nn.Module, layers: list[str], values: dict[str, np.ndarray]
 
 
 class SkipLora(nn.Module):
-    """model(x) + sum_i B_i A_i vec(x^i), x^i captured by forward pre-hooks."""
+    """model(x) + sum_i B_i A_i vec(x^i), x^i captured by forward pre-hooks.
+
+    x^i is the input of unit i's module; a module the forward never calls (the
+    `out_proj` of nn.MultiheadAttention, whose weight is applied functionally)
+    takes the input of the innermost enclosing module that is called.
+    """
 
     def __init__(self, model: nn.Module, unit_modules: list[str], pooled: list[bool],
                  values: dict[str, np.ndarray]) -> None:
@@ -94,24 +140,30 @@ class SkipLora(nn.Module):
         self.lora_B = nn.ParameterList(
             nn.Parameter(torch.from_numpy(values[f"skip_lora.{i}.lora_B"]).clone())
             for i in range(len(unit_modules)))
-        self.taps: list[torch.Tensor | None] = [None] * len(unit_modules)
-        for i, path in enumerate(unit_modules):
-            self.model.get_submodule(path).register_forward_pre_hook(self._hook(i))
+        self.candidates = [_enclosing(path) for path in unit_modules]
+        self.inputs: dict[str, torch.Tensor] = {}
+        for path in sorted({c for chain in self.candidates for c in chain}):
+            self.model.get_submodule(path).register_forward_pre_hook(self._hook(path))
 
-    def _hook(self, i: int) -> Callable:
+    def _hook(self, path: str) -> Callable:
         def hook(module: nn.Module, args: tuple) -> None:
-            self.taps[i] = args[0]
+            self.inputs.setdefault(path, args[0])
         return hook
 
-    def _capture_input(self, module: nn.Module, args: tuple) -> None:
-        self.taps[0] = args[0]
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.inputs = {}
         out = self.model(x)
-        for i, tap in enumerate(self.taps):
+        for i, chain in enumerate(self.candidates):
+            tap = next(self.inputs[p] for p in chain if p in self.inputs)
             v = tap.mean(dim=1) if self.pooled[i] else tap.flatten(1)
             out = out + (v @ self.lora_A[i].T) @ self.lora_B[i].T
         return out
+
+
+def _enclosing(path: str) -> list[str]:
+    """`path` and the modules above it below the root: `a.b.c`, `a.b`, `a` (or [""])."""
+    parts = path.split(".") if path else []
+    return [".".join(parts[:n]) for n in range(len(parts), 0, -1)] or [""]
 
 
 def unit_modules(structure: Structure) -> list[str]:

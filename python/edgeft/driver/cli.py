@@ -21,6 +21,12 @@ from edgeft.ir.errors import UserError
 from edgeft.options import BATCHNORM_MODES, LOSSES, TRAINING_BATCH, CompileOptions
 from edgeft.options import DEFAULTS as D
 
+# The names of frontend.models.BUILTIN, written out so that --help does not import torch
+# (tests/test_cli.py checks that the two agree).
+BUILTIN_MODELS = ("mlp", "lenet5", "cct2", "dscnn", "resnet8", "autoencoder", "mobilenet_v1",
+                  "mobilenet_v2")
+MODEL_HELP = f"built-in model ({', '.join(BUILTIN_MODELS)}) or path/to/file.py:factory"
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -36,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         "import", help="import a PyTorch model and its loss into MLIR",
         description="Import a model's forward pass and loss into linalg-on-tensors MLIR, "
                     "with one ml_program.global per parameter.")
-    imp.add_argument("model", help="built-in model (mlp, lenet5, cct2) or path/to/file.py:factory")
+    imp.add_argument("model", help=MODEL_HELP)
     imp.add_argument("--batch", type=int, default=None, help="batch size (default 2, or the "
                      "factory's example batch)")
     imp.add_argument("--in-channels", type=int, default=1, help="input channels of built-in "
@@ -52,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Import MODEL, select what trains, add adapters, generate the backward "
                     "pass and the SGD update, lower for the target and write BUILD/train.mlir, "
                     "BUILD/lowered.mlir, the C program and BUILD/report.json.")
-    comp.add_argument("model", help="built-in model (mlp, lenet5, cct2) or path/to/file.py:factory")
+    comp.add_argument("model", help=MODEL_HELP)
     _training_options(comp)
     comp.add_argument("--batch", type=int, default=D.batch, help=f"batch size (default "
                       f"{TRAINING_BATCH}, or the factory's example batch)")
@@ -102,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     pre = sub.add_parser("pretrain", help="train a built-in model's base weights in PyTorch",
                          description="Train on the upright train split and save the weights "
                                      "that edgeft import loads by default.")
-    pre.add_argument("model", help="built-in model (mlp, lenet5, cct2)")
+    pre.add_argument("model", help=f"built-in model ({', '.join(BUILTIN_MODELS)})")
     pre.add_argument("--data", default="fmnist", help="data spec (default fmnist)")
     pre.add_argument("--epochs", type=int, default=3)
     pre.add_argument("--seed", type=int, default=0)

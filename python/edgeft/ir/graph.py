@@ -233,9 +233,11 @@ _EXCLUDED_PRODUCERS = {"tensor.empty", "linalg.fill", "arith.constant",
 
 
 def in_unit(layer: str, prefixes: list[str]) -> bool:
-    """Whether an op located at `layer` belongs to a unit with these layer names."""
-    return any(layer == p or layer.startswith(p + ".") or p.startswith(layer + ".")
-               for p in prefixes)
+    """Whether an op located at `layer` belongs to a unit with these layer names:
+    it is located at one of them or below. An op of an enclosing module (the
+    ReLU a block's forward applies between two of its layers) belongs to no
+    unit under it, so the activation entering a layer is what that layer reads."""
+    return any(layer == p or layer.startswith(p + ".") for p in prefixes)
 
 
 def unit_inputs(block: ir.Block, units: list[list[str]], batch: int) -> list[ir.Value | None]:
@@ -243,10 +245,28 @@ def unit_inputs(block: ir.Block, units: list[list[str]], batch: int) -> list[ir.
     batch-shaped float tensor that an op of the unit reads and an op outside it
     (or the function) produced; None for a unit with no such tensor.
 
-    One walk over the block: each op's layer is read once, and which units a
-    layer belongs to once per layer name, so deep networks cost
-    O(ops + layers x units), not O(ops x units).
+    A unit whose layers have no such op (nn.MultiheadAttention applies its
+    `out_proj` weight functionally: no op is located at `attn.out_proj`) takes
+    the activation entering the innermost module enclosing its first layer
+    that has one (`attn`), as a PyTorch hook on the modules actually called sees it.
     """
+    found = _first_entering(block, units, batch)
+    enclosing = {i: units[i][0] for i, value in enumerate(found) if value is None and units[i]}
+    while enclosing:
+        enclosing = {i: name.rpartition(".")[0] for i, name in enclosing.items() if "." in name}
+        again = _first_entering(block, [[name] for name in enclosing.values()], batch)
+        for i, value in zip(list(enclosing), again, strict=True):
+            if value is not None:
+                found[i] = value
+                del enclosing[i]
+    return found
+
+
+def _first_entering(block: ir.Block, units: list[list[str]],
+                    batch: int) -> list[ir.Value | None]:
+    """unit_inputs without the fallback to enclosing modules. One walk over the
+    block: each op's layer is read once, and which units a layer belongs to once
+    per layer name, so deep networks cost O(ops + layers x units), not O(ops x units)."""
     member = _unit_index(units)
     inside: list[set[ir.Operation]] = [set() for _ in units]
     found: list[ir.Value | None] = [None] * len(units)
@@ -269,17 +289,14 @@ def _unit_index(units: list[list[str]]) -> Callable[[str], list[int]]:
     """The units a layer belongs to (in_unit for every unit), found by looking up
     its ancestors instead of testing every unit; memoised per layer name."""
     exact: dict[str, set[int]] = {}   # a unit's layer name -> units
-    above: dict[str, set[int]] = {}   # a proper ancestor of a unit's layer -> units
     for i, prefixes in enumerate(units):
         for prefix in prefixes:
             exact.setdefault(prefix, set()).add(i)
-            for ancestor in _ancestors(prefix)[1:]:
-                above.setdefault(ancestor, set()).add(i)
     memo: dict[str, list[int]] = {}
 
     def member(layer: str) -> list[int]:
         if layer not in memo:
-            found = set(above.get(layer, ()))
+            found: set[int] = set()
             for ancestor in _ancestors(layer):
                 found |= exact.get(ancestor, set())
             memo[layer] = sorted(found)
