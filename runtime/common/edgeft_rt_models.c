@@ -32,6 +32,17 @@ edgeft_dma_token_t edgeft_rt_dma_start_staged(void *dst, const void *src, size_t
     return 0;
 }
 
+void edgeft_rt_copy(void *dst, const void *src, size_t bytes)
+{
+    memcpy(dst, src, bytes); /* every level is ordinary memory here */
+}
+
+void edgeft_rt_fill(void *dst, const void *value, size_t element_bytes, size_t count)
+{
+    for (size_t i = 0; i < count; ++i)
+        memcpy((char *)dst + i * element_bytes, value, element_bytes);
+}
+
 void edgeft_rt_dma_wait(edgeft_dma_token_t token)
 {
     (void)token; /* copies complete at start on the host */

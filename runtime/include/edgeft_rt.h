@@ -1,8 +1,9 @@
 /* edgeft runtime: what emitted training steps call.
  *
  * One interface, several implementations: host/ (gcc, functional models of
- * the DMA and RedMulE), rv32/ (bare metal on QEMU virt, one core) and later
- * the PULP SDK. Emitted code includes only this header.
+ * the DMA and RedMulE), rv32/ (bare metal on QEMU virt, one core) and pulp/
+ * (bare metal on GVSoC's Siracusa: 8 cluster cores, mchan DMA, HyperRAM).
+ * Emitted code includes only this header.
  */
 #ifndef EDGEFT_RT_H
 #define EDGEFT_RT_H
@@ -44,6 +45,19 @@ void edgeft_rt_dma_wait(edgeft_dma_token_t token);
 edgeft_dma_token_t edgeft_rt_dma_start_staged(void *dst, const void *src, size_t row_bytes,
                                               size_t rows, size_t dst_stride,
                                               size_t src_stride, void *staging);
+
+/* Synchronous copies and fills that may touch L3, which the cores cannot
+ * address on the chip (the HyperRAM sits behind the uDMA): any levels on
+ * either side; complete when they return. Emitted code uses them wherever a
+ * copy or an initial value involves an L3 buffer. */
+void edgeft_rt_copy(void *dst, const void *src, size_t bytes);
+void edgeft_rt_fill(void *dst, const void *value, size_t element_bytes, size_t count);
+
+/* Where an arena lives: a runtime for a chip places each level's arena in its
+ * memory (a linker section); elsewhere the arenas are ordinary arrays. */
+#ifndef EDGEFT_PLACE
+#define EDGEFT_PLACE(level)
+#endif
 
 /* One RedMulE job: the register values of METHODS.md (Z = X(MxN) W(NxK) [+ Y]). */
 typedef struct {

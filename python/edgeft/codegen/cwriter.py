@@ -24,6 +24,7 @@ from torch_mlir import ir
 
 from edgeft.codegen.emitter import (
     FLAT,
+    L3,
     EmitError,
     Emitter,
     FunctionEmitter,
@@ -312,14 +313,20 @@ def _network(emitter: Emitter, functions: list[FunctionEmitter], bodies: list[st
     for name, glob in mutable:
         symbol = emitter.global_symbol(name)
         value = _splat(glob)
+        # the cores cannot address L3: its globals are written through the runtime
+        far = (emitter.placement(name) or ("",))[0] == L3
+        mt = ir.MemRefType(ir.TypeAttr(glob.attributes["type"]).value)
+        count = max(1, math.prod(mt.shape))
         if name in caches:
             lines.append(f"    /* {name}: rows are written by edgeft_cache_fill before any read */")
         elif value is None:
-            lines.append(f"    memcpy({symbol}, {emitter.init_symbol(name)}, "
+            copy = "edgeft_rt_copy" if far else "memcpy"
+            lines.append(f"    {copy}({symbol}, {emitter.init_symbol(name)}, "
                          f"sizeof {emitter.init_symbol(name)});")
+        elif far:
+            lines.append(f"    {{\n        const {ctype(mt.element_type)} value = {value};\n"
+                         f"        edgeft_rt_fill({symbol}, &value, sizeof value, {count});\n    }}")
         else:
-            count = max(1, math.prod(ir.MemRefType(ir.TypeAttr(glob.attributes["type"]).value)
-                                     .shape))
             lines.append(f"    for (long i = 0; i < {count}; ++i)\n"
                          f"        {symbol}[i] = {value};")
     lines.append("}\n")
@@ -356,7 +363,7 @@ def _arenas(emitter: Emitter, arena: int, with_cache: bool) -> list[str]:
         if size == 0:
             continue
         lines.append(f"static uint8_t {arena_symbol(level)}[{max(size, 64)}] "
-                     f"__attribute__((aligned(64)));  /* {level}: {size} B */")
+                     f"EDGEFT_PLACE({level}) __attribute__((aligned(64)));  /* {level}: {size} B */")
     if emitter.staging is not None:
         level, offset = emitter.staging
         lines.append("/* Transfers between L1 and L3 pass through this L2 buffer. */")

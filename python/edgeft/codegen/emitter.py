@@ -605,15 +605,38 @@ def _dealloc(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> l
 @handles("memref.copy")
 def _copy(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     src, dst = e.views[op.operands[0]], e.views[op.operands[1]]
+    # The cores cannot address L3 (on the chip it sits behind the uDMA): a copy
+    # from or to it is the runtime's, a row at a time when the view is strided.
+    far = L3 in (queries.memory_level(op.operands[0].type),
+                 queries.memory_level(op.operands[1].type))
+    copy = "edgeft_rt_copy" if far else "memcpy"
     if src.is_contiguous() and dst.is_contiguous():
-        return [f"{indent}memcpy(&{dst.at(['0'] * len(dst.shape))}, "
+        return [f"{indent}{copy}(&{dst.at(['0'] * len(dst.shape))}, "
                 f"&{src.at(['0'] * len(src.shape))}, {src.count} * sizeof({src.element}));"]
+    if far:
+        return _copy_rows(e, src, dst, indent)
     lines, ivs = [], []
     for k, d in enumerate(src.shape):
         iv = e.fresh("i")
         ivs.append(iv)
         lines.append(f"{indent}{'    ' * k}for (long {iv} = 0; {iv} < {d}; ++{iv})")
     lines.append(f"{indent}{'    ' * len(ivs)}{dst.at(ivs)} = {src.at(ivs)};")
+    return lines
+
+
+def _copy_rows(e: FunctionEmitter, src: View, dst: View, indent: str) -> list[str]:
+    """A strided copy from or to L3: one runtime copy per innermost row."""
+    lines, ivs = [], []
+    for k, d in enumerate(src.shape[:-1]):
+        iv = e.fresh("i")
+        ivs.append(iv)
+        lines.append(f"{indent}{'    ' * k}for (long {iv} = 0; {iv} < {d}; ++{iv})")
+    row = [*ivs, "0"]
+    if src.strides[-1] != 1 or dst.strides[-1] != 1:
+        raise EmitError("a copy from or to L3 whose innermost dimension is strided "
+                        "(the uDMA moves contiguous rows)")
+    lines.append(f"{indent}{'    ' * len(ivs)}edgeft_rt_copy(&{dst.at(row)}, &{src.at(row)}, "
+                 f"{src.shape[-1]} * sizeof({src.element}));")
     return lines
 
 
@@ -778,6 +801,7 @@ def arena_symbol(level: str) -> str:
 
 
 FLAT = "flat"  # the level of every buffer in the flat target's one arena
+L3 = "L3"  # the level the cores reach only through the runtime's copies
 
 
 class Emitter:

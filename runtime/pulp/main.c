@@ -1,0 +1,196 @@
+/* The fine-tuning program on GVSoC's Siracusa, run by cluster core 0.
+ *
+ * Input: edgeft_in.bin linked into L2 (input.S), the format of
+ * runtime/rv32/main.c: int32 steps, then per step an int32 kind and its data
+ * (0 plain: x, y; 1 fill + cached: x, idx, y; 2 cached: idx, y; 3 predict:
+ * x; 4 parameters: every parameter of edgeft_params[] in table order).
+ * Output: lines on cluster core 0's stdout, each starting with "EDGEFT ":
+ *   step KIND LOSS CYCLES     per step; LOSS the float's bits in hex, CYCLES
+ *                             the cluster cycles (mcycle) of the step
+ *   logits COUNT              then COUNT floats as data lines (predict)
+ *   param TRAINABLE COUNT NAME  then COUNT floats as data lines
+ *   data HEX                  up to 32 bytes, little-endian, as hex
+ *   end STATUS                last; STATUS 0 on success, 2 on a malformed
+ *                             input, 3 on a step kind the build cannot run
+ * The exit code is STATUS. */
+#include <stdint.h>
+#include <string.h>
+
+#include "edgeft_rt.h"
+#include "network.h"
+#include "pulp.h"
+
+enum { PLAIN, FILL_AND_STEP, CACHED_STEP, PREDICT, PARAMETERS, KINDS };
+
+extern const uint8_t edgeft_input[], edgeft_input_end[];
+static const uint8_t *next_input;
+
+static float x[EDGEFT_BATCH * EDGEFT_SAMPLE_ELEMENTS];
+static int32_t y[EDGEFT_LABEL_ELEMENTS];
+static float logits[EDGEFT_BATCH * EDGEFT_CLASSES];
+#ifdef EDGEFT_CACHE_SAMPLES
+static int32_t idx[EDGEFT_BATCH];
+#endif
+
+static volatile char *const out = PULP_STDOUT(0, 0);
+
+static void put(const char *s)
+{
+    while (*s)
+        *out = *s++;
+}
+
+static void put_unsigned(uint32_t value)
+{
+    char digits[10];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    while (n > 0)
+        *out = digits[--n];
+}
+
+static void put_hex_byte(uint8_t byte)
+{
+    *out = "0123456789abcdef"[byte >> 4];
+    *out = "0123456789abcdef"[byte & 0xf];
+}
+
+/* `bytes` bytes from anywhere (L3 included) as data lines. */
+static void put_data(const void *data, size_t bytes)
+{
+    uint8_t line[32];
+    for (size_t done = 0; done < bytes; done += sizeof line) {
+        const size_t part = bytes - done < sizeof line ? bytes - done : sizeof line;
+        edgeft_rt_copy(line, (const uint8_t *)data + done, part);
+        put("EDGEFT data ");
+        for (size_t i = 0; i < part; ++i)
+            put_hex_byte(line[i]);
+        put("\n");
+    }
+}
+
+static int take(void *dst, size_t bytes)
+{
+    if ((size_t)(edgeft_input_end - next_input) < bytes)
+        return 0;
+    edgeft_rt_copy(dst, next_input, bytes);
+    next_input += bytes;
+    return 1;
+}
+
+static int read_parameters(void)
+{
+    for (int p = 0; p < edgeft_param_count; ++p) {
+        const size_t bytes = (size_t)edgeft_params[p].count * sizeof(float);
+        if ((size_t)(edgeft_input_end - next_input) < bytes)
+            return 2;
+        edgeft_rt_copy(edgeft_params[p].data, next_input, bytes);
+        next_input += bytes;
+    }
+    return 0;
+}
+
+static int step(int32_t kind, float *loss)
+{
+    if (kind != CACHED_STEP && !take(x, sizeof x))
+        return 2;
+#ifdef EDGEFT_CACHE_SAMPLES
+    if (kind != PLAIN && !take(idx, sizeof idx))
+        return 2;
+#else
+    if (kind != PLAIN)
+        return 3;
+#endif
+    if (!take(y, sizeof y))
+        return 2;
+    if (kind == PLAIN) {
+        edgeft_train_step(x, y, loss);
+        return 0;
+    }
+#ifdef EDGEFT_CACHE_SAMPLES
+    if (kind == FILL_AND_STEP)
+        edgeft_cache_fill(x, idx);
+    edgeft_train_step_cached(idx, y, loss);
+#endif
+    return 0;
+}
+
+static int predict(void)
+{
+    if (!take(x, sizeof x))
+        return 2;
+    edgeft_predict(x, logits);
+    put("EDGEFT logits ");
+    put_unsigned(EDGEFT_BATCH * EDGEFT_CLASSES);
+    put("\n");
+    put_data(logits, sizeof logits);
+    return 0;
+}
+
+static void put_parameters(void)
+{
+    for (int p = 0; p < edgeft_param_count; ++p) {
+        put("EDGEFT param ");
+        put_unsigned((uint32_t)edgeft_params[p].trainable);
+        put(" ");
+        put_unsigned((uint32_t)edgeft_params[p].count);
+        put(" ");
+        put(edgeft_params[p].name);
+        put("\n");
+        put_data(edgeft_params[p].data, (size_t)edgeft_params[p].count * sizeof(float));
+    }
+}
+
+static int run(void)
+{
+    next_input = edgeft_input;
+    int32_t steps = 0;
+    if (!take(&steps, sizeof steps))
+        return 2;
+    edgeft_init();
+    for (int32_t s = 0; s < steps; ++s) {
+        int32_t kind = 0;
+        if (!take(&kind, sizeof kind) || kind < 0 || kind >= KINDS)
+            return 2;
+        if (kind == PARAMETERS) {
+            if (read_parameters() != 0)
+                return 2;
+            continue;
+        }
+        if (kind == PREDICT) {
+            if (predict() != 0)
+                return 2;
+            continue;
+        }
+        float loss = 0.0f;
+        const uint32_t start = (uint32_t)edgeft_rt_cycles();
+        const int status = step(kind, &loss);
+        const uint32_t cycles = (uint32_t)edgeft_rt_cycles() - start;
+        if (status != 0)
+            return status;
+        uint32_t bits;
+        memcpy(&bits, &loss, sizeof bits);
+        put("EDGEFT step ");
+        put_unsigned((uint32_t)kind);
+        put(" ");
+        for (int shift = 24; shift >= 0; shift -= 8)
+            put_hex_byte((uint8_t)(bits >> shift));
+        put(" ");
+        put_unsigned(cycles);
+        put("\n");
+    }
+    put_parameters();
+    return 0;
+}
+
+int edgeft_pulp_main(void)
+{
+    const int status = run();
+    put("EDGEFT end ");
+    put_unsigned((uint32_t)status);
+    put("\n");
+    return status;
+}
