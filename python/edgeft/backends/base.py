@@ -79,11 +79,13 @@ class Step:
 @dataclass
 class Trained:
     """What training returned: the loss of every step, wall seconds per epoch
-    and, on backends that count them, retired instructions per step."""
+    and, on backends that count them, retired instructions or device cycles
+    per step."""
 
     losses: list[float] = field(default_factory=list)
     epoch_seconds: list[float] = field(default_factory=list)
     instructions: list[int] = field(default_factory=list)
+    cycles: list[int] = field(default_factory=list)   # device cycles per step (GVSoC)
 
 
 class Backend(Protocol):

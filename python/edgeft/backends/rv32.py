@@ -114,7 +114,7 @@ class Rv32Program:
                 for value in self._parameters.values():
                     f.write(np.ascontiguousarray(value, np.float32).tobytes())
             for step in train:
-                _write_step(f, step)
+                write_step(f, step)
             for x in batches:
                 f.write(np.int32(PREDICT).tobytes())
                 f.write(np.ascontiguousarray(x, np.float32).tobytes())
@@ -180,7 +180,8 @@ def run_steps(build: Path, steps: Sequence[Step | tuple[np.ndarray, np.ndarray]]
     return Rv32Program.build(build).run(steps, timeout=timeout)
 
 
-def _write_step(f: BinaryIO, step: Step) -> None:
+def write_step(f: BinaryIO, step: Step) -> None:
+    """One step of an input file (the format of runtime/rv32/main.c)."""
     f.write(np.int32(step.kind).tobytes())
     if step.kind != CACHED_STEP:
         f.write(np.ascontiguousarray(step.x, np.float32).tobytes())

@@ -325,7 +325,8 @@ def _network(emitter: Emitter, functions: list[FunctionEmitter], bodies: list[st
                          f"sizeof {emitter.init_symbol(name)});")
         elif far:
             lines.append(f"    {{\n        const {ctype(mt.element_type)} value = {value};\n"
-                         f"        edgeft_rt_fill({symbol}, &value, sizeof value, {count});\n    }}")
+                         f"        edgeft_rt_fill({symbol}, &value, sizeof value, {count});"
+                         "\n    }")
         else:
             lines.append(f"    for (long i = 0; i < {count}; ++i)\n"
                          f"        {symbol}[i] = {value};")
@@ -362,8 +363,8 @@ def _arenas(emitter: Emitter, arena: int, with_cache: bool) -> list[str]:
     for level, size in emitter.plan.items():
         if size == 0:
             continue
-        lines.append(f"static uint8_t {arena_symbol(level)}[{max(size, 64)}] "
-                     f"EDGEFT_PLACE({level}) __attribute__((aligned(64)));  /* {level}: {size} B */")
+        lines.append(f"static uint8_t {arena_symbol(level)}[{max(size, 64)}] EDGEFT_PLACE({level}) "
+                     f"__attribute__((aligned(64)));  /* {level}: {size} B */")
     if emitter.staging is not None:
         level, offset = emitter.staging
         lines.append("/* Transfers between L1 and L3 pass through this L2 buffer. */")

@@ -2,7 +2,7 @@
 
 edgeft import MODEL [--batch N] [--in-channels C] [--loss L] [--batchnorm frozen|batch] [-o OUT]
 edgeft compile MODEL --strategy S [--rank R] [--alpha A] [--lr LR] [--batch B] -o BUILD
-edgeft run BUILD --data SPEC [--samples N] [--epochs E] [--backend host|rv32]
+edgeft run BUILD --data SPEC [--samples N] [--epochs E] [--backend host|rv32|gvsoc] [--steps N]
 edgeft finetune MODEL --strategy S --data SPEC -o BUILD
 edgeft pretrain MODEL --data SPEC [--epochs E]
 edgeft pipeline --strategy S [training options] | --lowering [--target T ...]
@@ -193,7 +193,12 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    "mnist-rot:DEG or idx:DIR")
     p.add_argument("--samples", type=int, default=1024, help="fine-tuning samples (1024)")
     p.add_argument("--epochs", type=int, default=10, help="epochs (10)")
-    p.add_argument("--backend", default="host", help="host (default) or rv32 (QEMU)")
+    p.add_argument("--backend", default="host",
+                   help="host (default), rv32 (QEMU) or gvsoc (the Siracusa simulator)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="run only the first N training steps (for simulators)")
+    p.add_argument("--gvsoc", default=None,
+                   help="the gvsoc launcher (default: $EDGEFT_GVSOC, then gvsoc on PATH)")
     p.add_argument("--seed", type=int, default=0, help="seed of sample choice and order")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
@@ -279,11 +284,20 @@ def cmd_run(opts: argparse.Namespace) -> int:
     from edgeft.driver.run import run
 
     metrics = run(Path(opts.build), opts.data, opts.samples, opts.epochs, opts.seed,
-                  opts.backend, progress=not opts.no_progress)
+                  opts.backend, progress=not opts.no_progress, steps=opts.steps,
+                  gvsoc=opts.gvsoc)
     instructions = ""
     if metrics.instructions_per_step:
         per_step = sum(metrics.instructions_per_step) / len(metrics.instructions_per_step)
         instructions = f", {per_step:,.0f} RV32 instructions per step"
+    if metrics.cycles_per_step:
+        per_step = sum(metrics.cycles_per_step) / len(metrics.cycles_per_step)
+        instructions = f", {per_step:,.0f} cluster cycles per step"
+    ran = len(metrics.loss_per_step)
+    if ran < metrics.steps_planned:
+        print(f"edgeft: {ran} of the {metrics.steps_planned} steps of {opts.epochs} epochs "
+              f"ran (--steps); accuracy after them, measured on {metrics.accuracy_on}",
+              file=sys.stderr)
     print(f"edgeft: {metrics.data} ({metrics.backend}): accuracy {metrics.accuracy_before:.1%} "
           f"-> {metrics.accuracy_after:.1%} on {metrics.eval_samples} held-out samples; "
           f"{len(metrics.loss_per_step)} steps in {sum(metrics.epoch_seconds):.1f} s"

@@ -48,7 +48,10 @@ class Metrics:
     loss_per_step: list[float] = field(default_factory=list)
     epoch_seconds: list[float] = field(default_factory=list)
     instructions_per_step: list[int] = field(default_factory=list)
+    cycles_per_step: list[int] = field(default_factory=list)
     cache: str = "none"
+    steps_planned: int = 0       # the steps of every epoch
+    accuracy_on: str = ""        # where accuracy was measured (the backend, or the host)
 
 
 def accuracy(program: Backend, images: np.ndarray, labels: np.ndarray) -> float:
@@ -65,11 +68,20 @@ def accuracy(program: Backend, images: np.ndarray, labels: np.ndarray) -> float:
 
 
 def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int = 0,
-        backend: str = "host", progress: bool = True) -> Metrics:
-    """Fine-tune the program in `build` on `backend` and write BUILD/metrics.json."""
+        backend: str = "host", progress: bool = True, steps: int | None = None,
+        gvsoc: str | None = None) -> Metrics:
+    """Fine-tune the program in `build` on `backend` and write BUILD/metrics.json.
+
+    `steps` runs only the first N steps of the schedule (a simulator runs a
+    few million instructions a second). On GVSoC, accuracy is measured on the
+    host, with the parameters the GVSoC run ended with."""
     machine = backends.get(backend)
     if samples < 1 or epochs < 0:
         raise UserError("--samples must be at least 1 and --epochs at least 0")
+    if steps is not None and steps < 1:
+        raise UserError("--steps must be at least 1")
+    if gvsoc is not None and backend != "gvsoc":
+        raise UserError("--gvsoc goes with --backend gvsoc")
     info = ProgramInfo.load(build)
     if not info.labels_are_indices:
         raise UserError("edgeft run fine-tunes classifiers (cross-entropy loss); this build "
@@ -91,23 +103,62 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
     eval_count = min(EVAL_SAMPLES, len(test) - samples)
     eval_x, eval_y = images[samples:samples + eval_count], labels[samples:samples + eval_count]
 
-    program = machine.build(build)
+    program = machine.build(build, gvsoc=gvsoc) if backend == "gvsoc" else machine.build(build)
     program.init()
+    # GVSoC would take hours over the held-out set: the host predicts for it.
+    judge = backends.get("host").build(build) if backend == "gvsoc" else program
+    judge.init()
     metrics = Metrics(parsed.describe(), backend, samples, epochs, info.batch, eval_count,
-                      accuracy(program, eval_x, eval_y),
-                      cache=info.cache["quant"] if info.cache else "none")
+                      accuracy(judge, eval_x, eval_y),
+                      cache=info.cache["quant"] if info.cache else "none",
+                      accuracy_on=judge.name)
     rng = np.random.default_rng(seed + 1)
     schedule = [rng.permutation(samples) for _ in range(epochs)]
-    steps = _steps(schedule, samples // info.batch, info, tune_x, tune_y)
+    planned = _steps(schedule, samples // info.batch, info, tune_x, tune_y)
+    metrics.steps_planned = sum(len(epoch) for epoch in planned)
     bars = _Bars(samples // info.batch, epochs, progress)
-    trained = program.train(steps, on_step=bars.step)
+    trained = program.train(_first(planned, steps), on_step=bars.step)
     bars.close()
     metrics.loss_per_step = trained.losses
     metrics.epoch_seconds = trained.epoch_seconds
     metrics.instructions_per_step = trained.instructions
-    metrics.accuracy_after = accuracy(program, eval_x, eval_y)
+    metrics.cycles_per_step = trained.cycles
+    if trained.cycles:
+        _record_measured(build, trained.cycles, backend)
+    if judge is not program:
+        judge.write_parameters(program.parameters())
+    metrics.accuracy_after = accuracy(judge, eval_x, eval_y)
     (build / "metrics.json").write_text(json.dumps(asdict(metrics), indent=2) + "\n")
     return metrics
+
+
+MEASURED_ON = {"gvsoc": "GVSoC siracusa, mcycle of cluster core 0 around each step"}
+
+
+def _record_measured(build: Path, cycles: list[int], backend: str) -> None:
+    """BUILD/report.json's cycles.measured: the mean cycles of the steps a
+    device backend ran, next to the estimate (`edgeft report` shows both)."""
+    path = build / "report.json"
+    if not path.is_file():
+        return
+    report = json.loads(path.read_text())
+    report.setdefault("cycles", {})["measured"] = {
+        "cycles_per_step": sum(cycles) / len(cycles), "steps": len(cycles),
+        "per_step": cycles, "source": MEASURED_ON[backend]}
+    path.write_text(json.dumps(report, indent=2) + "\n")
+
+
+def _first(epochs: list[list[Step]], steps: int | None) -> list[list[Step]]:
+    """The epochs cut after their first `steps` steps in all (None: all of them)."""
+    if steps is None:
+        return epochs
+    kept, left = [], steps
+    for epoch in epochs:
+        if left <= 0:
+            break
+        kept.append(epoch[:left])
+        left -= len(kept[-1])
+    return kept
 
 
 def _steps(schedule: list[np.ndarray], steps: int, info: ProgramInfo, tune_x: np.ndarray,

@@ -52,7 +52,7 @@ def layer_table(report: dict[str, Any]) -> str:
     figures per step."""
     lines = [_title(report), _params_line(report)]
     cycles = report.get("cycles")
-    if not cycles or not report.get("layers"):
+    if not cycles or "estimate" not in cycles or not report.get("layers"):
         return "\n".join([*lines, _missing_note(report)])
     step = cycles["estimate"]
     header = ["layer", "forward", "backward", "update", "total", "share", "engines",
@@ -85,7 +85,7 @@ def comparison_table(reports: list[dict[str, Any]]) -> str:
             _or_dash(report.get("flops_per_cycle"), lambda f: f"{f:.2f}"),
         ])
     table = _format(header, rows, "<<<>>>>>>>>>")
-    if all(report.get("cycles") for report in reports):
+    if all("estimate" in report.get("cycles", {}) for report in reports):
         return table
     return f"{table}\n'-': not estimated; compile with --target siracusa (without --no-estimate)"
 
@@ -128,13 +128,19 @@ def _title(report: dict[str, Any]) -> str:
     target = report.get("target", {}).get("name", "host")
     head = (f"{report['model']} {report['strategy']} (batch {report['options']['batch']}, "
             f"target {target})")
-    cycles = report.get("cycles")
-    if not cycles:
-        return head
-    return (f"{head}: {cycles['estimate']:,} cycles/step, "
+    cycles = report.get("cycles") or {}
+    measured = cycles.get("measured")
+    if measured:
+        ratio = (f", estimate / measured {cycles['estimate'] / measured['cycles_per_step']:.2f}"
+                 if "estimate" in cycles else "")
+        measured = (f"; measured {measured['cycles_per_step']:,.0f} cycles/step over "
+                    f"{measured['steps']} steps ({measured['source']}{ratio})")
+    if "estimate" not in cycles:
+        return head + (measured or "")
+    return (f"{head}: {cycles['estimate']:,} cycles/step (estimate), "
             f"{report['latency_ms']['estimate']:,.2f} ms/step at "
             f"{report['target']['frequency_mhz']:g} MHz, {report['updates_per_second']:,.1f} "
-            f"steps/s, {report['flops_per_cycle']:.2f} FLOPs/cycle")
+            f"steps/s, {report['flops_per_cycle']:.2f} FLOPs/cycle{measured or ''}")
 
 
 def _params_line(report: dict[str, Any]) -> str:

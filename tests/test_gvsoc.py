@@ -1,0 +1,127 @@
+"""The gvsoc backend: the emitted C on GVSoC's Siracusa against the host.
+
+Tolerance 1e-5 relative: both builds run the same C in float32 with
+contraction off (-ffp-contract=off, so no fused multiply-add on either
+side), but the cluster's expf/logf/erff are runtime/pulp/libm.c's and the
+host's glibc's; both are within an ulp or two of the exact value, and two
+steps carry those differences into the parameters as a few 1e-7.
+
+These tests need GVSoC (`EDGEFT_GVSOC`, or ../shared/gvsoc beside the
+repository) and skip with that reason where it is absent; CI sets
+EDGEFT_REQUIRE_GVSOC=1, which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edgeft.backends import gvsoc as gvsoc_backend
+from edgeft.backends.base import Step
+from edgeft.backends.host import HostProgram
+from edgeft.driver.compiler import CompileOptions, compile_model, write_build
+from edgeft.driver.run import run
+
+REL_TOL = 1e-5
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_GVSOC = ROOT.parent / "shared" / "gvsoc" / "install" / "bin" / "gvsoc"
+
+
+@pytest.fixture(scope="module")
+def gvsoc(request: pytest.FixtureRequest) -> Path:
+    """The gvsoc launcher, or a skip (a failure under EDGEFT_REQUIRE_GVSOC=1)."""
+    named = os.environ.get(gvsoc_backend.GVSOC_ENV)
+    path = Path(named) if named else SHARED_GVSOC
+    if not path.is_file():
+        reason = (f"GVSoC is not installed (set {gvsoc_backend.GVSOC_ENV} to its bin/gvsoc, or "
+                  f"put ../shared/gvsoc beside the repository)")
+        if os.environ.get("EDGEFT_REQUIRE_GVSOC") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+CASES = {
+    "lenet5-ft-last": ("lenet5", CompileOptions(strategy="ft-last", batch=4)),
+    "lenet5-lora-all": ("lenet5", CompileOptions(strategy="lora-all", batch=4)),
+    "lenet5-skip-lora-nf4": ("lenet5", CompileOptions(strategy="skip-lora", batch=4,
+                                                      cache="nf4", cache_samples=8)),
+    # L2 capped so that the plan puts buffers in L3 (the HyperRAM)
+    "cct2-lora-2": ("cct2", CompileOptions(strategy="lora-2", batch=1, l2=480_000)),
+}
+
+
+def _steps(info: object, cached: bool, rng: np.random.Generator) -> list[Step]:
+    batch, shape, classes = info.batch, info.sample_shape, info.classes
+    steps = []
+    for i in range(2):
+        x = rng.random((batch, *shape), dtype=np.float32)
+        y = rng.integers(0, classes, batch).astype(np.int32)
+        if cached:   # fill rows 0..batch-1 and train on them, then train on them again
+            rows = np.arange(batch, dtype=np.int32)
+            steps.append(Step(x=x if i == 0 else None, y=y, idx=rows, fill=i == 0))
+        else:
+            steps.append(Step(x=x, y=y))
+    return steps
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_two_steps_equal_the_host(tmp_path: Path, gvsoc: Path, case: str) -> None:
+    model, options = CASES[case]
+    options = dataclasses.replace(options, target="siracusa", estimate=False)
+    write_build(compile_model(model, options), tmp_path)
+    program = gvsoc_backend.GvsocProgram.build(tmp_path, gvsoc=str(gvsoc))
+    host = HostProgram.build(tmp_path, ["-ffp-contract=off"])
+    host.init()
+    steps = _steps(program.info, options.cache != "none", np.random.default_rng(3))
+    trained = program.train([steps])
+    expected = host.train([steps])
+    np.testing.assert_allclose(trained.losses, expected.losses, rtol=REL_TOL)
+    on_device = program.parameters()
+    for name, value in host.parameters().items():
+        np.testing.assert_allclose(on_device[name], value.ravel(), rtol=0,
+                                   atol=REL_TOL * np.abs(value).max(), err_msg=name)
+    assert len(trained.cycles) == 2 and min(trained.cycles) > 100_000
+    if model == "cct2":
+        assert program.info.memory["L3"] > 0
+
+
+def test_run_on_gvsoc_runs_the_first_steps(tmp_path: Path, gvsoc: Path) -> None:
+    options = CompileOptions(strategy="ft-last", batch=4, target="siracusa", estimate=False)
+    write_build(compile_model("lenet5", options), tmp_path)
+    metrics = run(tmp_path, "fmnist-rot:30", samples=16, epochs=2, backend="gvsoc",
+                  progress=False, steps=3, gvsoc=str(gvsoc))
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert saved["backend"] == "gvsoc" and saved["steps_planned"] == 8
+    assert len(saved["loss_per_step"]) == 3 and len(saved["cycles_per_step"]) == 3
+    assert saved["accuracy_on"] == "host" and 0 <= metrics.accuracy_after <= 1
+
+
+def test_missing_gvsoc_says_how_to_get_it(tmp_path: Path) -> None:
+    options = CompileOptions(strategy="ft-last", batch=4, target="siracusa", estimate=False)
+    write_build(compile_model("lenet5", options), tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != gvsoc_backend.GVSOC_ENV}
+    env["PATH"] = str(Path(sys.executable).parent)   # no gvsoc on it
+    result = subprocess.run([str(Path(sys.executable).parent / "edgeft"), "run", str(tmp_path),
+                             "--data", "fmnist-rot:30", "--samples", "16", "--backend", "gvsoc",
+                             "--steps", "1"], capture_output=True, text=True, env=env,
+                            check=False, timeout=300)
+    assert result.returncode == 1
+    message = result.stderr.strip().splitlines()
+    assert len(message) == 1 and "GVSoC is not installed" in message[0]
+    assert "--gvsoc PATH" in message[0]
+
+
+def test_parse_output_refuses_a_cut_run() -> None:
+    text = "EDGEFT step 0 3f800000 1234\nEDGEFT param 1 2 w\nEDGEFT data 0000803f\n"
+    with pytest.raises(Exception, match="1 of 2 values"):
+        gvsoc_backend.parse_output(text + "EDGEFT end 0\n", (1, 1))
+    with pytest.raises(Exception, match="no end line"):
+        gvsoc_backend.parse_output(text + "EDGEFT data 00000040\n", (1, 1))
