@@ -425,12 +425,28 @@ double pow(double x, double y) {
 }
 
 float powf(float x, float y) {
+  /* |y| <= 16 integral (x^2 in a loss, fpowi): powering in float-float with
+     fmaf, one final rounding. Zero, infinite, NaN x and results out of
+     [2^-100, 2^100] take the general path. */
+  if (y != 0.0f && fabsf(y) <= 16.0f && truncf(y) == y) {
+    int n = (int)fabsf(y);
+    float ph = x, pl = 0.0f;
+    for (int i = 1; i < n; i++) {
+      float h = ph * x;
+      pl = FMA(ph, x, -h) + pl * x;
+      ph = h;
+    }
+    float m = fabsf(ph);
+    if (m >= 0x1p-100f && m <= 0x1p100f) {
+      if (y > 0.0f) return ph + pl;
+      float q = 1.0f / ph; /* 1 / (ph + pl) = q (1 + e), e = 1 - q ph - q pl */
+      float e = FMA(-q, ph, 1.0f) - q * pl;
+      return FMA(q, e, q);
+    }
+  }
   double out;
   if (pow_special_d((double)x, (double)y, &out)) return (float)out;
-  if (y == 2.0f) return x * x;
-  if (y == 1.0f) return x;
-  if (y == -1.0f) return 1.0f / x;
-  if (y == 0.5f && x != -INFINITY) return sqrtf(x);
+  if (y == 0.5f) return sqrtf(x);
   double sign = (x < 0.0f && int_kind_d((double)y) == 2) ? -1.0 : 1.0;
   /* 2^(y log2 |x|) in double: where it does not over- or underflow,
      |y log2 x| < 2^8, so 2 ulp of double are far below half an ulp of float */
@@ -501,9 +517,29 @@ static int rem_pio2_int(uint64_t M, int E, uint64_t *a_out, uint64_t *b_out, int
   return n;
 }
 
-/* |x| >= pi/4 finite: r = |x| - n pi/2 as y + yl, returns n mod 4 */
+/* pi/2 = PIO2F_1 + PIO2F_2 + PIO2F_3 to about 72 bits */
+#define PIO2F_1 0x1.921fb6p+0f
+#define PIO2F_2 (-0x1.777a5cp-25f)
+#define PIO2F_3 (-0x1.ee59dap-50f)
+
+/* |x| >= pi/4 finite: r = |x| - n pi/2 as y + yl, returns n mod 4.
+   |x| < 2^17: Cody-Waite with fmaf (|x| - n PIO2F_1 is exact for n < 2^20,
+   the next two parts are carried in float-float); beyond: Payne-Hanek. */
 static int rem_pio2_f(float x, float *y, float *yl) {
   uint32_t ix = bits_f(x) & 0x7fffffffu;
+  if (ix < 0x48000000u) {
+    float a = from_f(ix);
+    float k = rint_f(a * 0x1.45f306p-1f);
+    float r1 = FMA(-k, PIO2F_1, a);
+    float p = k * PIO2F_2, pe = FMA(k, PIO2F_2, -p);
+    float s = r1 - p, bb = s - r1;
+    float err = (r1 - (s - bb)) + (-p - bb);
+    float lo = (err - pe) - k * PIO2F_3;
+    float r = s + lo;
+    *y = r;
+    *yl = lo - (r - s);
+    return (int)k & 3;
+  }
   uint64_t M = (ix & 0x007fffffu) | 0x00800000u;
   int E = (int)(ix >> 23) - 150;
   uint64_t A, B;

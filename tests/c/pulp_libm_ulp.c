@@ -159,6 +159,29 @@ static void check_fma(void) {
   report("fma", wd);
 }
 
+/* sin and cos next to multiples of pi/2, where the reduction cancels most:
+   the floats / doubles nearest k pi/2 and their neighbours */
+static void check_trig_near_pio2(void) {
+  worst_t ws = {0, 0, 0}, wc = {0, 0, 0}, wsd = {0, 0, 0}, wcd = {0, 0, 0};
+  for (int k = 1; k < 2 * npoints; k++) {
+    long double m = (long double)k * 1.5707963267948966192313216916397514L;
+    float xf = (float)m;
+    double xd = (double)m;
+    for (int j = 0; j < 3; j++) {
+      note(&ws, err_f(sin(xf), edgeft_sinf(xf)), xf, 0);
+      note(&wc, err_f(cos(xf), edgeft_cosf(xf)), xf, 0);
+      note(&wsd, err_d(sinl(xd), edgeft_sin(xd)), xd, 0);
+      note(&wcd, err_d(cosl(xd), edgeft_cos(xd)), xd, 0);
+      xf = nextafterf(xf, INFINITY);
+      xd = nextafter(xd, INFINITY);
+    }
+  }
+  report("sinf_near_pio2", ws);
+  report("cosf_near_pio2", wc);
+  report("sin_near_pio2", wsd);
+  report("cos_near_pio2", wcd);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) npoints = atoi(argv[1]);
   range_t big_f = {-1e4, 1e4}, big_d = {-1e6, 1e6};
@@ -201,5 +224,6 @@ int main(int argc, char **argv) {
   check_d2("fmax", edgeft_fmaxz, fmaxlz, big_d, big_d);
   check_d2("fmin", edgeft_fminz, fminlz, big_d, big_d);
   check_fma();
+  check_trig_near_pio2();
   return 0;
 }
