@@ -444,9 +444,18 @@ float powf(float x, float y) {
       return FMA(q, e, q);
     }
   }
+  /* x^(+-1/2) for finite x > 0 (normalisations): sqrt, and for -1/2 the
+     reciprocal corrected by the residuals of the square root (d = s^2 - x)
+     and of the division (e = 1 - q s): 1/sqrt(x) = q (1 + e + d / (2 s^2)) */
+  if (y == 0.5f && x > 0.0f && x < INFINITY) return sqrtf(x);
+  if (y == -0.5f && x >= 0x1p-100f && x <= 0x1p100f) { /* d stays a normal float */
+    float s = sqrtf(x);
+    float q = 1.0f / s;
+    float d = FMA(s, s, -x), e = FMA(-q, s, 1.0f);
+    return FMA(q, e + 0.5f * d * q * q, q);
+  }
   double out;
   if (pow_special_d((double)x, (double)y, &out)) return (float)out;
-  if (y == 0.5f) return sqrtf(x);
   double sign = (x < 0.0f && int_kind_d((double)y) == 2) ? -1.0 : 1.0;
   /* 2^(y log2 |x|) in double: where it does not over- or underflow,
      |y log2 x| < 2^8, so 2 ulp of double are far below half an ulp of float */

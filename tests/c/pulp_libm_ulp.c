@@ -111,7 +111,11 @@ static void check_f2(const char *name, float (*f)(float, float), double (*ref)(d
     float x, y;
     if (i < npoints) { x = (float)uniform(a.lo, a.hi); y = (float)uniform(b.lo, b.hi); }
     else if (i < 2 * npoints) { x = -(float)uniform(a.lo, a.hi); y = (float)(int)uniform(b.lo, b.hi); }
-    else { x = bits_f((uint32_t)next64()); y = bits_f((uint32_t)next64()); }
+    else if (i % 2) { x = bits_f((uint32_t)next64()); y = bits_f((uint32_t)next64()); }
+    else { /* the fast paths: y = +-1/2 and integers up to 17 in size */
+      x = bits_f((uint32_t)next64() & 0x7fffffffu);
+      y = (i % 4) ? ((i % 8) > 3 ? 0.5f : -0.5f) : (float)((int)(next64() % 35) - 17);
+    }
     note(&w, err_f(ref(x, y), f(x, y)), x, y);
   }
   report(name, w);
