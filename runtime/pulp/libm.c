@@ -3,9 +3,10 @@
    Written for edgeft from the math (no code from other libms): range
    reduction, then Taylor series with exact coefficients or near-minimax
    polynomials fitted with mpmath.chebyfit (docs/pulp-libm.md has the script).
-   Float functions compute in float only (double is soft-float on the core),
-   except powf, whose general case goes through double log2/exp2 so that it is
-   accurate (y * log2 x needs ~40 bits). Polynomials use fmaf (fmadd.s).
+   Float functions compute in float only (double is soft-float on the core);
+   where a result needs more than 24 bits on the way (y log2 x in powf, the
+   sin/cos reduction) they carry float-float pairs with exact fmaf products.
+   Polynomials use fmaf (fmadd.s).
 
    Measured maximum error against the exact value, in ulp (tests/test_pulp_libm.py,
    100k+ points each): see docs/pulp-libm.md; the test asserts those bounds. */
@@ -366,8 +367,8 @@ static void two_prod_d(double a, double b, double *p, double *err) {
   *err = (((ah * bh - *p) + ah * bl) + al * bh) + al * bl;
 }
 
-/* log2(x) for finite x > 0 as hi + lo, about 2^-59 relative: the log of
-   log2() with s = f / (2 + f) and f - R carried in double-double */
+/* log2(x) for finite x > 0 as hi + lo, about 2^-64 relative: the log kernel
+   of log2() with s = f / (2 + f), R and f - R carried in double-double */
 static void log2_dd(double x, double *hi, double *lo) {
   int e;
   double f = split_log_d(x, &e);
@@ -376,11 +377,21 @@ static void log2_dd(double x, double *hi, double *lo) {
   double p, pe;
   two_prod_d(sh, d, &p, &pe);
   double sl = (((f - p) - pe) - sh * dl) / d;
-  double z = sh * sh;
-  double R = 2.0 / 21;
-  for (int k = 9; k >= 1; k--) R = R * z + 2.0 / (2 * k + 1);
-  R *= z;
-  double g = f - R, gl = (f - g) - R;
+  /* R = 2/3 z + z^2 (2/5 + ... + 2/25 z^10), z = s^2, with z and its leading
+     term in double-double: truncation and rounding below 2^-64 of log(1 + f) */
+  double zh, zl;
+  two_prod_d(sh, sh, &zh, &zl);
+  zl += 2.0 * sh * sl;
+  double tail = 2.0 / 25;
+  for (int k = 11; k >= 2; k--) tail = tail * zh + 2.0 / (2 * k + 1);
+  tail *= zh * zh;
+  const double c_hi = 0x1.5555555555555p-1, c_lo = 0x1.5555555555555p-55; /* 2/3 */
+  double rh, rl;
+  two_prod_d(c_hi, zh, &rh, &rl);
+  rl += c_hi * zl + c_lo * zh + tail;
+  double R = rh + rl;
+  rl = rl - (R - rh);
+  double g = f - R, gl = ((f - g) - R) - rl;
   double th, tl;
   two_prod_d(sh, g, &th, &tl);
   tl += sh * gl + sl * g;
@@ -424,6 +435,67 @@ double pow(double x, double y) {
   return sign * exp2_dd(h, l);
 }
 
+/* y integer? 0 no, 1 even, 2 odd (|y| >= 2^24 counts as even) */
+static int int_kind_f(float y) {
+  if (truncf(y) != y) return 0;
+  if (fabsf(y) >= 0x1p24f) return 1;
+  return ((int32_t)y & 1) ? 2 : 1;
+}
+
+/* pow_special_d in float */
+static int pow_special_f(float x, float y, float *out) {
+  if (y == 0.0f || x == 1.0f) { *out = 1.0f; return 1; }
+  if (x != x || y != y) { *out = x + y; return 1; }
+  float ax = fabsf(x);
+  int kind = int_kind_f(y);
+  if (y == INFINITY || y == -INFINITY) {
+    if (ax == 1.0f) *out = 1.0f;
+    else *out = ((ax > 1.0f) == (y > 0.0f)) ? INFINITY : 0.0f;
+    return 1;
+  }
+  if (x == 0.0f || ax == INFINITY) {
+    int big = (x == 0.0f) == (y < 0.0f);
+    float mag = big ? INFINITY : 0.0f;
+    *out = (kind == 2 && signbit(x)) ? -mag : mag;
+    return 1;
+  }
+  if (x < 0.0f && kind == 0) { *out = NAN; return 1; }
+  return 0;
+}
+
+/* log2(x) for finite x > 0 as hi + lo in float-float, about 2^-36 relative:
+   the log kernel with s, the leading term 2 s^2 / 3 of R, f - R and
+   s (f - R) carried in two floats (fmaf gives the exact products) */
+static void log2_ff(float x, float *hi, float *lo) {
+  int e;
+  float f = split_log_f(x, &e);
+  float d = 2.0f + f, dl = f - (d - 2.0f);
+  float sh = f / d;
+  float p = sh * d, pe = FMA(sh, d, -p);
+  float sl = (((f - p) - pe) - sh * dl) / d;
+  float zh = sh * sh, zl = FMA(sh, sh, -zh) + 2.0f * sh * sl;
+  /* R = 2/3 z + z^2 (2/5 + 2/7 z + ... + 2/15 z^5), to 2^-39 of log(1 + f) */
+  float tail = FMA(zh, 2.0f / 15, 2.0f / 13);
+  tail = FMA(tail, zh, 2.0f / 11);
+  tail = FMA(tail, zh, 2.0f / 9);
+  tail = FMA(tail, zh, 2.0f / 7);
+  tail = FMA(tail, zh, 2.0f / 5) * zh * zh;
+  const float c_hi = 0x1.555556p-1f, c_lo = -0x1.555556p-26f; /* 2/3 */
+  float rh = c_hi * zh;
+  float rl = FMA(c_hi, zh, -rh) + (c_hi * zl + c_lo * zh + tail);
+  float r = rh + rl;
+  rl = rl - (r - rh);
+  float gh = f - r, gl = ((f - gh) - r) - rl;
+  float th = sh * gh, tl = FMA(sh, gh, -th) + (sh * gl + sl * gh);
+  float lh = f - th, lll = ((f - lh) - th) - tl; /* log(1 + f) */
+  float mh = lh * INVLN2F, ml = FMA(lh, INVLN2F, -mh) + (lh * INVLN2F_LO + lll * INVLN2F);
+  float ef = (float)e;
+  float sum = ef + mh;
+  float err = ((ef - sum) + mh) + ml; /* |e| >= |mh| or e == 0 */
+  *hi = sum + err;
+  *lo = (sum - *hi) + err;
+}
+
 float powf(float x, float y) {
   /* |y| <= 16 integral (x^2 in a loss, fpowi): powering in float-float with
      fmaf, one final rounding. Zero, infinite, NaN x and results out of
@@ -454,13 +526,20 @@ float powf(float x, float y) {
     float d = FMA(s, s, -x), e = FMA(-q, s, 1.0f);
     return FMA(q, e + 0.5f * d * q * q, q);
   }
-  double out;
-  if (pow_special_d((double)x, (double)y, &out)) return (float)out;
-  double sign = (x < 0.0f && int_kind_d((double)y) == 2) ? -1.0 : 1.0;
-  /* 2^(y log2 |x|) in double: where it does not over- or underflow,
-     |y log2 x| < 2^8, so 2 ulp of double are far below half an ulp of float */
-  double t = (double)y * log2((double)fabsf(x));
-  return (float)(sign * exp2(t));
+  float out;
+  if (pow_special_f(x, y, &out)) return out;
+  float sign = (x < 0.0f && int_kind_f(y) == 2) ? -1.0f : 1.0f;
+  float lh, ll;
+  log2_ff(fabsf(x), &lh, &ll);
+  float uh = y * lh, ul = FMA(y, lh, -uh) + y * ll; /* y log2 |x| = uh + ul */
+  if (uh > 129.0f) return sign * INFINITY;
+  if (uh < -151.0f) return sign * 0.0f;
+  /* 2^(uh + ul): k + fr, fr ln2 = rh + rl */
+  float kf = rint_f(uh);
+  float fr = (uh - kf) + ul;
+  float rh = fr * LN2F, rl = FMA(fr, LN2F, -rh) + fr * -0x1.05c610p-29f;
+  float w = FMA(rh * rh, expq_f(rh), rl + rl * rh);
+  return sign * scale_f(1.0f + (rh + w), (int)kf);
 }
 
 /* ------------------------------------------------------- sin, cos (pi/2) */

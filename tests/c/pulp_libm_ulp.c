@@ -163,6 +163,23 @@ static void check_fma(void) {
   report("fma", wd);
 }
 
+/* pow with y log2 x spread over the whole range of finite results (where an
+   error in log2 x counts the most): x in [1/2, 2] and next to 1 */
+static void check_pow_wide(void) {
+  worst_t wf = {0, 0, 0}, wd = {0, 0, 0};
+  for (int i = 0; i < 3 * npoints; i++) {
+    double x = (i % 3) ? uniform(0.5, 2.0) : 1.0 + uniform(0, 0x1p-14);
+    float xf = (float)x;
+    if (xf == 1.0f || x == 1.0) continue;
+    float yf = (float)(uniform(-150, 128) / log2(xf));
+    note(&wf, err_f(pow(xf, yf), edgeft_powf(xf, yf)), xf, yf);
+    double y = uniform(-1075, 1024) / (double)log2l(x);
+    note(&wd, err_d(powl(x, y), edgeft_pow(x, y)), x, y);
+  }
+  report("powf_wide", wf);
+  report("pow_wide", wd);
+}
+
 /* sin and cos next to multiples of pi/2, where the reduction cancels most:
    the floats / doubles nearest k pi/2 and their neighbours */
 static void check_trig_near_pio2(void) {
@@ -229,5 +246,6 @@ int main(int argc, char **argv) {
   check_d2("fmin", edgeft_fminz, fminlz, big_d, big_d);
   check_fma();
   check_trig_near_pio2();
+  check_pow_wide();
   return 0;
 }
