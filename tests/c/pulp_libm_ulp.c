@@ -38,12 +38,12 @@ static double ulp_err(long double ref, long double got, int mant, int emin, long
   frexpl(ref, &e);
   if (fabsl(ref) > fmax) { /* the correctly rounded result may be inf */
     long double half = ldexpl(1.0L, e - 1 - mant - 1);
-    if (isinf(got) && (isinf(ref) || fabsl(ref) >= fmax + half) && signbit(got) == signbit(ref)) return 0.0;
+    if (isinf(got) && (isinf(ref) || fabsl(ref) >= fmax + half) && !signbit(got) == !signbit(ref)) return 0.0;
     if (!isinf(got) && !isinf(ref)) return (double)(fabsl(got - ref) / ldexpl(1.0L, e - 1 - mant));
     return INFINITY;
   }
   if (isinf(got)) return INFINITY;
-  if (ref == 0 && got == 0 && signbit(ref) != signbit(got)) return INFINITY;
+  if (ref == 0 && got == 0 && !signbit(ref) != !signbit(got)) return INFINITY;
   if (e - 1 < emin) e = emin + 1;
   return (double)(fabsl(got - ref) / ldexpl(1.0L, e - 1 - mant));
 }
