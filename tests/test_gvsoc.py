@@ -54,7 +54,7 @@ CASES = {
     "lenet5-skip-lora-nf4": ("lenet5", CompileOptions(strategy="skip-lora", batch=4,
                                                       cache="nf4", cache_samples=8)),
     # L2 capped so that the plan puts buffers in L3 (the HyperRAM)
-    "cct2-lora-2": ("cct2", CompileOptions(strategy="lora-2", batch=1, l2=480_000)),
+    "cct2-lora-2": ("cct2", CompileOptions(strategy="lora-2", batch=1, l2=460_000)),
 }
 
 
@@ -72,7 +72,20 @@ def _steps(info: object, cached: bool, rng: np.random.Generator) -> list[Step]:
     return steps
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+# The cached step reads the NF4 forward cache, which edgeft-plan-memory puts in
+# L3, with plain loads (the gather by cache row is not promoted through DMA):
+# the host is fine, the chip is not. GVSoC reports the accesses and the
+# backend refuses the run rather than return its numbers.
+PENDING = {"lenet5-skip-lora-nf4": "the cached step loads the forward cache from L3 directly"}
+
+
+def _case(name: str) -> object:
+    marks = [pytest.mark.xfail(strict=True, raises=gvsoc_backend.GvsocFault,
+                               reason=PENDING[name])] if name in PENDING else []
+    return pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("case", [_case(name) for name in sorted(CASES)])
 def test_two_steps_equal_the_host(tmp_path: Path, gvsoc: Path, case: str) -> None:
     model, options = CASES[case]
     options = dataclasses.replace(options, target="siracusa", estimate=False)
@@ -102,6 +115,14 @@ def test_run_on_gvsoc_runs_the_first_steps(tmp_path: Path, gvsoc: Path) -> None:
     assert saved["backend"] == "gvsoc" and saved["steps_planned"] == 8
     assert len(saved["loss_per_step"]) == 3 and len(saved["cycles_per_step"]) == 3
     assert saved["accuracy_on"] == "host" and 0 <= metrics.accuracy_after <= 1
+    # the step's cycles measured on GVSoC, in report.json and in edgeft report
+    report = json.loads((tmp_path / "report.json").read_text())
+    measured = report["cycles"]["measured"]
+    assert measured["steps"] == 3 and measured["cycles_per_step"] == np.mean(saved["cycles_per_step"])
+    assert "GVSoC" in measured["source"]
+    shown = subprocess.run([str(Path(sys.executable).parent / "edgeft"), "report", str(tmp_path)],
+                           capture_output=True, text=True, check=True, timeout=300).stdout
+    assert f"measured {measured['cycles_per_step']:,.0f} cycles/step over 3 steps" in shown
 
 
 def test_missing_gvsoc_says_how_to_get_it(tmp_path: Path) -> None:

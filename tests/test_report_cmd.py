@@ -174,3 +174,16 @@ def test_plots_of_host_builds_only_fail_cleanly(tmp_path: Path,
     assert captured.out == ""
     assert captured.err == ("edgeft: error: --plots: no build has memory or cycle figures; "
                             "compile with --target siracusa\n")
+
+
+def test_measured_cycles_show_next_to_the_estimate() -> None:
+    measured = _siracusa("ft-all", 1)
+    measured["cycles"]["measured"] = {"cycles_per_step": 50_000.0, "steps": 2,
+                                      "per_step": [50_000, 50_000], "source": "GVSoC siracusa"}
+    header = report.layer_table(measured).splitlines()[0]
+    assert "45,000 cycles/step" in header
+    assert ("measured 50,000 cycles/step over 2 steps (GVSoC siracusa, "
+            "estimate / measured 0.90)") in header
+    # a build without an estimate shows what was measured
+    del measured["cycles"]["estimate"]
+    assert "measured 50,000 cycles/step" in report.layer_table(measured).splitlines()[0]

@@ -7,7 +7,11 @@
  * reached only through the uDMA's hyper channel, with L2 buffers between it
  * and L1. A RedMulE job runs its descriptor on the 8 cores (this SoC model
  * has no RedMulE): the same sums in the same order as the functional model
- * of common/, so results agree bit for bit with the host build. */
+ * of common/, so results agree bit for bit with the host build.
+ *
+ * Built with -DEDGEFT_RT_TRACE (by hand, for debugging a run that hangs or
+ * faults), it prints every fork (count, cycle, function, cores) and every
+ * copy that may touch L3 on core 0's stdout. */
 #include "edgeft_rt.h"
 
 #include <string.h>
@@ -37,18 +41,31 @@ static uint32_t core_id(void)
     return hart & 0x1f;
 }
 
-static void put(const char *s)
+void edgeft_pulp_put(const char *s)
 {
     volatile char *out = PULP_STDOUT(0, core_id());
     while (*s)
         *out = *s++;
 }
 
+void edgeft_pulp_put_unsigned(uint32_t value)
+{
+    char digits[10];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    volatile char *out = PULP_STDOUT(0, core_id());
+    while (n > 0)
+        *out = digits[--n];
+}
+
 EDGEFT_NORETURN void edgeft_rt_fail(const char *message)
 {
-    put("edgeft runtime: ");
-    put(message);
-    put("\n");
+    edgeft_pulp_put("edgeft runtime: ");
+    edgeft_pulp_put(message);
+    edgeft_pulp_put("\n");
     pulp_exit(3);
     for (;;) {
     }
@@ -80,6 +97,21 @@ void edgeft_cluster_main(uint32_t core)
 
 void edgeft_rt_fork(int cores, void (*fn)(int core, void *arg), void *arg)
 {
+#ifdef EDGEFT_RT_TRACE
+    static uint32_t forks;
+    {
+        ++forks;
+        edgeft_pulp_put("trace: fork ");
+        edgeft_pulp_put_unsigned(forks);
+        edgeft_pulp_put(" at cycle ");
+        edgeft_pulp_put_unsigned((uint32_t)edgeft_rt_cycles());
+        edgeft_pulp_put(" fn ");
+        edgeft_pulp_put_unsigned((uint32_t)(uintptr_t)fn);
+        edgeft_pulp_put(" cores ");
+        edgeft_pulp_put_unsigned((uint32_t)cores);
+        edgeft_pulp_put("\n");
+    }
+#endif
     if (cores < 1 || cores > (int)PULP_CORES)
         edgeft_rt_fail("fork: the number of cores is not 1..8");
     if (fork_state.forking || core_id() != 0)
@@ -141,20 +173,44 @@ static uint32_t l3_offset(const void *p)
 
 /* ---- cluster DMA (mchan): L1 <-> L2 ----------------------------------- */
 
+/* Transfer ids pushed and not yet freed. mchan frees an id only when the
+   program acknowledges it, and a push with no free id stalls the core for
+   good: a transfer whose token is never waited on must not leak its id. */
+static uint32_t mchan_pending;
+static uint32_t mchan_drains;
+
+uint32_t edgeft_pulp_dma_drains(void)
+{
+    return mchan_drains;
+}
+
+static void mchan_wait(uint32_t ids);
+
 static uint32_t mchan_push(uint32_t l1, uint32_t l2, uint32_t bytes, int to_l1)
 {
+    if ((uint32_t)__builtin_popcount(mchan_pending) >= PULP_MCHAN_IN_FLIGHT) {
+        ++mchan_drains;
+        mchan_wait(mchan_pending);
+    }
     const uint32_t id = PULP_REG(PULP_MCHAN_QUEUE);
     PULP_REG(PULP_MCHAN_QUEUE) = bytes | (to_l1 ? PULP_MCHAN_TO_L1 : 0u) | PULP_MCHAN_INCREMENT;
     PULP_REG(PULP_MCHAN_QUEUE) = l1;
     PULP_REG(PULP_MCHAN_QUEUE) = l2;
+    mchan_pending |= 1u << id;
     return 1u << id;
 }
 
+/* Wait for the transfers `ids` and free them (ids already freed are skipped,
+   so waiting twice on a token is harmless). */
 static void mchan_wait(uint32_t ids)
 {
+    ids &= mchan_pending;
+    if (ids == 0)
+        return;
     while (PULP_REG(PULP_MCHAN_STATUS) & ids) {
     }
     PULP_REG(PULP_MCHAN_STATUS) = ids;
+    mchan_pending &= ~ids;
 }
 
 /* One contiguous copy: the DMA between L1 and L2 (its ids, to wait on), the
@@ -253,6 +309,15 @@ static int direct(const void *l2, size_t bytes)
 
 void edgeft_rt_copy(void *dst, const void *src, size_t bytes)
 {
+#ifdef EDGEFT_RT_TRACE
+    edgeft_pulp_put("trace: copy ");
+    edgeft_pulp_put_unsigned((uint32_t)(uintptr_t)dst);
+    edgeft_pulp_put(" ");
+    edgeft_pulp_put_unsigned((uint32_t)(uintptr_t)src);
+    edgeft_pulp_put(" ");
+    edgeft_pulp_put_unsigned((uint32_t)bytes);
+    edgeft_pulp_put("\n");
+#endif
     if (!in_l3(dst) && !in_l3(src)) {
         edgeft_rt_dma_wait(copy_row(dst, src, bytes));
         return;
@@ -302,6 +367,13 @@ edgeft_dma_token_t edgeft_rt_dma_start_staged(void *dst, const void *src, size_t
                                               size_t rows, size_t dst_stride,
                                               size_t src_stride, void *staging)
 {
+#ifdef EDGEFT_RT_TRACE
+    edgeft_pulp_put("trace: staged ");
+    edgeft_pulp_put_unsigned((uint32_t)row_bytes);
+    edgeft_pulp_put(" x ");
+    edgeft_pulp_put_unsigned((uint32_t)rows);
+    edgeft_pulp_put("\n");
+#endif
     /* L3 -> L1: every row from the HyperRAM into the staging rows, then the
        cluster DMA to L1; L1 -> L3 the other way round. Complete on return. */
     if (in_l3(src)) {

@@ -11,6 +11,8 @@
  *   logits COUNT              then COUNT floats as data lines (predict)
  *   param TRAINABLE COUNT NAME  then COUNT floats as data lines
  *   data HEX                  up to 32 bytes, little-endian, as hex
+ *   drains N                  how often the runtime had to wait for DMA
+ *                             transfers whose tokens were not waited on
  *   end STATUS                last; STATUS 0 on success, 2 on a malformed
  *                             input, 3 on a step kind the build cannot run
  * The exit code is STATUS. */
@@ -23,6 +25,8 @@
 
 enum { PLAIN, FILL_AND_STEP, CACHED_STEP, PREDICT, PARAMETERS, KINDS };
 
+uint32_t edgeft_pulp_dma_drains(void); /* edgeft_rt_pulp.c */
+
 extern const uint8_t edgeft_input[], edgeft_input_end[];
 static const uint8_t *next_input;
 
@@ -34,24 +38,6 @@ static int32_t idx[EDGEFT_BATCH];
 #endif
 
 static volatile char *const out = PULP_STDOUT(0, 0);
-
-static void put(const char *s)
-{
-    while (*s)
-        *out = *s++;
-}
-
-static void put_unsigned(uint32_t value)
-{
-    char digits[10];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (n > 0)
-        *out = digits[--n];
-}
 
 static void put_hex_byte(uint8_t byte)
 {
@@ -66,10 +52,10 @@ static void put_data(const void *data, size_t bytes)
     for (size_t done = 0; done < bytes; done += sizeof line) {
         const size_t part = bytes - done < sizeof line ? bytes - done : sizeof line;
         edgeft_rt_copy(line, (const uint8_t *)data + done, part);
-        put("EDGEFT data ");
+        edgeft_pulp_put("EDGEFT data ");
         for (size_t i = 0; i < part; ++i)
             put_hex_byte(line[i]);
-        put("\n");
+        edgeft_pulp_put("\n");
     }
 }
 
@@ -124,9 +110,9 @@ static int predict(void)
     if (!take(x, sizeof x))
         return 2;
     edgeft_predict(x, logits);
-    put("EDGEFT logits ");
-    put_unsigned(EDGEFT_BATCH * EDGEFT_CLASSES);
-    put("\n");
+    edgeft_pulp_put("EDGEFT logits ");
+    edgeft_pulp_put_unsigned(EDGEFT_BATCH * EDGEFT_CLASSES);
+    edgeft_pulp_put("\n");
     put_data(logits, sizeof logits);
     return 0;
 }
@@ -134,13 +120,13 @@ static int predict(void)
 static void put_parameters(void)
 {
     for (int p = 0; p < edgeft_param_count; ++p) {
-        put("EDGEFT param ");
-        put_unsigned((uint32_t)edgeft_params[p].trainable);
-        put(" ");
-        put_unsigned((uint32_t)edgeft_params[p].count);
-        put(" ");
-        put(edgeft_params[p].name);
-        put("\n");
+        edgeft_pulp_put("EDGEFT param ");
+        edgeft_pulp_put_unsigned((uint32_t)edgeft_params[p].trainable);
+        edgeft_pulp_put(" ");
+        edgeft_pulp_put_unsigned((uint32_t)edgeft_params[p].count);
+        edgeft_pulp_put(" ");
+        edgeft_pulp_put(edgeft_params[p].name);
+        edgeft_pulp_put("\n");
         put_data(edgeft_params[p].data, (size_t)edgeft_params[p].count * sizeof(float));
     }
 }
@@ -153,9 +139,9 @@ static int run(void)
         return 2;
     const uint32_t start = (uint32_t)edgeft_rt_cycles();
     edgeft_init();
-    put("EDGEFT init ");
-    put_unsigned((uint32_t)edgeft_rt_cycles() - start);
-    put("\n");
+    edgeft_pulp_put("EDGEFT init ");
+    edgeft_pulp_put_unsigned((uint32_t)edgeft_rt_cycles() - start);
+    edgeft_pulp_put("\n");
     for (int32_t s = 0; s < steps; ++s) {
         int32_t kind = 0;
         if (!take(&kind, sizeof kind) || kind < 0 || kind >= KINDS)
@@ -178,24 +164,27 @@ static int run(void)
             return status;
         uint32_t bits;
         memcpy(&bits, &loss, sizeof bits);
-        put("EDGEFT step ");
-        put_unsigned((uint32_t)kind);
-        put(" ");
+        edgeft_pulp_put("EDGEFT step ");
+        edgeft_pulp_put_unsigned((uint32_t)kind);
+        edgeft_pulp_put(" ");
         for (int shift = 24; shift >= 0; shift -= 8)
             put_hex_byte((uint8_t)(bits >> shift));
-        put(" ");
-        put_unsigned(cycles);
-        put("\n");
+        edgeft_pulp_put(" ");
+        edgeft_pulp_put_unsigned(cycles);
+        edgeft_pulp_put("\n");
     }
     put_parameters();
+    edgeft_pulp_put("EDGEFT drains ");
+    edgeft_pulp_put_unsigned(edgeft_pulp_dma_drains());
+    edgeft_pulp_put("\n");
     return 0;
 }
 
 int edgeft_pulp_main(void)
 {
     const int status = run();
-    put("EDGEFT end ");
-    put_unsigned((uint32_t)status);
-    put("\n");
+    edgeft_pulp_put("EDGEFT end ");
+    edgeft_pulp_put_unsigned((uint32_t)status);
+    edgeft_pulp_put("\n");
     return status;
 }

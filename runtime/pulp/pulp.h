@@ -36,6 +36,7 @@
 #define PULP_MCHAN_TO_L1 (1u << 17)
 #define PULP_MCHAN_INCREMENT (1u << 18)
 #define PULP_MCHAN_MAX_BYTES 0x10000u  /* a 17-bit length field: move 64 KiB at a time */
+#define PULP_MCHAN_IN_FLIGHT 8u        /* ids in use before the runtime drains them */
 
 /* uDMA: the clock gate, and the hyper channel of transaction id 0. */
 #define PULP_UDMA_BASE 0x1A102000u
@@ -63,6 +64,10 @@
 #define PULP_L1_END 0x10040000u
 #define PULP_L2_BASE 0x1C000000u
 #define PULP_L2_END 0x1C200000u
+
+/* The runtime's output on the calling core's stdout (edgeft_rt_pulp.c). */
+void edgeft_pulp_put(const char *s);
+void edgeft_pulp_put_unsigned(uint32_t value);
 
 static inline void pulp_exit(uint32_t code)
 {

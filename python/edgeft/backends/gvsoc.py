@@ -174,10 +174,21 @@ def run_gvsoc(gvsoc: Path, elf: Path, work: Path, timeout: float) -> str:
                                 timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         raise UserError(f"the program did not finish on GVSoC within {timeout:.0f} s") from None
+    fault = next((line for line in (result.stdout + result.stderr).splitlines()
+                  if "Invalid access" in line), None)
+    if fault is not None:
+        # GVSoC answers a load from an unmapped address (the L3 window: the cores
+        # must reach L3 through the uDMA only) and carries on: never a result.
+        raise GvsocFault(f"the program touched memory it cannot address on Siracusa, an edgeft "
+                         f"bug (a buffer in L3 read or written by a core?): {fault.strip()}")
     if result.returncode != 0:
         raise UserError(f"the program failed on GVSoC (exit {result.returncode}):\n"
                         f"{_tail(result.stdout + result.stderr)}")
     return result.stdout
+
+
+class GvsocFault(RuntimeError):
+    """The emitted program made an access the chip cannot (an internal error, exit 2)."""
 
 
 def _tail(text: str) -> str:

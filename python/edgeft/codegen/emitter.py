@@ -607,8 +607,7 @@ def _copy(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list
     src, dst = e.views[op.operands[0]], e.views[op.operands[1]]
     # The cores cannot address L3 (on the chip it sits behind the uDMA): a copy
     # from or to it is the runtime's, a row at a time when the view is strided.
-    far = L3 in (queries.memory_level(op.operands[0].type),
-                 queries.memory_level(op.operands[1].type))
+    far = any(home_level(v, e.module.globals) == L3 for v in op.operands)
     copy = "edgeft_rt_copy" if far else "memcpy"
     if src.is_contiguous() and dst.is_contiguous():
         return [f"{indent}{copy}(&{dst.at(['0'] * len(dst.shape))}, "

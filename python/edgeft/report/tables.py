@@ -137,7 +137,7 @@ def _title(report: dict[str, Any]) -> str:
                     f"{measured['steps']} steps ({measured['source']}{ratio})")
     if "estimate" not in cycles:
         return head + (measured or "")
-    return (f"{head}: {cycles['estimate']:,} cycles/step (estimate), "
+    return (f"{head}: {cycles['estimate']:,} cycles/step, "
             f"{report['latency_ms']['estimate']:,.2f} ms/step at "
             f"{report['target']['frequency_mhz']:g} MHz, {report['updates_per_second']:,.1f} "
             f"steps/s, {report['flops_per_cycle']:.2f} FLOPs/cycle{measured or ''}")
