@@ -32,13 +32,13 @@ def test_registry_names_each_backend() -> None:
 
 
 def test_unknown_backend_is_one_line_and_exit_1(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match=r"^unknown backend 'nope' \(available: host, rv32\)$"):
+    with pytest.raises(UserError, match=r"^unknown backend 'nope' \(available: host, rv32, gvsoc\)$"):
         backends.get("nope")
     result = run_tool("edgeft", "run", str(tmp_path), "--data", "fmnist", "--backend", "nope",
                       "--no-progress")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "edgeft: error: unknown backend 'nope' (available: host, rv32)"]
+        "edgeft: error: unknown backend 'nope' (available: host, rv32, gvsoc)"]
 
 
 def test_missing_tools_name_their_debian_packages(monkeypatch) -> None:

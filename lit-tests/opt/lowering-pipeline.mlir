@@ -30,7 +30,7 @@
 
 // The C has one arena per level, kernels named after the layer, the fork of
 // the parallel fill, RedMulE jobs, and the MSE API (float targets).
-// C:           static uint8_t edgeft_L1[16384] __attribute__((aligned(64)));  /* L1: 16384 B */
+// C:           static uint8_t edgeft_L1[16384] EDGEFT_PLACE(L1) __attribute__((aligned(64)));  /* L1: 16384 B */
 // C:           static uint8_t edgeft_L2[{{[0-9]+}}]
 // C-LABEL:     static void k1_predict_fc(
 // C:               edgeft_rt_dma_start_2d(

@@ -90,8 +90,8 @@ module attributes {edgeft.arena = 128 : i64} {
 
 // With a per-level plan each level is an arena of the planned size and a
 // global placed in L2 is a slice of the L2 arena.
-// CHECK-LABEL: static uint8_t edgeft_L2[128] __attribute__((aligned(64)));  /* L2: 128 B */
-// CHECK-NEXT:  static uint8_t edgeft_L3[64] __attribute__((aligned(64)));  /* L3: 64 B */
+// CHECK-LABEL: static uint8_t edgeft_L2[128] EDGEFT_PLACE(L2) __attribute__((aligned(64)));  /* L2: 128 B */
+// CHECK-NEXT:  static uint8_t edgeft_L3[64] EDGEFT_PLACE(L3) __attribute__((aligned(64)));  /* L3: 64 B */
 // CHECK-NEXT:  const long edgeft_arena_bytes = 192;
 // CHECK:       #define EDGEFT_OFF_W 32  /* w: edgeft_L2, 64 B */
 // CHECK-NEXT:  #define edgeft_g_w ((float *)(edgeft_L2 + EDGEFT_OFF_W))
@@ -102,6 +102,30 @@ module attributes {edgeft.memory = {L2 = 128 : i64, L2_lower_bound = 128 : i64, 
     %c1 = arith.constant 1 : index
     %x = memref.load %w[%c1] : memref<16xf32>
     memref.store %x, %out[] : memref<f32>
+    return
+  }
+}
+
+// -----
+
+// The cores cannot address L3: a copy from a global placed there is the
+// runtime's, and the global gets its initial value through the runtime too
+// (a copy, or a fill for a splat).
+// CHECK-LABEL: static void edgeft_move_fn(float *restrict arg0)
+// CHECK:       edgeft_rt_copy(&arg0[0], &edgeft_g_a[0], 4 * sizeof(float));
+// CHECK-LABEL: void edgeft_init(void)
+// CHECK-NEXT:  {
+// CHECK-NEXT:  edgeft_rt_copy(edgeft_g_a, edgeft_init_a, sizeof edgeft_init_a);
+// CHECK-NEXT:  {
+// CHECK-NEXT:      const float value = 0.0f;
+// CHECK-NEXT:      edgeft_rt_fill(edgeft_g_z, &value, sizeof value, 4);
+// CHECK-NEXT:  }
+module attributes {edgeft.memory = {L2 = 64 : i64, L2_lower_bound = 64 : i64, L3 = 128 : i64, L3_lower_bound = 128 : i64}} {
+  memref.global "private" @a : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]> {edgeft.level = "L3", edgeft.offset = 0 : i64}
+  memref.global "private" @z : memref<4xf32> = dense<0.0> {edgeft.level = "L3", edgeft.offset = 64 : i64}
+  func.func @move(%out: memref<4xf32>) {
+    %a = memref.get_global @a : memref<4xf32>
+    memref.copy %a, %out : memref<4xf32> to memref<4xf32>
     return
   }
 }

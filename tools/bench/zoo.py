@@ -1,7 +1,7 @@
 """Benchmark: the model zoo, every model under every strategy, PyTorch to C.
 
     .venv/bin/python tools/bench/zoo.py [--models dscnn,bn_mlp] [-o tools/bench/results/zoo.json]
-        [--docs docs/models.md] [--no-docs]
+        [--docs docs/models.md] [--no-docs] [--strategies skip-lora] [--update]
 
 For each case of tests/zoo_models.py (model x strategy): whether it
 compiles to C and builds for the host, the largest relative difference of
@@ -198,6 +198,10 @@ def main() -> None:
     parser.add_argument("--torchvision", type=Path, metavar="DIR",
                         help="also run torchvision's models, from DIR/torchvision")
     parser.add_argument("--torchvision-models", default=",".join(TORCHVISION))
+    parser.add_argument("--strategies", help="comma-separated strategies (default: each "
+                        "model's own)")
+    parser.add_argument("--update", action="store_true",
+                        help="replace only the cases run now in the existing JSON and tables")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     wanted = set(args.models.split(",")) if args.models else set(zoo_models.ZOO)
@@ -208,13 +212,22 @@ def main() -> None:
         raise SystemExit(f"unknown zoo models: {', '.join(sorted(unknown))}")
     rows = []
     cases = [(n, s) for n, model in zoo_models.ZOO.items() for s in model.strategies]
+    strategies = set(args.strategies.split(",")) if args.strategies else None
     for name, strategy in cases:
-        if name not in wanted:
+        if name not in wanted or (strategies is not None and strategy not in strategies):
             continue
         rows.append(run_case(name, strategy))
         r = rows[-1]
         print(f"{name:14} {strategy:10} compiles={r['compiles']!s:5} equal={r['equal']!s:5} "
               f"{r['error'] or ''}", flush=True)
+    if args.update and args.output.is_file():
+        ran = {(r["model"], r["strategy"]) for r in rows}
+        earlier = json.loads(args.output.read_text())["cases"]
+        fresh = {(r["model"], r["strategy"]): r for r in rows}
+        rows = [fresh.get((r["model"], r["strategy"]), r) for r in earlier]
+        rows += [r for key, r in fresh.items() if key not in {(e["model"], e["strategy"])
+                                                              for e in earlier}]
+        print(f"updated {len(ran)} cases of {args.output}")
     builtins = builtin_rows()
     result = {"machine": {"platform": platform.platform(), "python": platform.python_version(),
                           "torch": torch.__version__},
