@@ -45,7 +45,7 @@ from edgeft.backends.base import (
     check_batches,
     check_parameters,
 )
-from edgeft.backends.rv32 import PARAMETERS, PREDICT, write_step
+from edgeft.backends.rv32 import write_input
 from edgeft.ir.errors import UserError
 
 PULP = toolchain.RUNTIME / "pulp"
@@ -302,18 +302,7 @@ class GvsocProgram:
             raise UserError(f"{self.build_dir} has no forward cache; compile it with "
                             "--cache fp32|nf4")
         work = self.build_dir / "gvsoc"
-        loads = self._parameters is not None
-        with open(work / "edgeft_in.bin", "wb") as f:
-            f.write(np.int32(int(loads) + len(steps) + len(batches)).tobytes())
-            if self._parameters is not None:
-                f.write(np.int32(PARAMETERS).tobytes())
-                for value in self._parameters.values():
-                    f.write(np.ascontiguousarray(value, np.float32).tobytes())
-            for step in steps:
-                write_step(f, step)
-            for x in batches:
-                f.write(np.int32(PREDICT).tobytes())
-                f.write(np.ascontiguousarray(x, np.float32).tobytes())
+        write_input(work / "edgeft_in.bin", self._parameters, steps, batches)
         elf = link(self.objects, work, work / "train.elf")
         text = run_gvsoc(self.gvsoc, elf, work / "run", self.timeout)
         result = parse_output(text, (batch, self.info.classes))

@@ -107,17 +107,7 @@ class Rv32Program:
         batches = [xs[start:start + batch] for start in range(0, len(xs), batch)]
         work = self.build_dir / "rv32"
         loads = self._parameters is not None
-        with open(work / "edgeft_in.bin", "wb") as f:
-            f.write(np.int32(int(loads) + len(train) + len(batches)).tobytes())
-            if self._parameters is not None:
-                f.write(np.int32(PARAMETERS).tobytes())
-                for value in self._parameters.values():
-                    f.write(np.ascontiguousarray(value, np.float32).tobytes())
-            for step in train:
-                write_step(f, step)
-            for x in batches:
-                f.write(np.int32(PREDICT).tobytes())
-                f.write(np.ascontiguousarray(x, np.float32).tobytes())
+        write_input(work / "edgeft_in.bin", self._parameters, train, batches)
         (work / "edgeft_out.bin").unlink(missing_ok=True)
         toolchain.run_qemu(self.elf, what="the rv32 program", timeout=timeout, cwd=work,
                            icount=icount).check()
@@ -180,8 +170,25 @@ def run_steps(build: Path, steps: Sequence[Step | tuple[np.ndarray, np.ndarray]]
     return Rv32Program.build(build).run(steps, timeout=timeout)
 
 
-def write_step(f: BinaryIO, step: Step) -> None:
-    """One step of an input file (the format of runtime/rv32/main.c)."""
+def write_input(path: Path, parameters: Mapping[str, np.ndarray] | None,
+                steps: Sequence[Step], batches: Sequence[np.ndarray]) -> None:
+    """A program's input file (the format of runtime/rv32/main.c, which the
+    GVSoC program reads too): a parameter load when `parameters` is given,
+    the training steps, then the batches to predict."""
+    with open(path, "wb") as f:
+        f.write(np.int32(int(parameters is not None) + len(steps) + len(batches)).tobytes())
+        if parameters is not None:
+            f.write(np.int32(PARAMETERS).tobytes())
+            for value in parameters.values():
+                f.write(np.ascontiguousarray(value, np.float32).tobytes())
+        for step in steps:
+            _write_step(f, step)
+        for x in batches:
+            f.write(np.int32(PREDICT).tobytes())
+            f.write(np.ascontiguousarray(x, np.float32).tobytes())
+
+
+def _write_step(f: BinaryIO, step: Step) -> None:
     f.write(np.int32(step.kind).tobytes())
     if step.kind != CACHED_STEP:
         f.write(np.ascontiguousarray(step.x, np.float32).tobytes())
