@@ -109,7 +109,7 @@ def test_steps_equal_the_host(tmp_path: Path, gvsoc: Path, case: str) -> None:
 
 
 def test_run_on_gvsoc_runs_the_first_steps(tmp_path: Path, gvsoc: Path) -> None:
-    options = CompileOptions(strategy="ft-last", batch=4, target="siracusa", estimate=False)
+    options = CompileOptions(strategy="ft-last", batch=4, target="siracusa", kernel_cycles="qemu")
     write_build(compile_model("lenet5", options), tmp_path)
     metrics = run(tmp_path, "fmnist-rot:30", samples=16, epochs=2, backend="gvsoc",
                   progress=False, steps=3, gvsoc=str(gvsoc))
@@ -122,9 +122,20 @@ def test_run_on_gvsoc_runs_the_first_steps(tmp_path: Path, gvsoc: Path) -> None:
     measured = report["cycles"]["measured"]
     assert measured["steps"] == 3 and measured["cycles_per_step"] == np.mean(saved["cycles_per_step"])
     assert "GVSoC" in measured["source"]
+    # where the step's cycles went, core 0's own code the rest
+    kinds = measured["by_kind"]
+    assert set(kinds) == {*gvsoc_backend.PROFILE_KINDS, "core0"}
+    assert kinds["kernels"] > 0 and kinds["core0"] > 0
+    assert abs(sum(kinds.values()) - measured["cycles_per_step"]) <= len(kinds)
+    assert measured["redmule_jobs"] > 0   # run on the cores: compared as the model has them
+    assert measured["redmule_modelled"]["cycles_per_step"] == pytest.approx(
+        measured["cycles_per_step"] - kinds["redmule"] + report["cycles"]["busy"]["redmule"],
+        abs=1)
     shown = subprocess.run([str(Path(sys.executable).parent / "edgeft"), "report", str(tmp_path)],
                            capture_output=True, text=True, check=True, timeout=300).stdout
     assert f"measured {measured['cycles_per_step']:,.0f} cycles/step over 3 steps" in shown
+    compared = measured["redmule_modelled"]["cycles_per_step"]
+    assert f"estimate / measured {report['cycles']['estimate'] / compared:.2f}" in shown
 
 
 def test_missing_gvsoc_says_how_to_get_it(tmp_path: Path) -> None:
@@ -148,3 +159,43 @@ def test_parse_output_refuses_a_cut_run() -> None:
         gvsoc_backend.parse_output(text + "EDGEFT end 0\n", (1, 1))
     with pytest.raises(Exception, match="no end line"):
         gvsoc_backend.parse_output(text + "EDGEFT data 00000040\n", (1, 1))
+
+
+def test_parse_output_reads_each_steps_profile() -> None:
+    profile = ("EDGEFT profile kernels 700 3 redmule 200 1 dma_start 30 2 dma_wait 20 2 "
+               "staged 0 0 copies 0 0\n")
+    text = "EDGEFT step 0 3f800000 1000\n" + profile + "EDGEFT end 0\n"
+    result = gvsoc_backend.parse_output(text, (1, 1))
+    assert result.cycles == [1000] and result.profiles[0]["kernels"] == (700, 3)
+    assert result.profiles[0]["redmule"] == (200, 1)
+    with pytest.raises(Exception, match="profile line is malformed"):
+        gvsoc_backend.parse_output(text.replace(" copies 0 0", ""), (1, 1))
+    with pytest.raises(Exception, match="0 profiles for 1 steps"):
+        gvsoc_backend.parse_output(text.replace(profile, ""), (1, 1))
+
+
+def test_estimate_measures_kernels_on_gvsoc(tmp_path: Path, gvsoc: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDGEFT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv(gvsoc_backend.GVSOC_ENV, str(gvsoc))
+    options = CompileOptions(strategy="ft-last", batch=4, target="siracusa",
+                             kernel_cycles="gvsoc")
+    first = compile_model("lenet5", options)
+    write_build(first, tmp_path / "a")
+    report = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert report["estimate"]["kernel_cycles"] == "gvsoc"
+    assert "measured on GVSoC" in report["estimate"]["sources"]["cores"]
+    cores = [k for k in report["kernels"] if k["engine"] == "cores"]
+    assert cores and all(k["source"] == "gvsoc" and k["cycles"] > 0 for k in cores)
+    assert first.kernels_measured_now == report["estimate"]["kernels"] > 0
+    # the second compile reads every kernel from the cache, to the same estimate
+    again = compile_model("lenet5", options)
+    write_build(again, tmp_path / "b")
+    assert again.kernels_measured_now == 0
+    assert json.loads((tmp_path / "b" / "report.json").read_text())["cycles"] == report["cycles"]
+    # the QEMU route of the same program says where its figures come from
+    qemu = dataclasses.replace(options, kernel_cycles="qemu")
+    write_build(compile_model("lenet5", qemu), tmp_path / "q")
+    other = json.loads((tmp_path / "q" / "report.json").read_text())
+    assert other["estimate"]["kernel_cycles"] == "qemu"
+    assert {k["source"] for k in other["kernels"] if k["engine"] == "cores"} == {"qemu"}

@@ -52,7 +52,8 @@ class CompileOptions:
     l3: int | None = None
     cores: int | None = None
     redmule_format: str | None = None
-    estimate: bool = True     # the performance estimate (siracusa; measures kernels in QEMU)
+    estimate: bool = True     # the performance estimate (siracusa; measures each kernel)
+    kernel_cycles: str = "auto"   # where kernels are measured: auto, gvsoc, qemu
 
     @classmethod
     def from_namespace(cls, namespace: Any, **overrides: Any) -> CompileOptions:

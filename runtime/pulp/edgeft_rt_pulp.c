@@ -9,6 +9,11 @@
  * has no RedMulE): the same sums in the same order as the functional model
  * of common/, so results agree bit for bit with the host build.
  *
+ * Where core 0's time goes is counted for every call the program makes
+ * (edgeft_pulp_profile): parallel kernels (forks), RedMulE jobs, DMA starts
+ * and waits, staged L3 transfers and synchronous copies; the rest of a step
+ * is core 0's own code.
+ *
  * Built with -DEDGEFT_RT_TRACE (by hand, for debugging a run that hangs or
  * faults), it prints every fork (count, cycle, function, cores) and every
  * copy that may touch L3 on core 0's stdout. */
@@ -19,6 +24,27 @@
 #include "pulp.h"
 
 int edgeft_pulp_main(void);
+
+static uint32_t now(void)
+{
+    uint32_t value;
+    __asm__ volatile("csrr %0, mcycle" : "=r"(value));
+    return value;
+}
+
+static edgeft_pulp_profile_t profile;
+
+edgeft_pulp_profile_t *edgeft_pulp_profile(void)
+{
+    return &profile;
+}
+
+/* Charge the cycles since `start` to one of the profile's counters. */
+#define PROFILE_ADD(counter, start)          \
+    do {                                     \
+        profile.counter[0] += now() - (start); \
+        ++profile.counter[1];                \
+    } while (0)
 
 /* The fork's state, in L1, written by core 0 before the start barrier. */
 static struct {
@@ -95,7 +121,7 @@ void edgeft_cluster_main(uint32_t core)
     pulp_exit((uint32_t)edgeft_pulp_main());
 }
 
-void edgeft_rt_fork(int cores, void (*fn)(int core, void *arg), void *arg)
+static void fork_run(int cores, void (*fn)(int core, void *arg), void *arg)
 {
 #ifdef EDGEFT_RT_TRACE
     static uint32_t forks;
@@ -129,6 +155,13 @@ void edgeft_rt_fork(int cores, void (*fn)(int core, void *arg), void *arg)
     fork_state.forking = 0;
 }
 
+void edgeft_rt_fork(int cores, void (*fn)(int core, void *arg), void *arg)
+{
+    const uint32_t start = now();
+    fork_run(cores, fn, arg);
+    PROFILE_ADD(kernels, start);
+}
+
 void edgeft_rt_barrier(void)
 {
     if (fork_state.forking)
@@ -137,9 +170,7 @@ void edgeft_rt_barrier(void)
 
 uint64_t edgeft_rt_cycles(void)
 {
-    uint32_t value;
-    __asm__ volatile("csrr %0, mcycle" : "=r"(value));
-    return value;
+    return now();
 }
 
 uint64_t edgeft_rt_instructions(void)
@@ -241,11 +272,14 @@ static uint32_t copy_row(void *dst, const void *src, size_t bytes)
 
 edgeft_dma_token_t edgeft_rt_dma_start_1d(void *dst, const void *src, size_t bytes)
 {
-    return copy_row(dst, src, bytes);
+    const uint32_t start = now();
+    const uint32_t ids = copy_row(dst, src, bytes);
+    PROFILE_ADD(dma_start, start);
+    return ids;
 }
 
-edgeft_dma_token_t edgeft_rt_dma_start_2d(void *dst, const void *src, size_t row_bytes,
-                                          size_t rows, size_t dst_stride, size_t src_stride)
+static uint32_t copy_rows(void *dst, const void *src, size_t row_bytes, size_t rows,
+                          size_t dst_stride, size_t src_stride)
 {
     uint32_t pending = 0;
     for (size_t r = 0; r < rows; ++r) {
@@ -256,10 +290,20 @@ edgeft_dma_token_t edgeft_rt_dma_start_2d(void *dst, const void *src, size_t row
     return pending;
 }
 
+edgeft_dma_token_t edgeft_rt_dma_start_2d(void *dst, const void *src, size_t row_bytes,
+                                          size_t rows, size_t dst_stride, size_t src_stride)
+{
+    const uint32_t start = now();
+    const uint32_t ids = copy_rows(dst, src, row_bytes, rows, dst_stride, src_stride);
+    PROFILE_ADD(dma_start, start);
+    return ids;
+}
+
 void edgeft_rt_dma_wait(edgeft_dma_token_t token)
 {
-    if (token != 0)
-        mchan_wait(token);
+    const uint32_t start = now();
+    mchan_wait(token);
+    PROFILE_ADD(dma_wait, start);
 }
 
 /* ---- HyperRAM (uDMA hyper channel, id 0): L2 <-> L3 -------------------- */
@@ -307,7 +351,7 @@ static int direct(const void *l2, size_t bytes)
     return in_l2(l2) && bytes % 4 == 0 && (uintptr_t)l2 % 4 == 0;
 }
 
-void edgeft_rt_copy(void *dst, const void *src, size_t bytes)
+static void copy_any(void *dst, const void *src, size_t bytes)
 {
 #ifdef EDGEFT_RT_TRACE
     edgeft_pulp_put("trace: copy ");
@@ -319,7 +363,7 @@ void edgeft_rt_copy(void *dst, const void *src, size_t bytes)
     edgeft_pulp_put("\n");
 #endif
     if (!in_l3(dst) && !in_l3(src)) {
-        edgeft_rt_dma_wait(copy_row(dst, src, bytes));
+        mchan_wait(copy_row(dst, src, bytes));
         return;
     }
     if (in_l3(src) && direct(dst, bytes)) {
@@ -336,15 +380,22 @@ void edgeft_rt_copy(void *dst, const void *src, size_t bytes)
         if (in_l3(src))
             hyper_move(bounce, l3_offset((const char *)src + done), words, 1);
         else
-            edgeft_rt_dma_wait(copy_row(bounce, (const char *)src + done, part));
+            mchan_wait(copy_row(bounce, (const char *)src + done, part));
         if (in_l3(dst))
             hyper_move(bounce, l3_offset((char *)dst + done), part, 0);
         else
-            edgeft_rt_dma_wait(copy_row((char *)dst + done, bounce, part));
+            mchan_wait(copy_row((char *)dst + done, bounce, part));
     }
 }
 
-void edgeft_rt_fill(void *dst, const void *value, size_t element_bytes, size_t count)
+void edgeft_rt_copy(void *dst, const void *src, size_t bytes)
+{
+    const uint32_t start = now();
+    copy_any(dst, src, bytes);
+    PROFILE_ADD(copies, start);
+}
+
+static void fill_any(void *dst, const void *value, size_t element_bytes, size_t count)
 {
     if (!in_l3(dst)) {
         for (size_t i = 0; i < count; ++i)
@@ -363,9 +414,15 @@ void edgeft_rt_fill(void *dst, const void *value, size_t element_bytes, size_t c
     }
 }
 
-edgeft_dma_token_t edgeft_rt_dma_start_staged(void *dst, const void *src, size_t row_bytes,
-                                              size_t rows, size_t dst_stride,
-                                              size_t src_stride, void *staging)
+void edgeft_rt_fill(void *dst, const void *value, size_t element_bytes, size_t count)
+{
+    const uint32_t start = now();
+    fill_any(dst, value, element_bytes, count);
+    PROFILE_ADD(copies, start);
+}
+
+static void staged(void *dst, const void *src, size_t row_bytes, size_t rows,
+                   size_t dst_stride, size_t src_stride, void *staging)
 {
 #ifdef EDGEFT_RT_TRACE
     edgeft_pulp_put("trace: staged ");
@@ -378,17 +435,24 @@ edgeft_dma_token_t edgeft_rt_dma_start_staged(void *dst, const void *src, size_t
        cluster DMA to L1; L1 -> L3 the other way round. Complete on return. */
     if (in_l3(src)) {
         for (size_t r = 0; r < rows; ++r)
-            edgeft_rt_copy((char *)staging + r * row_bytes, (const char *)src + r * src_stride,
-                           row_bytes);
-        edgeft_rt_dma_wait(edgeft_rt_dma_start_2d(dst, staging, row_bytes, rows, dst_stride,
-                                                  row_bytes));
-        return 0;
+            copy_any((char *)staging + r * row_bytes, (const char *)src + r * src_stride,
+                     row_bytes);
+        mchan_wait(copy_rows(dst, staging, row_bytes, rows, dst_stride, row_bytes));
+        return;
     }
-    edgeft_rt_dma_wait(edgeft_rt_dma_start_2d(staging, src, row_bytes, rows, row_bytes,
-                                              src_stride));
+    mchan_wait(copy_rows(staging, src, row_bytes, rows, row_bytes, src_stride));
     for (size_t r = 0; r < rows; ++r)
-        edgeft_rt_copy((char *)dst + r * dst_stride, (const char *)staging + r * row_bytes,
-                       row_bytes);
+        copy_any((char *)dst + r * dst_stride, (const char *)staging + r * row_bytes,
+                 row_bytes);
+}
+
+edgeft_dma_token_t edgeft_rt_dma_start_staged(void *dst, const void *src, size_t row_bytes,
+                                              size_t rows, size_t dst_stride,
+                                              size_t src_stride, void *staging)
+{
+    const uint32_t start = now();
+    staged(dst, src, row_bytes, rows, dst_stride, src_stride, staging);
+    PROFILE_ADD(staged, start);
     return 0;
 }
 
@@ -422,7 +486,9 @@ void edgeft_rt_redmule_submit(const edgeft_redmule_job_t *job)
         edgeft_rt_fail("RedMulE on the cores: unknown operation in ARITH");
     if (m == 0 || n == 0 || k == 0)
         edgeft_rt_fail("RedMulE on the cores: empty job (M, N or K is 0)");
-    edgeft_rt_fork((int)PULP_CORES, redmule_rows, (void *)job);
+    const uint32_t start = now();
+    fork_run((int)PULP_CORES, redmule_rows, (void *)job);
+    PROFILE_ADD(redmule, start);
 }
 
 void edgeft_rt_redmule_wait(void)

@@ -7,7 +7,11 @@
  * Output: lines on cluster core 0's stdout, each starting with "EDGEFT ":
  *   init CYCLES               the cluster cycles of edgeft_init
  *   step KIND LOSS CYCLES     per step; LOSS the float's bits in hex, CYCLES
- *                             the cluster cycles (mcycle) of the step
+ *                             the cluster cycles (mcycle) of the step (its
+ *                             inputs read before)
+ *   profile NAME CYCLES CALLS ...  after each step: where its cycles went
+ *                             (kernels redmule dma_start dma_wait staged
+ *                             copies; pulp.h), the rest is core 0's code
  *   logits COUNT              then COUNT floats as data lines (predict)
  *   param TRAINABLE COUNT NAME  then COUNT floats as data lines
  *   data HEX                  up to 32 bytes, little-endian, as hex
@@ -80,7 +84,8 @@ static int read_parameters(void)
     return 0;
 }
 
-static int step(int32_t kind, float *loss)
+/* A training step's inputs, from the input into x, idx and y. */
+static int read_step(int32_t kind)
 {
     if (kind != CACHED_STEP && !take(x, sizeof x))
         return 2;
@@ -93,16 +98,43 @@ static int step(int32_t kind, float *loss)
 #endif
     if (!take(y, sizeof y))
         return 2;
+    return 0;
+}
+
+static void step(int32_t kind, float *loss)
+{
     if (kind == PLAIN) {
         edgeft_train_step(x, y, loss);
-        return 0;
+        return;
     }
 #ifdef EDGEFT_CACHE_SAMPLES
     if (kind == FILL_AND_STEP)
         edgeft_cache_fill(x, idx);
     edgeft_train_step_cached(idx, y, loss);
 #endif
-    return 0;
+}
+
+static void put_counter(const char *name, const uint32_t counter[2])
+{
+    edgeft_pulp_put(" ");
+    edgeft_pulp_put(name);
+    edgeft_pulp_put(" ");
+    edgeft_pulp_put_unsigned(counter[0]);
+    edgeft_pulp_put(" ");
+    edgeft_pulp_put_unsigned(counter[1]);
+}
+
+static void put_profile(void)
+{
+    const edgeft_pulp_profile_t *p = edgeft_pulp_profile();
+    edgeft_pulp_put("EDGEFT profile");
+    put_counter("kernels", p->kernels);
+    put_counter("redmule", p->redmule);
+    put_counter("dma_start", p->dma_start);
+    put_counter("dma_wait", p->dma_wait);
+    put_counter("staged", p->staged);
+    put_counter("copies", p->copies);
+    edgeft_pulp_put("\n");
 }
 
 static int predict(void)
@@ -156,12 +188,14 @@ static int run(void)
                 return 2;
             continue;
         }
-        float loss = 0.0f;
-        const uint32_t start = (uint32_t)edgeft_rt_cycles();
-        const int status = step(kind, &loss);
-        const uint32_t cycles = (uint32_t)edgeft_rt_cycles() - start;
+        const int status = read_step(kind);
         if (status != 0)
             return status;
+        float loss = 0.0f;
+        memset(edgeft_pulp_profile(), 0, sizeof(edgeft_pulp_profile_t));
+        const uint32_t start = (uint32_t)edgeft_rt_cycles();
+        step(kind, &loss);
+        const uint32_t cycles = (uint32_t)edgeft_rt_cycles() - start;
         uint32_t bits;
         memcpy(&bits, &loss, sizeof bits);
         edgeft_pulp_put("EDGEFT step ");
@@ -172,6 +206,7 @@ static int run(void)
         edgeft_pulp_put(" ");
         edgeft_pulp_put_unsigned(cycles);
         edgeft_pulp_put("\n");
+        put_profile();
     }
     put_parameters();
     edgeft_pulp_put("EDGEFT drains ");

@@ -76,4 +76,17 @@ static inline void pulp_exit(uint32_t code)
         __asm__ volatile("wfi");
 }
 
+/* Where cluster core 0's cycles went (edgeft_rt_pulp.c): per kind of
+ * runtime call the program makes, {cycles, calls}. */
+typedef struct {
+    uint32_t kernels[2];   /* edgeft_rt_fork: parallel kernels, barriers included */
+    uint32_t redmule[2];   /* RedMulE jobs, run on the 8 cores */
+    uint32_t dma_start[2]; /* programming L1 <-> L2 transfers */
+    uint32_t dma_wait[2];  /* waiting for them */
+    uint32_t staged[2];    /* L1 <-> L3 transfers through L2, complete on return */
+    uint32_t copies[2];    /* synchronous copies and fills (L3 included) */
+} edgeft_pulp_profile_t;
+
+edgeft_pulp_profile_t *edgeft_pulp_profile(void);
+
 #endif

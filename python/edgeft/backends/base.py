@@ -86,6 +86,8 @@ class Trained:
     epoch_seconds: list[float] = field(default_factory=list)
     instructions: list[int] = field(default_factory=list)
     cycles: list[int] = field(default_factory=list)   # device cycles per step (GVSoC)
+    # per step, where the device's cycles went: {kind: (cycles, calls)} (GVSoC)
+    profiles: list[dict[str, tuple[int, int]]] = field(default_factory=list)
 
 
 class Backend(Protocol):

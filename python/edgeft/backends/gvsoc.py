@@ -22,6 +22,7 @@ the packages of edgeft's `gvsoc` extra are the ones it imports.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import os
 import shutil
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
@@ -62,6 +63,8 @@ FLAGS = ["-target", "riscv32-freestanding-none", "-std=c11", "-O2", "-ffreestand
 FC_CPU = "-mcpu=generic_rv32+m+c"
 CLUSTER_CPU = "-mcpu=generic_rv32+m+c+zfinx"
 # The arenas go to the linker script's sections (edgeft_rt.h's EDGEFT_PLACE).
+# What a step's profile line counts (runtime/pulp/pulp.h, edgeft_pulp_profile_t).
+PROFILE_KINDS = ("kernels", "redmule", "dma_start", "dma_wait", "staged", "copies")
 PLACE = '-DEDGEFT_PLACE(level)=__attribute__((section(".edgeft_" #level)))'
 
 
@@ -97,16 +100,26 @@ class Source:
     flags: tuple[str, ...] = ()
 
 
-def sources(build: Path) -> list[Source]:
-    """Everything but the input: the build's C, the runtime, the FC's code."""
-    include = toolchain.RUNTIME / "include"
-    cluster = (include, PULP / "include", PULP, build)
+def cluster_includes(*extra: Path) -> tuple[Path, ...]:
+    """The include path of cluster code: the runtime's headers, then `extra`."""
+    return (toolchain.RUNTIME / "include", PULP / "include", PULP, *extra)
+
+
+def runtime_sources() -> list[Source]:
+    """The runtime without a program: boot, the FC's code, fork, DMA, libm, string."""
+    cluster = cluster_includes()
     return [Source(PULP / "crt0.S", FC_CPU, ()),
             Source(PULP / "fc.c", FC_CPU, (PULP,)),
             Source(PULP / "edgeft_rt_pulp.c", CLUSTER_CPU, cluster),
-            Source(PULP / "main.c", CLUSTER_CPU, cluster),
             Source(PULP / "libm.c", CLUSTER_CPU, cluster),
-            Source(PULP / "string.c", CLUSTER_CPU, cluster),
+            Source(PULP / "string.c", CLUSTER_CPU, cluster)]
+
+
+def sources(build: Path) -> list[Source]:
+    """Everything but the input: the build's C, the runtime, the FC's code."""
+    cluster = cluster_includes(build)
+    return [*runtime_sources(),
+            Source(PULP / "main.c", CLUSTER_CPU, cluster),
             Source(build / "network.c", CLUSTER_CPU, cluster),
             # large initial values are byte strings exactly as long as the array (valid
             # C11, which this clang still warns about)
@@ -117,10 +130,16 @@ def sources(build: Path) -> list[Source]:
 def compile_objects(build: Path, out: Path) -> list[Path]:
     """The program's objects in `out`, each rebuilt only when older than its
     source or a runtime header."""
+    return compile_sources(sources(build), out)
+
+
+def compile_sources(listed: Sequence[Source], out: Path) -> list[Path]:
+    """The objects of `listed` in `out`, each rebuilt only when older than its
+    source or a runtime header."""
     headers = [*(toolchain.RUNTIME / "include").glob("*.h"), *PULP.rglob("*.h")]
     newest_header = max(h.stat().st_mtime for h in headers)
     objects = []
-    for source in sources(build):
+    for source in listed:
         obj = out / f"{source.path.stem}.o"
         objects.append(obj)
         if obj.is_file() and obj.stat().st_mtime >= max(source.path.stat().st_mtime,
@@ -132,6 +151,25 @@ def compile_objects(build: Path, out: Path) -> list[Path]:
         _check(subprocess.run(command, capture_output=True, text=True, check=False),
                f"compiling {source.path.name} for the cluster")
     return objects
+
+
+def toolchain_id() -> str:
+    """What besides a kernel's text decides its cycles on GVSoC: the clang
+    wheel, the flags and the runtime's sources (fork, DMA, libm, string)."""
+    digest = hashlib.sha256()
+    for source in runtime_sources():
+        digest.update(source.path.read_bytes())
+    for header in sorted((*(toolchain.RUNTIME / "include").glob("*.h"), *PULP.rglob("*.h"))):
+        digest.update(header.read_bytes())
+    return " ".join([f"ziglang {_zig_version()}", *FLAGS, CLUSTER_CPU, GVSOC_ARGS[0],
+                     digest.hexdigest()[:16]])
+
+
+def _zig_version() -> str:
+    try:
+        return importlib.metadata.version("ziglang")
+    except importlib.metadata.PackageNotFoundError:
+        raise UserError(ZIG_HELP) from None
 
 
 def link(objects: Sequence[Path], input_dir: Path, elf: Path) -> Path:
@@ -146,15 +184,21 @@ def link(objects: Sequence[Path], input_dir: Path, elf: Path) -> Path:
     _check(subprocess.run([*zig(), *FLAGS, FC_CPU, f"-I{input_dir}", "-c",
                            str(source), "-o", str(input_obj)],
                           capture_output=True, text=True, check=False), "assembling the input")
+    return link_objects([*objects, input_obj], elf)
+
+
+def link_objects(objects: Sequence[Path], elf: Path,
+                 what: str = "linking the GVSoC program") -> Path:
+    """Link `objects` into the Siracusa image `elf` (runtime/pulp/link.ld)."""
     result = subprocess.run([*zig(), *FLAGS, CLUSTER_CPU, "-T", str(PULP / "link.ld"),
-                             *map(str, objects), str(input_obj), "-o", str(elf)],
+                             *map(str, objects), "-o", str(elf)],
                             capture_output=True, text=True, check=False)
     if "will not fit in region" in result.stderr or "exceed L1" in result.stderr:
         raise UserError("the program does not fit Siracusa's memories (code, initial values, "
                         "input and the L2 arena share the 1.94 MiB of L2; the L1 arena and the "
                         "cores' stacks share 256 KiB): compile with a smaller --l2 (or --l1), "
                         f"or run fewer steps at once\n{result.stderr[-1500:]}")
-    _check(result, "linking the GVSoC program")
+    _check(result, what)
     return elf
 
 
@@ -206,11 +250,13 @@ class GvsocResult:
     parameters: dict[str, np.ndarray]
     logits: list[np.ndarray]
     trainable: set[str]
+    # per step: where core 0's cycles went, {kind: (cycles, calls)} (PROFILE_KINDS)
+    profiles: list[dict[str, tuple[int, int]]] = field(default_factory=list)
 
 
 def parse_output(text: str, logits_shape: tuple[int, int]) -> GvsocResult:
     """The EDGEFT lines of a run (format in runtime/pulp/main.c)."""
-    losses, cycles, logits = [], [], []
+    losses, cycles, logits, profiles = [], [], [], []
     parameters: dict[str, np.ndarray] = {}
     trainable: set[str] = set()
     target: tuple[str, str, int] | None = None   # (kind, name, count) being read
@@ -242,6 +288,8 @@ def parse_output(text: str, logits_shape: tuple[int, int]) -> GvsocResult:
         if words[1] == "step":
             losses.append(float(np.frombuffer(bytes.fromhex(words[3]), ">f4")[0]))
             cycles.append(int(words[4]))
+        elif words[1] == "profile":
+            profiles.append(_profile(words[2:]))
         elif words[1] == "logits":
             target = ("logits", "logits", int(words[2]))
         elif words[1] == "param":
@@ -255,7 +303,19 @@ def parse_output(text: str, logits_shape: tuple[int, int]) -> GvsocResult:
         raise UserError(f"the GVSoC program ended with status {status} "
                         "(2: malformed input, 3: a step kind the build cannot run)"
                         if status is not None else "the GVSoC program's output has no end line")
-    return GvsocResult(losses, cycles, parameters, logits, trainable)
+    if len(profiles) != len(losses):
+        raise UserError(f"the GVSoC program's output has {len(profiles)} profiles for "
+                        f"{len(losses)} steps")
+    return GvsocResult(losses, cycles, parameters, logits, trainable, profiles)
+
+
+def _profile(words: list[str]) -> dict[str, tuple[int, int]]:
+    """`NAME CYCLES CALLS ...` of a profile line, every kind of PROFILE_KINDS."""
+    found = {words[i]: (int(words[i + 1]), int(words[i + 2]))
+             for i in range(0, len(words) - 2, 3)}
+    if sorted(found) != sorted(PROFILE_KINDS) or len(words) != 3 * len(PROFILE_KINDS):
+        raise UserError(f"the GVSoC program's profile line is malformed: {' '.join(words)}")
+    return found
 
 
 class GvsocProgram:
@@ -323,7 +383,7 @@ class GvsocProgram:
         result = self.run(steps)
         seconds = time.perf_counter() - start
         return Trained(result.losses, [seconds / len(epochs)] * len(epochs),
-                       cycles=result.cycles)
+                       cycles=result.cycles, profiles=result.profiles)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The logits of x (whole batches), in one GVSoC run."""

@@ -176,7 +176,13 @@ def _target_options(p: argparse.ArgumentParser, estimate: bool = True) -> None:
     if estimate:
         p.add_argument("--no-estimate", dest="estimate", action="store_false",
                        help="siracusa: skip the performance estimate (it measures each new "
-                            "kernel's instructions under QEMU)")
+                            "kernel, on GVSoC or under QEMU)")
+        p.add_argument("--kernel-cycles", default=D.kernel_cycles,
+                       choices=["auto", "gvsoc", "qemu"],
+                       help="siracusa: where the estimate measures each kernel: gvsoc (cycles "
+                            "on the simulated cluster; needs GVSoC, EDGEFT_GVSOC or PATH), qemu "
+                            "(instructions under QEMU through the core model), auto (default: "
+                            "$EDGEFT_KERNEL_CYCLES if set, else gvsoc when found)")
 
 
 def _cache_options(p: argparse.ArgumentParser) -> None:
@@ -253,7 +259,8 @@ def cmd_compile(opts: argparse.Namespace) -> int:
               f"{report['latency_ms']['estimate']:.2f} ms at "
               f"{report['target']['frequency_mhz']:g} MHz, {report['updates_per_second']:.1f} "
               f"steps/s, {report['flops_per_cycle']:.2f} FLOPs/cycle ({e['kernels']} core "
-              f"kernels, {compiled.kernels_measured_now} measured under QEMU now)",
+              f"kernels, {compiled.kernels_measured_now} measured "
+              f"{'on GVSoC' if e.get('kernel_cycles') == 'gvsoc' else 'under QEMU'} now)",
               file=sys.stderr)
     cache = report.get("cache")
     if cache:

@@ -116,7 +116,9 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
                                  {n: lv.bytes for n, lv in target.levels.items()},
                                  build / "memory.png")
                 if compiled.report["options"]["estimate"]:
-                    performance = timeline.estimate(lowered, target)
+                    performance = timeline.estimate(
+                        lowered, target,
+                        kernel_cycles=compiled.report["options"].get("kernel_cycles", "auto"))
                     compiled.kernels_measured_now = performance.kernels_measured
             assemble.lowered(compiled.report, lowered, target, sources.batch, performance)
         (build / "report.json").write_text(json.dumps(compiled.report, indent=2) + "\n")

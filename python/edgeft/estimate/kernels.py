@@ -33,9 +33,11 @@ from typing import TYPE_CHECKING
 
 from torch_mlir import ir
 
+from edgeft.analysis import counts
 from edgeft.backends import toolchain
 from edgeft.ir import attrs, queries
 from edgeft.ir.errors import UserError
+from edgeft.ir.queries import memory_level
 from edgeft.ir.types import align
 
 if TYPE_CHECKING:
@@ -57,6 +59,12 @@ class Kernel:
     text: str
     workers: int
     fields: tuple[tuple[str, bool, int], ...]   # (C type, pointer?, elements)
+    # Where each pointer's buffer lives ("" for scalars) and which buffer it
+    # views (fields viewing one buffer share a number; -1 for scalars): the
+    # GVSoC route places them so (edgeft.estimate.gvsoc_kernels).
+    levels: tuple[str, ...] = ()
+    roots: tuple[int, ...] = ()
+    serial: bool = False
 
 
 def cache_dir() -> Path:
@@ -127,7 +135,22 @@ def kernel_of(info: ParallelKernel, globals_: dict[str, ir.OpView], flags: str) 
     fields = tuple((c, pointer, next(sizes) if pointer else 0) for c, pointer in info.fields)
     key = hashlib.sha256("\n".join([HARNESS_VERSION, flags, text,
                                     repr(fields)]).encode()).hexdigest()[:24]
-    return Kernel(key, text, info.workers, fields)
+    roots: list[ir.Value] = []
+    memrefs = iter(info.memrefs)
+    levels, root_ids = [], []
+    for _, pointer in info.fields:
+        if not pointer:
+            levels.append("")
+            root_ids.append(-1)
+            continue
+        view = next(memrefs)
+        levels.append(memory_level(view.type) or counts.home_level(view, globals_))
+        root = queries.root_buffer(view)
+        if root not in roots:
+            roots.append(root)
+        root_ids.append(roots.index(root))
+    return Kernel(key, text, info.workers, fields, tuple(levels), tuple(root_ids),
+                  SERIAL_ATTR in info.op.attributes)
 
 
 # --- measuring ---------------------------------------------------------------------
@@ -162,36 +185,37 @@ def measure(kernels: list[Kernel], use_cache: bool = True, timeout: float = 1800
     if not missing:
         return Measured(found, 0)
     measured = _run(missing, timeout)
-    for key, counts in measured.items():
-        found[key] = max(counts)
+    for key, per_core in measured.items():
+        found[key] = max(per_core)
         if use_cache:
             # written whole then renamed: parallel compiles may share the cache
             cache.mkdir(parents=True, exist_ok=True)
             part = cache / f"{key}.json.{os.getpid()}"
-            part.write_text(json.dumps({"instructions": max(counts), "per_core": counts}) + "\n")
+            record = {"instructions": max(per_core), "per_core": per_core}
+            part.write_text(json.dumps(record) + "\n")
             part.replace(cache / f"{key}.json")
     return Measured(found, len(missing))
 
 
 def harness(kernels: list[Kernel]) -> str:
     """The C of the measuring program for `kernels`."""
-    pool = max((sum(_field_bytes(f) for f in k.fields) for k in kernels), default=0)
+    pool = max((sum(field_bytes(f) for f in k.fields) for k in kernels), default=0)
     parts = [_PRELUDE, f"static uint8_t pool[{max(pool, 64)}] __attribute__((aligned(64)));\n"]
     runs = []
     for i, kernel in enumerate(kernels):
         name = f"k{i}"
         parts.append(kernel.text.replace("KERNEL", name))
         setup, offset = [], 0
-        names = _field_names(kernel.text)
+        names = field_names(kernel.text)
         for field_name, (c, pointer, elements) in zip(names, kernel.fields, strict=True):
             if not pointer:
                 setup.append(f"    args.{field_name} = 0;")
                 continue
             base = c.replace("const ", "")
             setup.append(f"    args.{field_name} = ({c} *)(pool + {offset});")
-            setup.append(f"    fill_{_fill(base)}(pool + {offset}, {elements}, "
+            setup.append(f"    fill_{fill_kind(base)}(pool + {offset}, {elements}, "
                          f"sizeof({base}));")
-            offset += _field_bytes((c, pointer, elements))
+            offset += field_bytes((c, pointer, elements))
         parts.append(f"static void run_{name}(void)\n{{\n    struct {name}_args args;\n"
                      + "\n".join(setup) + f"\n    measure(\"{kernel.key}\", {kernel.workers}, "
                      f"{name}, &args);\n}}\n")
@@ -262,7 +286,8 @@ C_SIZES = {"float": 4, "double": 8, "int64_t": 8, "int32_t": 4, "int16_t": 2, "i
            "uint8_t": 1, "uint16_t": 2, "uint32_t": 4, "uint64_t": 8, "bool": 1, "long": 4}
 
 
-def _field_bytes(field_: tuple[str, bool, int]) -> int:
+def field_bytes(field_: tuple[str, bool, int]) -> int:
+    """Bytes of the buffer behind a pointer field (aligned; 0 for a scalar)."""
     c, pointer, elements = field_
     if not pointer:
         return 0
@@ -270,11 +295,13 @@ def _field_bytes(field_: tuple[str, bool, int]) -> int:
     return align(elements * size)
 
 
-def _fill(c: str) -> str:
+def fill_kind(c: str) -> str:
+    """Which fill a buffer of C type `c` gets: floats for float and double, else zeros."""
     return "float" if c in ("float", "double") else "zero"
 
 
-def _field_names(text: str) -> list[str]:
+def field_names(text: str) -> list[str]:
+    """The field names of a kernel's argument struct, in order."""
     struct = text.split("};", 1)[0]
     return re.findall(r"(\w+);", struct)
 

@@ -37,7 +37,7 @@ from torch_mlir import ir
 from edgeft.analysis import counts
 from edgeft.analysis.flops import FREE_BODY_OPS
 from edgeft.codegen.emitter import Emitter
-from edgeft.estimate import kernels
+from edgeft.estimate import gvsoc_kernels, kernels
 from edgeft.ir import attrs, queries
 from edgeft.ir.graph import clone_module, layer_of, phase_of
 from edgeft.ir.queries import memory_level, symbol_name
@@ -59,6 +59,7 @@ class Entry:
     flops: float = 0
     cycles: float = 0
     bytes: float = 0
+    source: str = "model"
 
 
 @dataclass
@@ -77,6 +78,8 @@ class Timeline:
         default_factory=lambda: defaultdict(float))
     functions: dict[str, ir.OpView] = field(default_factory=dict)
     costs: dict[str, tuple[RegionCounts, float]] = field(default_factory=dict)
+    # cluster cycles of each kernel measured on GVSoC (None: the QEMU route)
+    measured: dict[str, int] | None = None
 
     def advance(self, cycles: float, weight: float, layer: str, phase: str,
                 engine: str) -> None:
@@ -84,11 +87,11 @@ class Timeline:
         self.now += cycles
         self.charged[(layer, phase, engine)] += cycles * weight
 
-    def entry(self, name: str, op: ir.Operation, engine: str) -> Entry:
+    def entry(self, name: str, op: ir.Operation, engine: str, source: str = "model") -> Entry:
         """The kernel entry of `name` (made on first use) for the report."""
         key = (name, layer_of(op), phase_of(op), engine)
         if key not in self.entries:
-            self.entries[key] = Entry(*key)
+            self.entries[key] = Entry(*key, source=source)
         return self.entries[key]
 
     def walk(self, block: ir.Block, weight: float) -> None:
@@ -128,16 +131,22 @@ class Timeline:
             self.dma_free += shift
 
     def kernel(self, op: ir.Operation, weight: float) -> None:
-        """A core kernel (a pulp.parallel): its measured instructions on the cores."""
+        """A core kernel (a pulp.parallel): its cycles measured on GVSoC, or its
+        instructions measured under QEMU through the core model."""
         name = ir.StringAttr(op.attributes[KERNEL_ATTR]).value
         workers = ir.IntegerAttr(op.attributes["cores"]).value
+        key = self.kernels[name].key
         if name not in self.costs:  # a kernel in a loop comes by once per simulated iteration
             body = region_counts(op, self.globals_)
-            self.costs[name] = (body, perf.core_cycles(
-                self.target, self.instructions[self.kernels[name].key], workers,
-                body.far_loads, forked=kernels.SERIAL_ATTR not in op.attributes))
+            if self.measured is not None:
+                cycles = float(self.measured[key])
+            else:
+                cycles = perf.core_cycles(self.target, self.instructions[key], workers,
+                                          body.far_loads,
+                                          forked=kernels.SERIAL_ATTR not in op.attributes)
+            self.costs[name] = (body, cycles)
         body, cycles = self.costs[name]
-        e = self.entry(name, op, "cores")
+        e = self.entry(name, op, "cores", "gvsoc" if self.measured is not None else "qemu")
         e.calls += weight
         e.cycles += cycles * weight
         e.flops += body.flops * workers * weight
@@ -223,11 +232,14 @@ class Estimate:
     charged: dict[str, dict[tuple[str, str, str], float]]
     kernels_measured: int
     kernels_unique: int
+    route: str = "qemu"      # where the core kernels' figures come from: gvsoc or qemu
 
 
-def estimate(module: ir.Module, target: Target, use_cache: bool = True) -> Estimate:
+def estimate(module: ir.Module, target: Target, use_cache: bool = True,
+             kernel_cycles: str = "auto") -> Estimate:
     """The estimate of every function of a lowered, planned module (it is not
-    changed: the kernels are found and measured on a copy)."""
+    changed: the kernels are found and measured on a copy). `kernel_cycles`
+    says where the core kernels are measured (edgeft.estimate.gvsoc_kernels.route)."""
     copy = clone_module(module)
     kernels.wrap_serial(copy)
     emitter = Emitter(copy)
@@ -241,14 +253,23 @@ def estimate(module: ir.Module, target: Target, use_cache: bool = True) -> Estim
         found[info.name] = kernels.kernel_of(info, globals_, flags)
         with copy.context:
             info.op.attributes[KERNEL_ATTR] = ir.StringAttr.get(info.name)
-    measured = kernels.measure(list(found.values()), use_cache=use_cache)
+    launcher = gvsoc_kernels.route(kernel_cycles)
+    cycles: dict[str, int] | None = None
+    if launcher is not None:
+        on_gvsoc = gvsoc_kernels.measure(list(found.values()), launcher, use_cache=use_cache)
+        instructions, cycles = {}, on_gvsoc.cycles
+        measured_now, unique = on_gvsoc.measured_now, len(on_gvsoc.cycles)
+    else:
+        measured = kernels.measure(list(found.values()), use_cache=use_cache)
+        instructions = measured.instructions
+        measured_now, unique = measured.measured_now, len(measured.instructions)
     functions = {symbol_name(op): op
                  for op in copy.body.operations
                  if op.operation.name == "func.func" and op.regions[0].blocks}
-    out = Estimate({}, {}, {}, measured.measured_now, len(measured.instructions))
+    out = Estimate({}, {}, {}, measured_now, unique, "gvsoc" if cycles is not None else "qemu")
     for name, func in functions.items():
-        timeline = Timeline(target, measured.instructions, found, globals_,
-                            functions=functions)
+        timeline = Timeline(target, instructions, found, globals_,
+                            functions=functions, measured=cycles)
         timeline.walk(func.regions[0].blocks[0], 1.0)
         out.cycles[name] = timeline.now
         out.entries[name] = list(timeline.entries.values())
@@ -282,7 +303,7 @@ def report(estimate: Estimate, target: Target, batch: int, flops: dict[str, floa
             layers[e.layer]["bytes"] += e.bytes
     kernels_out = sorted(({"name": e.name, "layer": e.layer, "phase": e.phase,
                            "engine": e.engine, "calls": e.calls, "flops": e.flops,
-                           "cycles": round(e.cycles, 1), "bytes": e.bytes}
+                           "cycles": round(e.cycles, 1), "bytes": e.bytes, "source": e.source}
                           for e in estimate.entries[function]),
                          key=lambda k: (-k["cycles"], k["name"], k["layer"], k["phase"]))
     return {
@@ -300,5 +321,20 @@ def report(estimate: Estimate, target: Target, batch: int, flops: dict[str, floa
         "layers": [{**row, "engines": {k: round(v) for k, v in sorted(row["engines"].items())},
                     "forward": round(row["forward"]), "backward": round(row["backward"]),
                     "update": round(row["update"])} for row in layers.values()],
-        "estimate": {"function": function, "kernels": estimate.kernels_unique},
+        "estimate": {"function": function, "kernels": estimate.kernels_unique,
+                     "kernel_cycles": estimate.route, "sources": SOURCES[estimate.route]},
     }
+
+
+# Where each engine's figures come from, by route of the core kernels.
+_MODELLED = {"dma": "modelled: the cluster DMA and HyperRAM costs fitted to GVSoC "
+                    "(shared/calibration, edgeft.target.perf)",
+             "redmule": "modelled: the RedMulE model fitted to its GVSoC jobs (pulp-open; "
+                        "siracusa's model has no RedMulE)"}
+SOURCES = {
+    "gvsoc": {"cores": "measured on GVSoC: each kernel's cluster cycles on the simulated "
+                       "Siracusa, all its cores at once (edgeft.estimate.gvsoc_kernels)",
+              **_MODELLED},
+    "qemu": {"cores": "from QEMU: each kernel's RV32 instructions (gcc) times the core model "
+                      "(edgeft.estimate.kernels, edgeft.target.perf)", **_MODELLED},
+}

@@ -131,10 +131,14 @@ def _title(report: dict[str, Any]) -> str:
     cycles = report.get("cycles") or {}
     measured = cycles.get("measured")
     if measured:
-        ratio = (f", estimate / measured {cycles['estimate'] / measured['cycles_per_step']:.2f}"
+        modelled = measured.get("redmule_modelled")
+        compared = (modelled or measured)["cycles_per_step"]
+        ratio = (f", estimate / measured {cycles['estimate'] / compared:.2f}"
                  if "estimate" in cycles else "")
+        jobs = (f"; {compared:,.0f} with its RedMulE jobs (run on the cores) as the RedMulE "
+                f"model has them" if modelled else "")
         measured = (f"; measured {measured['cycles_per_step']:,.0f} cycles/step over "
-                    f"{measured['steps']} steps ({measured['source']}{ratio})")
+                    f"{measured['steps']} steps ({measured['source']}{jobs}{ratio})")
     if "estimate" not in cycles:
         return head + (measured or "")
     return (f"{head}: {cycles['estimate']:,} cycles/step, "
