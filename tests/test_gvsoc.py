@@ -51,6 +51,7 @@ def gvsoc(request: pytest.FixtureRequest) -> Path:
 CASES = {
     "lenet5-ft-last": ("lenet5", CompileOptions(strategy="ft-last", batch=4)),
     "lenet5-lora-all": ("lenet5", CompileOptions(strategy="lora-all", batch=4)),
+    # the plan puts the forward cache in L3: the cached step copies its rows out by DMA
     "lenet5-skip-lora-nf4": ("lenet5", CompileOptions(strategy="skip-lora", batch=4,
                                                       cache="nf4", cache_samples=8)),
     # L2 capped so that the plan puts buffers in L3 (the HyperRAM)
@@ -58,34 +59,23 @@ CASES = {
 }
 
 
-def _steps(info: object, cached: bool, rng: np.random.Generator, count: int) -> list[Step]:
+def _steps(info: object, rng: np.random.Generator, count: int) -> list[Step]:
     batch, shape, classes = info.batch, info.sample_shape, info.classes
+    # cached builds fill scattered rows and train on them, then train on them again
+    rows = rng.permutation(info.cache["samples"])[:batch].astype(np.int32) if info.cache \
+        else None
     steps = []
     for i in range(count):
         x = rng.random((batch, *shape), dtype=np.float32)
         y = rng.integers(0, classes, batch).astype(np.int32)
-        if cached:   # fill rows 0..batch-1 and train on them, then train on them again
-            rows = np.arange(batch, dtype=np.int32)
+        if rows is not None:
             steps.append(Step(x=x if i == 0 else None, y=y, idx=rows, fill=i == 0))
         else:
             steps.append(Step(x=x, y=y))
     return steps
 
 
-# The cached step reads the NF4 forward cache, which edgeft-plan-memory puts in
-# L3, with plain loads (the gather by cache row is not promoted through DMA):
-# the host is fine, the chip is not. GVSoC reports the accesses and the
-# backend refuses the run rather than return its numbers.
-PENDING = {"lenet5-skip-lora-nf4": "the cached step loads the forward cache from L3 directly"}
-
-
-def _case(name: str) -> object:
-    marks = [pytest.mark.xfail(strict=True, raises=gvsoc_backend.GvsocFault,
-                               reason=PENDING[name])] if name in PENDING else []
-    return pytest.param(name, marks=marks, id=name)
-
-
-@pytest.mark.parametrize("case", [_case(name) for name in sorted(CASES)])
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_steps_equal_the_host(tmp_path: Path, gvsoc: Path, case: str) -> None:
     model, options = CASES[case]
     options = dataclasses.replace(options, target="siracusa", estimate=False)
@@ -95,7 +85,7 @@ def test_steps_equal_the_host(tmp_path: Path, gvsoc: Path, case: str) -> None:
     host.init()
     # cct2's step is 150 M cluster cycles, minutes of simulation: one step
     count = 1 if model == "cct2" else 2
-    steps = _steps(program.info, options.cache != "none", np.random.default_rng(3), count)
+    steps = _steps(program.info, np.random.default_rng(3), count)
     trained = program.train([steps])
     expected = host.train([steps])
     np.testing.assert_allclose(trained.losses, expected.losses, rtol=REL_TOL)

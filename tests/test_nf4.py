@@ -76,34 +76,10 @@ def _module(batch: int, n: int, block: int) -> ir.Module:
             @func.FuncOp.from_py_func(b.tensor_type([batch, n], f32), name="roundtrip")
             def roundtrip_ir(rows):
                 codes, scales = nf4.quantize(rows, block)
-                return codes, scales, _dequantize(codes, scales, batch, n, block)
+                table = nf4.code_table(f32)
+                return codes, scales, nf4.dequantize(codes, scales, n, block, table)
         module.operation.verify()
     return module
-
-
-def _dequantize(codes, scales, batch: int, n: int, block: int) -> ir.Value:
-    """A (batch, n) generic around nf4.dequantize_element, as the cached step uses it."""
-    f32 = ir.F32Type.get()
-    index_t = ir.IndexType.get()
-    table = nf4.code_table(f32)
-
-    def body(args):
-        row, column = b.loop_index(0), b.loop_index(1)
-        two = b.scalar(2, index_t)
-        byte = _extract(codes, row, b.arith("arith.divui", column, two))
-        scale = _extract(scales, row, b.arith("arith.divui", column, b.scalar(block, index_t)))
-        odd = b.arith("arith.index_cast", b.arith("arith.remui", column, two),
-                      result=ir.IntegerType.get_signless(1))
-        return [nf4.dequantize_element(byte, scale, odd, table)]
-
-    return b.generic([], [b.empty([batch, n], f32)], [b.identity(2)],
-                     [b.PARALLEL, b.PARALLEL], body)[0]
-
-
-def _extract(t, row, column):
-    from torch_mlir.dialects import tensor
-
-    return tensor.ExtractOp(t, [row, column]).result
 
 
 def test_codebook_is_the_one_of_methods() -> None:

@@ -91,13 +91,19 @@ class ForwardCache(EdgeftPass):
     outermost, so that a sample's part is one contiguous row. Values that
     depend on neither x nor training (transposed frozen weights) are
     recomputed. `quant=nf4` stores 4-bit NormalFloat codes and fp32 block
-    scales (`edgeft.training.nf4`), `quant=none` fp32. `@train_step` stays as it was.
+    scales (`edgeft.training.nf4`), `quant=none` fp32. The cached step first
+    gathers rows idx[b] of each cache global into row b of a local tensor
+    (whole-row slices in a loop over b, which bufferize to row copies: the
+    planner puts the cache in L3, which the cores reach only by DMA), then
+    takes each cached value from its columns of the gathered rows,
+    dequantizing for nf4. `@train_step` stays as it was.
 
         func.func @train_step(%x, %y) -> loss
       becomes, besides it,
         ml_program.global private mutable @forward_cache(dense<0.0> : tensor<SxNxf32>)
         func.func @cache_fill(%x, %idx: tensor<Bxi32>)   // frozen prefix, rows idx[b]
-        func.func @train_step_cached(%idx, %y) -> loss   // reads rows idx[b]
+        func.func @train_step_cached(%idx, %y) -> loss   // copies rows idx[b], then
+                                                         // reads the copy
     """
 
     argument: ClassVar[str] = "edgeft-forward-cache"
@@ -230,20 +236,15 @@ class ForwardCache(EdgeftPass):
     def _scatter(self, idx: ir.Value, caches: list[ir.Value], parts: list[list[ir.Value]],
                  offsets: list[list[int]], batch: int) -> list[ir.Value]:
         """Write row b of every part into row idx[b] of its cache, for each b."""
-        zero, one = _index(0), _index(1)
-        loop = scf.ForOp(zero, _index(batch), one, caches)
+        loop = scf.ForOp(_index(0), _index(batch), _index(1), caches)
         with ir.InsertionPoint(loop.body):
-            row = _checked_row(idx, loop.induction_variable, self.samples)
+            sample = loop.induction_variable
+            row = _checked_row(idx, sample, self.samples)
             current = list(loop.inner_iter_args)
             for k, (values, starts) in enumerate(zip(parts, offsets, strict=True)):
                 for value, start in zip(values, starts, strict=True):
-                    width = b.shape_of(value)[1]
-                    t = b.tensor_type([1, width], b.element_of(value))
-                    piece = tensor.ExtractSliceOp(t, value, [loop.induction_variable], [], [],
-                                                  [_DYNAMIC, 0], [1, width], [1, 1]).result
-                    current[k] = tensor.InsertSliceOp(piece, current[k], [row], [], [],
-                                                      [_DYNAMIC, start], [1, width],
-                                                      [1, 1]).result
+                    current[k] = _copy_row(value, (sample, 0), current[k], (row, start),
+                                           b.shape_of(value)[1])
             scf.YieldOp(current)
         return list(loop.results)
 
@@ -256,11 +257,11 @@ class ForwardCache(EdgeftPass):
         with ir.InsertionPoint.at_block_begin(block), ir.Location.name("forward_cache"):
             loaded = [ml_program.GlobalLoadOp(t, ir.FlatSymbolRefAttr.get(name)).result
                       for name, t in caches]
-            _check_rows(idx, batch, self.samples)
+            rows = self._gather(idx, loaded, batch)
             table = nf4.code_table(ir.F32Type.get()) if self.quant == "nf4" else None
             for s in segments:
-                rows = self._gather(idx, loaded, s, batch, table)
-                values[s.value].replace_all_uses_with(b.reshape_to(rows, s.shape))
+                value = self._decode(rows, s, table)
+                values[s.value].replace_all_uses_with(b.reshape_to(value, s.shape))
         pairs = list(zip(split.ops, ops, strict=True))
         dropped = {op for original, op in pairs if not split.kept(original)}
         for original, op in pairs:
@@ -279,33 +280,28 @@ class ForwardCache(EdgeftPass):
         cached.attributes["function_type"] = ir.TypeAttr.get(
             ir.FunctionType.get([a.type for a in block.arguments], old.results))
 
-    def _gather(self, idx: ir.Value, caches: list[ir.Value], s: Segment, batch: int,
-                table: ir.Value | None) -> ir.Value:
-        """(batch, n) floats: row idx[b] of the cache for each b, dequantized."""
-        f32 = ir.F32Type.get()
-        d0 = ir.AffineDimExpr.get(0)
-        of_batch = ir.AffineMap.get(2, 0, [d0])
-        block = self.block
+    def _gather(self, idx: ir.Value, caches: list[ir.Value], batch: int) -> list[ir.Value]:
+        """Row idx[b] of every cache into row b of a local (batch, width) tensor, for
+        each b: whole rows, so that the cached step reads the cache (in L3, where
+        only DMA reaches) by row copies alone."""
+        local = [b.empty([batch, b.shape_of(c)[1]], b.element_of(c)) for c in caches]
+        loop = scf.ForOp(_index(0), _index(batch), _index(1), local)
+        with ir.InsertionPoint(loop.body):
+            sample = loop.induction_variable
+            row = _checked_row(idx, sample, self.samples)
+            gathered = [_copy_row(cache, (row, 0), rows, (sample, 0), b.shape_of(cache)[1])
+                        for cache, rows in zip(caches, loop.inner_iter_args, strict=True)]
+            scf.YieldOp(gathered)
+        return list(loop.results)
 
-        def body(args: list[ir.Value]) -> list[ir.Value]:
-            row = b.arith("arith.index_cast", args[0], result=ir.IndexType.get())
-            column = b.loop_index(1)
-            if table is None:
-                at = b.arith("arith.addi", column, _index(s.offset))
-                return [tensor.ExtractOp(caches[0], [row, at]).result]
-            byte_at = b.arith("arith.addi", b.arith("arith.divui", column, _index(2)),
-                              _index(s.offset))
-            scale_at = b.arith("arith.addi", b.arith("arith.divui", column, _index(block)),
-                               _index(s.scale_offset))
-            odd = b.arith("arith.index_cast",
-                          b.arith("arith.remui", column, _index(2)),
-                          result=ir.IntegerType.get_signless(1))
-            byte = tensor.ExtractOp(caches[0], [row, byte_at]).result
-            scale = tensor.ExtractOp(caches[1], [row, scale_at]).result
-            return [nf4.dequantize_element(byte, scale, odd, table)]
-
-        return b.generic([idx], [b.empty([batch, s.per_sample], f32)],
-                         [of_batch, b.identity(2)], [b.PARALLEL, b.PARALLEL], body)[0]
+    def _decode(self, rows: list[ir.Value], s: Segment, table: ir.Value | None) -> ir.Value:
+        """(batch, n) floats of segment `s` from the gathered rows, dequantized for nf4."""
+        if table is None:
+            return _columns(rows[0], s.offset, s.per_sample)
+        nbytes, nblocks = nf4.row_layout(s.per_sample, self.block)
+        return nf4.dequantize(_columns(rows[0], s.offset, nbytes),
+                              _columns(rows[1], s.scale_offset, nblocks),
+                              s.per_sample, self.block, table)
 
 
 # --- analysis --------------------------------------------------------------------
@@ -571,12 +567,24 @@ def _checked_row(idx: ir.Value, position: ir.Value, samples: int) -> ir.Value:
     return row
 
 
-def _check_rows(idx: ir.Value, batch: int, samples: int) -> None:
-    """Assert every idx[b] lies in the cache (a loop of checks)."""
-    loop = scf.ForOp(_index(0), _index(batch), _index(1))
-    with ir.InsertionPoint(loop.body):
-        _checked_row(idx, loop.induction_variable, samples)
-        scf.YieldOp([])
+def _copy_row(source: ir.Value, at: tuple[ir.Value, int], dest: ir.Value,
+              to: tuple[ir.Value, int], width: int) -> ir.Value:
+    """`dest` with the `width` values of source's row from (row, column) `at`
+    written into dest's row from `to`."""
+    t = b.tensor_type([1, width], b.element_of(source))
+    piece = tensor.ExtractSliceOp(t, source, [at[0]], [], [], [_DYNAMIC, at[1]], [1, width],
+                                  [1, 1]).result
+    return tensor.InsertSliceOp(piece, dest, [to[0]], [], [], [_DYNAMIC, to[1]], [1, width],
+                                [1, 1]).result
+
+
+def _columns(rows: ir.Value, start: int, width: int) -> ir.Value:
+    """Columns [start, start + width) of every row (the rows themselves if that is all)."""
+    batch, total = b.shape_of(rows)
+    if (start, width) == (0, total):
+        return rows
+    return tensor.ExtractSliceOp(b.tensor_type([batch, width], b.element_of(rows)), rows, [],
+                                 [], [], [0, start], [batch, width], [1, 1]).result
 
 
 def _renamed_clone(clone: ir.Operation, name: str, split: Split

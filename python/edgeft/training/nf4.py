@@ -14,7 +14,7 @@ lies above that midpoint, so the result equals an exact argmin of |v - code|
 (ties low), and every backend computing in IEEE float32 agrees bit for bit.
 
     codes, scales = quantize(rows, block=64)      # rows: tensor<B x n x f32>
-    rows = dequantize_element(code_byte, scale, parity)   # inside a body
+    rows = dequantize(codes, scales, n, block=64, table=code_table(f32))
 """
 
 from __future__ import annotations
@@ -134,6 +134,27 @@ def dequantize_element(byte: ir.Value, scale: ir.Value, odd: ir.Value,
     index = b.arith("arith.index_cast", nibble, result=ir.IndexType.get())
     code = tensor.ExtractOp(table, [index]).result
     return b.arith("arith.mulf", code, scale)
+
+
+def dequantize(codes: ir.Value, scales: ir.Value, n: int, block: int,
+               table: ir.Value) -> ir.Value:
+    """B rows of n floats from their codes (B x bytes) and scales (B x blocks):
+    one generic reading value j's byte at column j / 2 and scale at j / block."""
+    check_block(block)
+    batch = b.shape_of(codes)[0]
+    f32 = b.element_of(scales)
+    e0, e1 = ir.AffineDimExpr.get(0), ir.AffineDimExpr.get(1)
+    of_byte = ir.AffineMap.get(2, 0, [e0, ir.AffineExpr.get_floor_div(e1, 2)])
+    of_block = ir.AffineMap.get(2, 0, [e0, ir.AffineExpr.get_floor_div(e1, block)])
+
+    def body(args: list[ir.Value]) -> list[ir.Value]:
+        two = b.scalar(2, ir.IndexType.get())
+        odd = b.arith("arith.index_cast", b.arith("arith.remui", b.loop_index(1), two),
+                      result=ir.IntegerType.get_signless(1))
+        return [dequantize_element(args[0], args[1], odd, table)]
+
+    return b.generic([codes, scales], [b.empty([batch, n], f32)],
+                     [of_byte, of_block, b.identity(2)], [b.PARALLEL, b.PARALLEL], body)[0]
 
 
 def code_table(f32: ir.Type) -> ir.Value:
