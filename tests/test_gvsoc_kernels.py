@@ -77,3 +77,41 @@ def test_route_choices(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(gvsoc_kernels.ROUTE_ENV, "bogus")
     with pytest.raises(UserError, match="EDGEFT_KERNEL_CYCLES"):
         gvsoc_kernels.route("auto")
+
+
+def test_class_factors_are_the_fit_of_the_stored_points() -> None:
+    import importlib.util
+    import json
+
+    from edgeft import target
+    from edgeft.estimate import kernels
+
+    spec = importlib.util.spec_from_file_location(
+        "fit_kernel_classes", Path(__file__).resolve().parents[1] / "tools" / "fit_kernel_classes.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    data = json.loads(target.KERNEL_CLASSES.read_text())
+    assert tool.fit(data["points"]) == data["factors"]
+    assert set(data["factors"]) <= set(kernels.CLASSES)
+    assert {p["case"] for p in data["points"]} == set(data["cases"])
+    core = target.siracusa().core
+    for name, factor in data["factors"].items():
+        assert core.class_factor(name) == factor
+    assert core.class_factor(None) == 1.0
+
+
+def test_core_cycles_takes_the_class_factor() -> None:
+    import dataclasses
+
+    from edgeft import target
+    from edgeft.target import perf
+
+    t = target.siracusa()
+    plain = dataclasses.replace(t, core=dataclasses.replace(t.core, class_factors=()))
+    scaled = dataclasses.replace(t, core=dataclasses.replace(t.core,
+                                                             class_factors=(("mac", 0.5),)))
+    base = perf.core_cycles(plain, 1000, 8, far_loads=10, forked=True, kernel_class="mac")
+    assert perf.core_cycles(scaled, 1000, 8, far_loads=10, forked=True,
+                            kernel_class="mac") == 0.5 * base
+    assert perf.core_cycles(scaled, 1000, 8, far_loads=10, forked=True,
+                            kernel_class="copy_l1") == base

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from torch_mlir import ir
 
 from edgeft.analysis import counts
+from edgeft.analysis.flops import FREE_BODY_OPS
 from edgeft.backends import toolchain
 from edgeft.ir import attrs, queries
 from edgeft.ir.errors import UserError
@@ -115,6 +116,44 @@ def _wrap(op: ir.Operation) -> None:
         with ir.InsertionPoint(block):
             end = ir.Operation.create("pulp.yield")
     op.move_before(end)
+
+
+# Kernel classes, in the order they are recognized: what a kernel does that
+# decides how its QEMU instruction count turns into cluster cycles (the
+# siracusa target's core.class_factors, fitted against GVSoC).
+CLASSES = ("f64", "transcendental", "divide_sqrt", "max", "mac", "elementwise", "copy_l1",
+           "copy_far")
+_TRANSCENDENTAL = {"math.exp", "math.expm1", "math.log", "math.log1p", "math.log2",
+                   "math.erf", "math.tanh", "math.powf", "math.atan", "math.sin", "math.cos"}
+_DIVIDE_SQRT = {"arith.divf", "math.sqrt", "math.rsqrt"}
+_MAX = {"arith.maximumf", "arith.minimumf", "arith.maxnumf", "arith.minnumf"}
+
+
+def kernel_class(op: ir.Operation) -> str:
+    """The class of a kernel (a pulp.parallel), one of CLASSES."""
+    inner = queries.nested(op)
+    names = {o.name for o in inner}
+    f64 = ir.F64Type.get(op.context)
+    if any(any(r.type == f64 for r in o.results) for o in inner
+           if o.name.startswith(("arith.", "math."))):
+        return "f64"
+    if names & _TRANSCENDENTAL:
+        return "transcendental"
+    if names & _DIVIDE_SQRT:
+        return "divide_sqrt"
+    if names & _MAX:
+        return "max"
+    if "arith.mulf" in names and "arith.addf" in names:
+        return "mac"
+    if any(n.startswith("math.") or (n.startswith("arith.") and n.endswith("f")
+                                     and n not in FREE_BODY_OPS) for n in names):
+        return "elementwise"
+    accessed = [o.operands[0 if o.name == "memref.load" else 1].type for o in inner
+                if o.name in ("memref.load", "memref.store")]
+    accessed += [t for o in inner if o.name == "memref.copy" for t in (o.operands[0].type,
+                                                                      o.operands[1].type)]
+    far = any(memory_level(t) != "L1" for t in accessed)
+    return "copy_far" if far else "copy_l1"
 
 
 def root_elements(value: ir.Value, globals_: dict[str, ir.OpView]) -> int:

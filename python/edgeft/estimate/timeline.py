@@ -60,6 +60,7 @@ class Entry:
     cycles: float = 0
     bytes: float = 0
     source: str = "model"
+    kernel_class: str = ""     # a core kernel's class (edgeft.estimate.kernels.CLASSES)
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Timeline:
     charged: dict[tuple[str, str, str], float] = field(
         default_factory=lambda: defaultdict(float))
     functions: dict[str, ir.OpView] = field(default_factory=dict)
-    costs: dict[str, tuple[RegionCounts, float]] = field(default_factory=dict)
+    costs: dict[str, tuple[RegionCounts, float, str]] = field(default_factory=dict)
     # cluster cycles of each kernel measured on GVSoC (None: the QEMU route)
     measured: dict[str, int] | None = None
 
@@ -138,15 +139,18 @@ class Timeline:
         key = self.kernels[name].key
         if name not in self.costs:  # a kernel in a loop comes by once per simulated iteration
             body = region_counts(op, self.globals_)
+            kind = kernels.kernel_class(op)
             if self.measured is not None:
                 cycles = float(self.measured[key])
             else:
                 cycles = perf.core_cycles(self.target, self.instructions[key], workers,
                                           body.far_loads,
-                                          forked=kernels.SERIAL_ATTR not in op.attributes)
-            self.costs[name] = (body, cycles)
-        body, cycles = self.costs[name]
+                                          forked=kernels.SERIAL_ATTR not in op.attributes,
+                                          kernel_class=kind)
+            self.costs[name] = (body, cycles, kind)
+        body, cycles, kind = self.costs[name]
         e = self.entry(name, op, "cores", "gvsoc" if self.measured is not None else "qemu")
+        e.kernel_class = kind
         e.calls += weight
         e.cycles += cycles * weight
         e.flops += body.flops * workers * weight
@@ -303,7 +307,8 @@ def report(estimate: Estimate, target: Target, batch: int, flops: dict[str, floa
             layers[e.layer]["bytes"] += e.bytes
     kernels_out = sorted(({"name": e.name, "layer": e.layer, "phase": e.phase,
                            "engine": e.engine, "calls": e.calls, "flops": e.flops,
-                           "cycles": round(e.cycles, 1), "bytes": e.bytes, "source": e.source}
+                           "cycles": round(e.cycles, 1), "bytes": e.bytes, "source": e.source,
+                           **({"class": e.kernel_class} if e.kernel_class else {})}
                           for e in estimate.entries[function]),
                          key=lambda k: (-k["cycles"], k["name"], k["layer"], k["phase"]))
     return {

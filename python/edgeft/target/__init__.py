@@ -15,7 +15,9 @@ edgeft.target.perf turns them into cycles.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from edgeft.ir.errors import UserError
@@ -54,6 +56,13 @@ class Core:
     far_load_cycles: int = 8               # assumption: stall per core load from L2/L3
     fma_cycles: float = 5.5                # measured: fp32 FMA over L1 data, C at -O2
     copy_element_cycles: float = 3.0       # assumption: one float copied L1 -> L1 by a core
+    # GVSoC cycles / the model's cycles of QEMU-counted kernels, per kernel class
+    # (edgeft.estimate.kernels.CLASSES), fitted: target/kernel_classes.json
+    class_factors: tuple[tuple[str, float], ...] = ()
+
+    def class_factor(self, kernel_class: str | None) -> float:
+        """The fitted factor of a kernel class (1 where none was fitted)."""
+        return dict(self.class_factors).get(kernel_class or "", 1.0)
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,10 @@ class Target:
         values = {"frequency_mhz": self.frequency_mhz, "cores": self.cores,
                   "peripheral_mhz": self.peripheral_mhz}
         for prefix, part in (("core", self.core), ("redmule", self.redmule)):
-            values.update({f"{prefix}.{k}": v for k, v in asdict(part).items()})
+            values.update({f"{prefix}.{k}": v for k, v in asdict(part).items()
+                           if k != "class_factors"})
+        values.update({f"core.class_factor.{name}": factor
+                       for name, factor in self.core.class_factors})
         for d in self.dma:
             key = f"dma.{d.source}_{d.destination}"
             values[f"{key}.bytes_per_cycle"] = d.bytes_per_cycle
@@ -164,6 +176,11 @@ PARAMETER_SOURCES = {
     "core.fma_cycles": ("cycles/FMA", "measured", "one core, fp32 FMA over L1 data from C "
                         "at -O2 (GVSoC dot product, METHODS.md); the passes' stand-in for a "
                         "kernel's measured instructions when they choose an engine"),
+    **{f"core.class_factor.{name}": ("", "fitted", f"kernels of class {name}: GVSoC cycles / "
+                                     "the model's cycles from QEMU instructions, summed over "
+                                     "the fitted programs' steps (target/kernel_classes.json)")
+       for name in ("f64", "transcendental", "divide_sqrt", "max", "mac", "elementwise",
+                    "copy_l1", "copy_far")},
     "core.copy_element_cycles": ("cycles/element", "assumption", "a core copying one float "
                                  "within L1 (load, store, addressing): im2col's column copy"),
     "redmule.ce_h": ("", "METHODS.md", "array height"),
@@ -190,6 +207,18 @@ PARAMETER_SOURCES = {
 }
 
 
+KERNEL_CLASSES = Path(__file__).with_name("kernel_classes.json")
+
+
+def class_factors() -> tuple[tuple[str, float], ...]:
+    """The fitted per-class factors of target/kernel_classes.json
+    (tools/fit_kernel_classes.py writes it), sorted by class."""
+    if not KERNEL_CLASSES.is_file():
+        return ()
+    data = json.loads(KERNEL_CLASSES.read_text())
+    return tuple(sorted((name, float(v)) for name, v in data["factors"].items()))
+
+
 def siracusa() -> Target:
     """The Siracusa cluster of METHODS.md."""
     return Target(
@@ -198,7 +227,7 @@ def siracusa() -> Target:
                 "L3": Level("L3", 32 * MIB)},
         dma=(Dma("L2", "L1", 8.0, 15), Dma("L1", "L2", 7.75, 15),
              Dma("L3", "L2", 1.0, 18, 180.0), Dma("L2", "L3", 1.0, 18, 180.0)),
-        redmule=RedMulE(), peripheral_mhz=180.0, core=Core(),
+        redmule=RedMulE(), peripheral_mhz=180.0, core=Core(class_factors=class_factors()),
         notes=("L1 is the training budget, not the physical TCDM size",
                "L3 <-> L2 costs 1 byte per peripheral cycle plus a 6-byte command phase "
                "and an access latency; the peripheral clock is an assumption",

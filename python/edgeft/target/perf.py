@@ -66,10 +66,11 @@ def transfer_cycles(target: Target, source: str, destination: str, size: int) ->
 
 
 def core_cycles(target: Target, instructions: int, cores: int = 1, far_loads: int = 0,
-                forked: bool = False) -> float:
+                forked: bool = False, kernel_class: str | None = None) -> float:
     """A core kernel: the instructions of its slowest core's slice times the
     fitted cycles per instruction, over the parallel efficiency when split
-    over several cores; plus stalls of loads from L2/L3 and the fork cost."""
+    over several cores; plus stalls of loads from L2/L3 and the fork cost;
+    all of it times the fitted factor of its class (core.class_factors)."""
     c = target.core
     cycles = instructions * c.cycles_per_instruction
     if cores > 1:
@@ -77,7 +78,7 @@ def core_cycles(target: Target, instructions: int, cores: int = 1, far_loads: in
     cycles += far_loads * c.far_load_cycles
     if forked:
         cycles += c.fork_cycles
-    return cycles
+    return cycles * c.class_factor(kernel_class)
 
 
 def core_fma_cycles(target: Target, fmas: int, cores: int = 1, forked: bool = True) -> float:
