@@ -112,6 +112,11 @@ def test_run_on_gvsoc_runs_the_first_steps(tmp_path: Path, gvsoc: Path) -> None:
     measured = report["cycles"]["measured"]
     assert measured["steps"] == 3 and measured["cycles_per_step"] == np.mean(saved["cycles_per_step"])
     assert "GVSoC" in measured["source"]
+    # each forked kernel by its C name, its cycles summing to the profile's kernels
+    assert saved["kernel_cycles"] and all(k["kernel"].startswith("p")
+                                          for k in saved["kernel_cycles"])
+    assert sum(k["cycles_per_step"] for k in saved["kernel_cycles"]) == pytest.approx(
+        measured["by_kind"]["kernels"], abs=1)
     # where the step's cycles went, core 0's own code the rest
     kinds = measured["by_kind"]
     assert set(kinds) == {*gvsoc_backend.PROFILE_KINDS, "core0"}
@@ -189,3 +194,11 @@ def test_estimate_measures_kernels_on_gvsoc(tmp_path: Path, gvsoc: Path,
     other = json.loads((tmp_path / "q" / "report.json").read_text())
     assert other["estimate"]["kernel_cycles"] == "qemu"
     assert {k["source"] for k in other["kernels"] if k["engine"] == "cores"} == {"qemu"}
+
+
+def test_parse_output_reads_the_kernels_cycles() -> None:
+    text = ("EDGEFT step 0 3f800000 1000\nEDGEFT profile kernels 700 3 redmule 0 0 dma_start 0 0 "
+            "dma_wait 0 0 staged 0 0 copies 0 0\nEDGEFT kernel 469827700 500 2\n"
+            "EDGEFT kernel 469827900 200 1\nEDGEFT end 0\n")
+    result = gvsoc_backend.parse_output(text, (1, 1))
+    assert result.kernels == {469827700: (500, 2), 469827900: (200, 1)}

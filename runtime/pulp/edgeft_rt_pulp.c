@@ -155,11 +155,57 @@ static void fork_run(int cores, void (*fn)(int core, void *arg), void *arg)
     fork_state.forking = 0;
 }
 
+/* Cycles and calls of each forked kernel while main.c counts (a step), by
+   the kernel's address: open addressing over a power-of-two table. */
+#define KERNEL_SLOTS 2048u
+static struct {
+    uint32_t fn, cycles, calls;
+} kernel_table[KERNEL_SLOTS];
+static uint32_t kernels_dropped;
+int edgeft_pulp_counting;
+
+static void record_kernel(void (*fn)(int core, void *arg), uint32_t cycles)
+{
+    const uint32_t key = (uint32_t)(uintptr_t)fn;
+    uint32_t slot = (key >> 1) & (KERNEL_SLOTS - 1);
+    for (uint32_t probe = 0; probe < KERNEL_SLOTS; ++probe) {
+        if (kernel_table[slot].fn == key || kernel_table[slot].fn == 0) {
+            kernel_table[slot].fn = key;
+            kernel_table[slot].cycles += cycles;
+            ++kernel_table[slot].calls;
+            return;
+        }
+        slot = (slot + 1) & (KERNEL_SLOTS - 1);
+    }
+    ++kernels_dropped;
+}
+
+void edgeft_pulp_put_kernels(void)
+{
+    for (uint32_t slot = 0; slot < KERNEL_SLOTS; ++slot) {
+        if (kernel_table[slot].fn == 0)
+            continue;
+        edgeft_pulp_put("EDGEFT kernel ");
+        edgeft_pulp_put_unsigned(kernel_table[slot].fn);
+        edgeft_pulp_put(" ");
+        edgeft_pulp_put_unsigned(kernel_table[slot].cycles);
+        edgeft_pulp_put(" ");
+        edgeft_pulp_put_unsigned(kernel_table[slot].calls);
+        edgeft_pulp_put("\n");
+    }
+    if (kernels_dropped != 0)
+        edgeft_rt_fail("profile: more distinct kernels than the table holds");
+}
+
 void edgeft_rt_fork(int cores, void (*fn)(int core, void *arg), void *arg)
 {
     const uint32_t start = now();
     fork_run(cores, fn, arg);
-    PROFILE_ADD(kernels, start);
+    const uint32_t cycles = now() - start;
+    profile.kernels[0] += cycles;
+    ++profile.kernels[1];
+    if (edgeft_pulp_counting)
+        record_kernel(fn, cycles);
 }
 
 void edgeft_rt_barrier(void)

@@ -12,6 +12,7 @@
  *   profile NAME CYCLES CALLS ...  after each step: where its cycles went
  *                             (kernels redmule dma_start dma_wait staged
  *                             copies; pulp.h), the rest is core 0's code
+ *   kernel ADDRESS CYCLES CALLS   per forked kernel, over all training steps
  *   logits COUNT              then COUNT floats as data lines (predict)
  *   param TRAINABLE COUNT NAME  then COUNT floats as data lines
  *   data HEX                  up to 32 bytes, little-endian, as hex
@@ -193,9 +194,11 @@ static int run(void)
             return status;
         float loss = 0.0f;
         memset(edgeft_pulp_profile(), 0, sizeof(edgeft_pulp_profile_t));
+        edgeft_pulp_counting = 1;
         const uint32_t start = (uint32_t)edgeft_rt_cycles();
         step(kind, &loss);
         const uint32_t cycles = (uint32_t)edgeft_rt_cycles() - start;
+        edgeft_pulp_counting = 0;
         uint32_t bits;
         memcpy(&bits, &loss, sizeof bits);
         edgeft_pulp_put("EDGEFT step ");
@@ -209,6 +212,7 @@ static int run(void)
         put_profile();
     }
     put_parameters();
+    edgeft_pulp_put_kernels();
     edgeft_pulp_put("EDGEFT drains ");
     edgeft_pulp_put_unsigned(edgeft_pulp_dma_drains());
     edgeft_pulp_put("\n");

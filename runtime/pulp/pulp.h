@@ -89,4 +89,10 @@ typedef struct {
 
 edgeft_pulp_profile_t *edgeft_pulp_profile(void);
 
+/* Per forked kernel (by address): cycles and calls while edgeft_pulp_counting
+ * is set (main.c sets it around each training step); put_kernels prints
+ * them as `EDGEFT kernel ADDRESS CYCLES CALLS` lines. */
+extern int edgeft_pulp_counting;
+void edgeft_pulp_put_kernels(void);
+
 #endif

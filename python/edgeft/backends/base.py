@@ -88,6 +88,8 @@ class Trained:
     cycles: list[int] = field(default_factory=list)   # device cycles per step (GVSoC)
     # per step, where the device's cycles went: {kind: (cycles, calls)} (GVSoC)
     profiles: list[dict[str, tuple[int, int]]] = field(default_factory=list)
+    # per kernel over all steps, {name: (cycles, calls)} (GVSoC: the forked kernels)
+    kernels: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class Backend(Protocol):

@@ -252,11 +252,14 @@ class GvsocResult:
     trainable: set[str]
     # per step: where core 0's cycles went, {kind: (cycles, calls)} (PROFILE_KINDS)
     profiles: list[dict[str, tuple[int, int]]] = field(default_factory=list)
+    # per forked kernel over all training steps: {address: (cycles, calls)}
+    kernels: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def parse_output(text: str, logits_shape: tuple[int, int]) -> GvsocResult:
     """The EDGEFT lines of a run (format in runtime/pulp/main.c)."""
     losses, cycles, logits, profiles = [], [], [], []
+    kernels: dict[int, tuple[int, int]] = {}
     parameters: dict[str, np.ndarray] = {}
     trainable: set[str] = set()
     target: tuple[str, str, int] | None = None   # (kind, name, count) being read
@@ -290,6 +293,8 @@ def parse_output(text: str, logits_shape: tuple[int, int]) -> GvsocResult:
             cycles.append(int(words[4]))
         elif words[1] == "profile":
             profiles.append(_profile(words[2:]))
+        elif words[1] == "kernel" and len(words) == 5:
+            kernels[int(words[2])] = (int(words[3]), int(words[4]))
         elif words[1] == "logits":
             target = ("logits", "logits", int(words[2]))
         elif words[1] == "param":
@@ -306,7 +311,20 @@ def parse_output(text: str, logits_shape: tuple[int, int]) -> GvsocResult:
     if len(profiles) != len(losses):
         raise UserError(f"the GVSoC program's output has {len(profiles)} profiles for "
                         f"{len(losses)} steps")
-    return GvsocResult(losses, cycles, parameters, logits, trainable, profiles)
+    return GvsocResult(losses, cycles, parameters, logits, trainable, profiles, kernels)
+
+
+def kernel_names(elf: Path, addresses: Sequence[int]) -> dict[int, str]:
+    """The function symbol at each address of `elf` (the emitted kernels are
+    static functions `pN_...`; an address with no symbol keeps its hex)."""
+    from elftools.elf.elffile import ELFFile   # the gvsoc extra's pyelftools
+
+    with elf.open("rb") as f:
+        table = ELFFile(f).get_section_by_name(".symtab")
+        known = {} if table is None else {
+            sym["st_value"]: sym.name for sym in table.iter_symbols()
+            if sym["st_info"]["type"] == "STT_FUNC"}
+    return {a: known.get(a, f"0x{a:08x}") for a in addresses}
 
 
 def _profile(words: list[str]) -> dict[str, tuple[int, int]]:
@@ -331,6 +349,8 @@ class GvsocProgram:
         self.info = info
         self.timeout = timeout
         self.trainable: set[str] = set()
+        # per forked kernel of the last run's training steps: {name: (cycles, calls)}
+        self.kernel_cycles: dict[str, tuple[int, int]] = {}
         self._parameters: dict[str, np.ndarray] | None = None   # None: edgeft_init's values
 
     @classmethod
@@ -366,6 +386,8 @@ class GvsocProgram:
         elf = link(self.objects, work, work / "train.elf")
         text = run_gvsoc(self.gvsoc, elf, work / "run", self.timeout)
         result = parse_output(text, (batch, self.info.classes))
+        self.kernel_cycles = {name: result.kernels[a] for a, name
+                              in kernel_names(elf, sorted(result.kernels)).items()}
         if len(result.losses) != len(steps):
             raise UserError(f"the GVSoC program reported {len(result.losses)} of "
                             f"{len(steps)} steps")
@@ -383,7 +405,8 @@ class GvsocProgram:
         result = self.run(steps)
         seconds = time.perf_counter() - start
         return Trained(result.losses, [seconds / len(epochs)] * len(epochs),
-                       cycles=result.cycles, profiles=result.profiles)
+                       cycles=result.cycles, profiles=result.profiles,
+                       kernels=self.kernel_cycles)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The logits of x (whole batches), in one GVSoC run."""

@@ -49,6 +49,8 @@ class Metrics:
     epoch_seconds: list[float] = field(default_factory=list)
     instructions_per_step: list[int] = field(default_factory=list)
     cycles_per_step: list[int] = field(default_factory=list)
+    # GVSoC: each forked kernel's cycles and calls per step (the C function's name)
+    kernel_cycles: list[dict[str, Any]] = field(default_factory=list)
     cache: str = "none"
     steps_planned: int = 0       # the steps of every epoch
     accuracy_on: str = ""        # where accuracy was measured (the backend, or the host)
@@ -123,6 +125,11 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
     metrics.epoch_seconds = trained.epoch_seconds
     metrics.instructions_per_step = trained.instructions
     metrics.cycles_per_step = trained.cycles
+    metrics.kernel_cycles = [
+        {"kernel": name, "cycles_per_step": cycles / len(trained.cycles),
+         "calls_per_step": calls / len(trained.cycles)}
+        for name, (cycles, calls) in sorted(trained.kernels.items(),
+                                            key=lambda item: (-item[1][0], item[0]))]
     if trained.cycles:
         _record_measured(build, trained.cycles, trained.profiles, backend)
     if judge is not program:
