@@ -317,7 +317,7 @@ def parse_output(text: str, logits_shape: tuple[int, int]) -> GvsocResult:
 def kernel_names(elf: Path, addresses: Sequence[int]) -> dict[int, str]:
     """The function symbol at each address of `elf` (the emitted kernels are
     static functions `pN_...`; an address with no symbol keeps its hex)."""
-    from elftools.elf.elffile import ELFFile   # the gvsoc extra's pyelftools
+    from elftools.elf.elffile import ELFFile  # the gvsoc extra's pyelftools
 
     with elf.open("rb") as f:
         table = ELFFile(f).get_section_by_name(".symtab")
