@@ -79,7 +79,7 @@ def test_the_budget_is_the_shared_l2_minus_the_footprint(build: Path) -> None:
 def test_the_estimate_covers_the_linked_image(build: Path) -> None:
     """What the gvsoc backend links into the shared L2 besides the arena (an
     empty input) stays within the footprint's estimate of it."""
-    from elftools.elf.elffile import ELFFile   # the gvsoc extra's pyelftools
+    from elftools.elf.elffile import ELFFile  # the gvsoc extra's pyelftools
 
     out = build / "gvsoc"
     out.mkdir(exist_ok=True)
