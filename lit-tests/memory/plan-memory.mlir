@@ -4,7 +4,9 @@
 // Globals live throughout; the cache goes to L3, the rest to L2 first.
 // Packed largest first: L2 holds exactly its lower bound (the 2 KiB buffer
 // and @w, or the two 1 KiB buffers and @w, are alive at once).
-// CHECK-LABEL: module attributes {edgeft.memory = {L2 = 3072 : i64, L2_lower_bound = 3072 : i64, L3 = 1024 : i64, L3_lower_bound = 1024 : i64}}
+// Without l2, L2 gets what the program's image leaves of the shared L2
+// (plan-memory-footprint.mlir); with l2 given, no edgeft.l2_budget.
+// CHECK-LABEL: module attributes {edgeft.l2_budget = {bytes = {{[0-9]+}} : i64, {{.*}}}, edgeft.memory = {L2 = 3072 : i64, L2_lower_bound = 3072 : i64, L3 = 1024 : i64, L3_lower_bound = 1024 : i64}}
 // CHECK:       memref.global "private" @w : memref<16x16xf32> = dense<1.000000e+00> {edgeft.level = "L2", edgeft.offset = 2048 : i64, edgeft.trainable}
 // CHECK:       memref.global "private" @cache : memref<256xf32> = dense<0.000000e+00> {edgeft.cache = {quant = "none", samples = 4 : i64}, edgeft.level = "L3", edgeft.offset = 0 : i64}
 // Read-only constants stay in the program image.

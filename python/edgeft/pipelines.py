@@ -119,7 +119,10 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
     steps.append(("edgeft-write-globals-in-place", {}))
     plan: dict[str, Any] = {"target": target.name}
     if target.hierarchical:
-        plan.update({level.lower(): target.levels[level].bytes for level in ("L1", "L2", "L3")})
+        # a level that shares its memory with the program's image keeps the pass's
+        # default (0: what the image leaves, edgeft.analysis.footprint)
+        plan.update({level.lower(): target.levels[level].bytes for level in ("L1", "L2", "L3")
+                     if target.levels[level].image is None})
     steps.append(("edgeft-plan-memory", plan))
     return steps
 

@@ -44,6 +44,8 @@ class ProgramInfo:
     arena_bytes: int
     cache: dict | None = None   # {"samples", "quant"} when built with a forward cache
     memory: dict | None = None  # level -> bytes when built with a memory plan
+    # the L2 budget the program's image left, part by part (no --l2 given)
+    l2_budget: dict | None = None
 
     @staticmethod
     def load(build: Path) -> ProgramInfo:

@@ -172,8 +172,10 @@ def _zig_version() -> str:
         raise UserError(ZIG_HELP) from None
 
 
-def link(objects: Sequence[Path], input_dir: Path, elf: Path) -> Path:
-    """Assemble the input (input_dir/edgeft_in.bin) and link the image."""
+def link(objects: Sequence[Path], input_dir: Path, elf: Path,
+         room: tuple[int, int] | None = None) -> Path:
+    """Assemble the input (input_dir/edgeft_in.bin) and link the image; `room`
+    is (bytes, training steps) the build's L2 budget left for the input."""
     # zig caches objects by their sources' text, and the included binary is not
     # one of them: the input's hash in the assembly makes each input its own.
     digest = hashlib.sha256((input_dir / "edgeft_in.bin").read_bytes()).hexdigest()
@@ -184,7 +186,18 @@ def link(objects: Sequence[Path], input_dir: Path, elf: Path) -> Path:
     _check(subprocess.run([*zig(), *FLAGS, FC_CPU, f"-I{input_dir}", "-c",
                            str(source), "-o", str(input_obj)],
                           capture_output=True, text=True, check=False), "assembling the input")
-    return link_objects([*objects, input_obj], elf)
+    try:
+        return link_objects([*objects, input_obj], elf)
+    except ImageTooLarge:
+        size = (input_dir / "edgeft_in.bin").stat().st_size
+        if room is None or size <= room[0]:
+            raise
+        raise ImageTooLarge(
+            f"this run's input is {size:,} bytes (its steps, and every parameter when it does "
+            f"not start from edgeft_init's values); the build's L2 budget left {room[0]:,} "
+            f"bytes for it, {room[1]} training steps (report.json memory.l2_budget): run at "
+            f"most {room[1]} steps at once (edgeft run --steps {room[1]}) or compile with a "
+            "smaller --l2") from None
 
 
 def link_objects(objects: Sequence[Path], elf: Path,
@@ -194,12 +207,16 @@ def link_objects(objects: Sequence[Path], elf: Path,
                              *map(str, objects), "-o", str(elf)],
                             capture_output=True, text=True, check=False)
     if "will not fit in region" in result.stderr or "exceed L1" in result.stderr:
-        raise UserError("the program does not fit Siracusa's memories (code, initial values, "
+        raise ImageTooLarge("the program does not fit Siracusa's memories (code, initial values, "
                         "input and the L2 arena share the 1.94 MiB of L2; the L1 arena and the "
                         "cores' stacks share 256 KiB): compile with a smaller --l2 (or --l1), "
                         f"or run fewer steps at once\n{result.stderr[-1500:]}")
     _check(result, what)
     return elf
+
+
+class ImageTooLarge(UserError):
+    """The linked program does not fit Siracusa's L2 or L1."""
 
 
 def _check(result: subprocess.CompletedProcess, what: str) -> None:
@@ -383,7 +400,9 @@ class GvsocProgram:
                             "--cache fp32|nf4")
         work = self.build_dir / "gvsoc"
         write_input(work / "edgeft_in.bin", self._parameters, steps, batches)
-        elf = link(self.objects, work, work / "train.elf")
+        budget = self.info.l2_budget
+        elf = link(self.objects, work, work / "train.elf",
+                   None if budget is None else (budget["input"], budget["input_steps"]))
         text = run_gvsoc(self.gvsoc, elf, work / "run", self.timeout)
         result = parse_output(text, (batch, self.info.classes))
         self.kernel_cycles = {name: result.kernels[a] for a, name

@@ -53,6 +53,7 @@ class CSources:
     labels_are_indices: bool
     cache: dict | None = None
     memory: dict | None = None     # level -> bytes (and <level>_lower_bound) when planned
+    l2_budget: dict | None = None  # the L2 budget and the image's parts it was derived from
 
 
 @dataclass
@@ -144,7 +145,8 @@ def translate(module: ir.Module) -> CSources:
     return CSources({"network.h": _header(api, cache), "network.c": network,
                      "weights.c": _weights(emitter), "CMakeLists.txt": _cmake()}, arena,
                     api.x.shape[0], api.logits.shape[1], list(api.x.shape[1:]),
-                    api.labels_are_indices, cache, int_dict(module, attrs.MEMORY))
+                    api.labels_are_indices, cache, int_dict(module, attrs.MEMORY),
+                    int_dict(module, attrs.L2_BUDGET))
 
 
 def network_c(module: ir.Module) -> str:
@@ -540,4 +542,6 @@ def write(sources: CSources, build: Path) -> None:
         info["cache"] = {k: v for k, v in sources.cache.items() if k != "globals"}
     if sources.memory is not None:
         info["memory"] = sources.memory
+    if sources.l2_budget is not None:
+        info["l2_budget"] = sources.l2_budget
     (build / "program.json").write_text(json.dumps(info, indent=2) + "\n")

@@ -251,6 +251,10 @@ def cmd_compile(opts: argparse.Namespace) -> int:
     memory = report.get("memory")
     if memory:
         levels = ", ".join(f"{name} {size:,} B" for name, size in memory["peak_bytes"].items())
+        budget = memory.get("l2_budget", {})
+        if budget.get("source") == "footprint":
+            levels += (f" (L2 budget {budget['bytes']:,} B: the {budget['physical_bytes']:,} B "
+                       f"of shared L2 less the program's image, {budget['footprint_bytes']:,} B)")
         print(f"edgeft: memory plan for {report['target']['name']}: {levels}", file=sys.stderr)
     cycles = report.get("cycles")
     if cycles:

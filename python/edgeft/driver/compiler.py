@@ -14,7 +14,7 @@ from edgeft import pipelines
 from edgeft.codegen import cwriter
 from edgeft.estimate import timeline
 from edgeft.frontend.importer import import_model_full, is_factory
-from edgeft.ir import diagnostics
+from edgeft.ir import attrs, diagnostics
 from edgeft.ir.errors import UserError
 from edgeft.ir.graph import clone_module
 from edgeft.options import TRAINING_BATCH, CompileOptions
@@ -112,8 +112,11 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
             cwriter.write(sources, build)
             performance = None
             if target.hierarchical:
-                draw_memory_plan(placed_buffers(lowered.operation),
-                                 {n: lv.bytes for n, lv in target.levels.items()},
+                budgets = {n: lv.bytes for n, lv in target.levels.items()}
+                derived = attrs.int_dict(lowered.operation, attrs.L2_BUDGET)
+                if derived is not None:   # what the program's image leaves of the shared L2
+                    budgets["L2"] = derived["bytes"]
+                draw_memory_plan(placed_buffers(lowered.operation), budgets,
                                  build / "memory.png")
                 if compiled.report["options"]["estimate"]:
                     performance = timeline.estimate(

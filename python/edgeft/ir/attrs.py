@@ -26,6 +26,7 @@ OFFSET = "edgeft.offset"            # i64 on allocs and globals: bytes into the 
 MEMORY = "edgeft.memory"            # dict on the module: bytes per level (+ <level>_lower_bound)
 STAGING = "edgeft.dma_staging"      # dict on the module: level, offset, bytes of L1<->L3 staging
 ARENA = "edgeft.arena"              # i64 on the module: the flat target's one arena
+L2_BUDGET = "edgeft.l2_budget"      # dict on the module: the L2 budget the program's image left
 
 # Tiling, promotion, offload and the core split.
 TILE = "edgeft.tile"                # i64 array on a tiled linalg op: its tile sizes

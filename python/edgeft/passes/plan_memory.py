@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 
 from edgeft.analysis.counts import far_root, far_side, module_globals
+from edgeft.analysis.footprint import Footprint, program_footprint
 from edgeft.analysis.liveness import alloc_lifetimes, top_level_ops
 from edgeft.analysis.memory import (
     CACHE,
@@ -35,6 +36,7 @@ LEVEL_ATTR = attrs.LEVEL
 OFFSET_ATTR = attrs.OFFSET
 PLAN_ATTR = attrs.MEMORY
 STAGING_ATTR = attrs.STAGING
+BUDGET_ATTR = attrs.L2_BUDGET
 FLAT_ATTR = attrs.ARENA      # the flat target's one arena, in bytes
 FLAT = "flat"                   # the flat target's one level
 WRITTEN_ATTRS = (attrs.TRAINABLE, attrs.STATE_OF)
@@ -60,6 +62,11 @@ class PlanMemory(EdgeftPass):
     A plan that does not fit is an error naming the largest buffers alive
     at the peak and the shortfall.
 
+    Without `l2`, a level that shares its memory with the program's image
+    (siracusa's L2: code, initial values, I/O buffers, the linked input)
+    gets what the image leaves (edgeft.analysis.footprint), and the module
+    gets `edgeft.l2_budget = {bytes = ..., physical = ..., <part> = ...}`.
+
     For a flat target (`host`: one unbounded memory) the plan is one arena:
     the forward cache's parts at its start, then each function's buffers
     packed by lifetime after them (functions run one at a time, so they
@@ -84,10 +91,20 @@ class PlanMemory(EdgeftPass):
         except UserError as e:
             raise ValueError(str(e)) from None
 
-    def budgets(self) -> list[tuple[str, int]]:
-        """The levels of the target, fastest first, with their sizes in bytes (options override)."""
+    def budgets(self, module: ir.Operation | None = None
+                ) -> tuple[list[tuple[str, int]], Footprint | None]:
+        """The levels of the target, fastest first, with their budgets in bytes
+        (options override), and the program's footprint in the level that
+        shares its memory with it (None when no level does or no `module`)."""
         target = get(self.target, l1=self.l1 or None, l2=self.l2 or None, l3=self.l3 or None)
-        return [(name, level.bytes) for name, level in target.levels.items()]
+        budgets, footprint = [], None
+        for name, level in target.levels.items():
+            if level.image is None or module is None:
+                budgets.append((name, level.bytes))
+                continue
+            footprint = program_footprint(module, level.bytes, level.image)
+            budgets.append((name, footprint.budget))
+        return budgets, footprint
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Place every buffer (flat: in one arena; else in the levels)."""
@@ -95,15 +112,19 @@ class PlanMemory(EdgeftPass):
         if buffers is None:
             pass_.signal_pass_failure()
             return
-        if len(self.budgets()) == 1:
+        budgets, footprint = self.budgets(op)
+        if len(budgets) == 1:
             plan_flat(op)
             return
-        budgets = self.budgets()
         tiles = [b for b in buffers if b.level == "L1"]
         placed = [b for b in buffers if b.level != "L1"]
         levels = [b for b in budgets if b[0] != "L1"]
         staging = None
         try:
+            if footprint is not None and footprint.budget < 1024:
+                raise PlanError(f"the program's image ({footprint.image:,} bytes: code, initial "
+                                f"values, I/O buffers, input) leaves no room in the "
+                                f"{footprint.physical:,} bytes of L2 for the L2 arena")
             plans = assign_levels(placed, levels)
             size = _staging_bytes(op, placed, owners)
             if size:
@@ -132,6 +153,12 @@ class PlanMemory(EdgeftPass):
                 summary[name] = ir.IntegerAttr.get(i64, plan.size)
                 summary[f"{name}_lower_bound"] = ir.IntegerAttr.get(i64, plan.lower_bound)
             op.attributes[PLAN_ATTR] = ir.DictAttr.get(summary)
+            if footprint is not None:
+                op.attributes[BUDGET_ATTR] = ir.DictAttr.get({
+                    name: ir.IntegerAttr.get(i64, value) for name, value in (
+                        ("bytes", footprint.budget), ("physical", footprint.physical),
+                        *footprint.parts().items(), ("input_steps", footprint.input_steps),
+                        ("lowered_ops", footprint.lowered_ops))})
             if staging is not None:
                 op.attributes[STAGING_ATTR] = ir.DictAttr.get({
                     "level": ir.StringAttr.get(staging.level),

@@ -37,7 +37,8 @@ def lowered(report: dict[str, Any], module: ir.Module, target: Target, batch: in
             estimate: timeline.Estimate | None) -> None:
     """Add what the lowered, planned `module` shows to `report` (in place)."""
     if target.hierarchical:
-        report["memory"] = memory(int_dict(module.operation, attrs.MEMORY), target)
+        report["memory"] = memory(int_dict(module.operation, attrs.MEMORY), target,
+                                  int_dict(module.operation, attrs.L2_BUDGET))
     tiling = int_dict(module.operation, attrs.TILING)
     if tiling is not None:
         report["tiling"] = tiling
@@ -47,15 +48,34 @@ def lowered(report: dict[str, Any], module: ir.Module, target: Target, batch: in
         report.update(timeline.report(estimate, target, batch, report["flops"]))
 
 
-def memory(plan: dict[str, int], target: Target) -> dict[str, Any]:
-    """report.json `memory`: the planned size of each level, the L2 lower bound
-    and the budgets."""
+def memory(plan: dict[str, int], target: Target,
+           l2_budget: dict[str, int] | None = None) -> dict[str, Any]:
+    """report.json `memory`: the planned size of each level, the L2 lower bound,
+    the budgets and how the L2 budget was derived (`l2_budget`: the shared L2
+    minus the program's image, part by part, or the --l2 given)."""
     levels = [name for name in target.levels if name in plan]
-    return {
+    budgets = {name: target.levels[name].bytes for name in target.levels}
+    out: dict[str, Any] = {
         "peak_bytes": {name: plan[name] for name in levels},
         "lower_bound_bytes": {name: plan[f"{name}_lower_bound"] for name in levels},
-        "budget_bytes": {name: target.levels[name].bytes for name in target.levels},
+        "budget_bytes": budgets,
     }
+    if l2_budget is not None:
+        budgets["L2"] = l2_budget["bytes"]
+        parts = {k: v for k, v in l2_budget.items()
+                 if k not in ("bytes", "physical", "input_steps", "lowered_ops")}
+        out["l2_budget"] = {
+            "bytes": l2_budget["bytes"], "source": "footprint",
+            "physical_bytes": l2_budget["physical"], "footprint_bytes": sum(parts.values()),
+            "footprint": parts, "input_steps": l2_budget["input_steps"],
+            "lowered_ops": l2_budget["lowered_ops"],
+            "note": "the shared L2 (runtime/pulp/link.ld) minus the program's image: initial "
+                    "values (weights.c), constants, the parameter table, one batch's I/O "
+                    "buffers, the input of input_steps training steps, the runtime's code "
+                    "and the kernels' code estimated per lowered op (docs/memory.md)"}
+    elif "L2" in budgets:
+        out["l2_budget"] = {"bytes": budgets["L2"], "source": "--l2"}
+    return out
 
 
 def engines(counts: dict[str, Counts], batch: int, flops: dict[str, float]) -> dict[str, Any]:
