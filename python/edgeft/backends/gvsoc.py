@@ -62,9 +62,9 @@ FLAGS = ["-target", "riscv32-freestanding-none", "-std=c11", "-O2", "-ffreestand
          "-Wno-unused-function"]
 FC_CPU = "-mcpu=generic_rv32+m+c"
 CLUSTER_CPU = "-mcpu=generic_rv32+m+c+zfinx"
-# The arenas go to the linker script's sections (edgeft_rt.h's EDGEFT_PLACE).
 # What a step's profile line counts (runtime/pulp/pulp.h, edgeft_pulp_profile_t).
 PROFILE_KINDS = ("kernels", "redmule", "dma_start", "dma_wait", "staged", "copies")
+# The arenas go to the linker script's sections (edgeft_rt.h's EDGEFT_PLACE).
 PLACE = '-DEDGEFT_PLACE(level)=__attribute__((section(".edgeft_" #level)))'
 
 
