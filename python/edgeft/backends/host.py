@@ -13,6 +13,7 @@ Besides the `Backend` interface it offers single steps (`train_step`,
 from __future__ import annotations
 
 import ctypes
+import shutil
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -36,6 +37,7 @@ def build_host_library(build: Path, extra_flags: list[str] | None = None) -> Pat
     require_tool("cmake", "cmake")
     require_tool("gcc", "gcc")
     out = build / "host"
+    _forget_moved(out, build)
     flags = " ".join(extra_flags or [])
     configure = ["cmake", "-S", str(build), "-B", str(out), "-DCMAKE_BUILD_TYPE=Release",
                  f"-DCMAKE_C_FLAGS={flags}"]
@@ -45,6 +47,20 @@ def build_host_library(build: Path, extra_flags: list[str] | None = None) -> Pat
             raise UserError(f"building {build} failed:\n{result.stdout[-2000:]}"
                             f"{result.stderr[-2000:]}")
     return out / "libedgeft_network.so"
+
+
+def _forget_moved(out: Path, build: Path) -> None:
+    """Remove CMake's work folder if it was made for BUILD at another path (a
+    copied or moved build): CMake refuses a cache made for another source folder."""
+    cache = out / "CMakeCache.txt"
+    if not cache.is_file():
+        return
+    for line in cache.read_text(errors="replace").splitlines():
+        if line.startswith("CMAKE_HOME_DIRECTORY:INTERNAL="):
+            made_for = line.partition("=")[2]
+            if Path(made_for).resolve() != build.resolve():
+                shutil.rmtree(out)
+            return
 
 
 class HostProgram:

@@ -34,6 +34,7 @@ from edgeft.codegen.emitter import (
     float_literal,
 )
 from edgeft.ir import attrs, elements
+from edgeft.ir.files import strict_json
 from edgeft.ir.graph import function
 from edgeft.ir.types import shaped_bytes
 from edgeft.passes.forward_cache import CACHE_ATTR, CACHED, FILL
@@ -530,8 +531,6 @@ target_link_libraries(edgeft_network PRIVATE m)
 
 def write(sources: CSources, build: Path) -> None:
     """The C files, CMakeLists.txt and program.json (shapes for the runners)."""
-    import json
-
     build.mkdir(parents=True, exist_ok=True)
     for name, text in sources.files.items():
         (build / name).write_text(text)
@@ -544,4 +543,4 @@ def write(sources: CSources, build: Path) -> None:
         info["memory"] = sources.memory
     if sources.l2_budget is not None:
         info["l2_budget"] = sources.l2_budget
-    (build / "program.json").write_text(json.dumps(info, indent=2) + "\n")
+    (build / "program.json").write_text(strict_json(info))

@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     _cache_options(comp)
     _target_options(comp)
     comp.add_argument("-o", dest="output", required=True, help="build directory")
+    _force_option(comp)
     comp.set_defaults(run=cmd_compile)
 
     run = sub.add_parser("run", help="fine-tune a compiled training step on real data",
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     _cache_options(fin)
     _target_options(fin)
     fin.add_argument("-o", dest="output", required=True, help="build directory")
+    _force_option(fin)
     _run_options(fin)
     fin.set_defaults(run=cmd_finetune)
 
@@ -151,6 +153,11 @@ def _training_options(p: argparse.ArgumentParser, strategy_required: bool = True
     if seed:  # edgeft finetune has one --seed for the compile and the run
         p.add_argument("--seed", type=int, default=D.seed,
                        help=f"seed of weights and adapters (default {D.seed})")
+
+
+def _force_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="replace the -o folder even if it holds files edgeft did not write")
 
 
 def _model_options(p: argparse.ArgumentParser) -> None:
@@ -238,10 +245,12 @@ def cmd_import(opts: argparse.Namespace) -> int:
 
 def cmd_compile(opts: argparse.Namespace) -> int:
     """`edgeft compile`: write BUILD/train.mlir and BUILD/report.json."""
+    from edgeft.codegen.builddir import check_target
     from edgeft.driver.compiler import compile_model, write_build
 
+    check_target(Path(opts.output), opts.force)   # before the slow part
     compiled = compile_model(opts.model, CompileOptions.from_namespace(opts))
-    write_build(compiled, Path(opts.output))
+    write_build(compiled, Path(opts.output), force=opts.force)
     report = compiled.report
     f = report["flops"]
     print(f"edgeft: {report['model']} {report['strategy']}: {report['trainable_params']} of "

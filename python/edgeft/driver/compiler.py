@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from torch_mlir import ir
 
-from edgeft import pipelines
-from edgeft.codegen import cwriter
+from edgeft import __version__, pipelines
+from edgeft.codegen import builddir, cwriter
 from edgeft.estimate import timeline
 from edgeft.frontend.importer import import_model_full, is_factory
 from edgeft.ir import attrs, diagnostics
 from edgeft.ir.errors import UserError
+from edgeft.ir.files import strict_json
 from edgeft.ir.graph import clone_module
 from edgeft.options import TRAINING_BATCH, CompileOptions
 from edgeft.passes.plan_memory import placed_buffers
@@ -95,35 +95,50 @@ def lower(module: ir.Module, target: Any) -> ir.Module:
     return lowered
 
 
-def write_build(compiled: Compiled, build: Path, emit_c: bool = True) -> None:
+def write_build(compiled: Compiled, build: Path, emit_c: bool = True,
+                force: bool = False) -> None:
     """BUILD/train.mlir (with locations), BUILD/report.json and, with `emit_c`,
     BUILD/lowered.mlir and the C program (network.c/.h, weights.c,
-    CMakeLists.txt, program.json; see codegen/)."""
+    CMakeLists.txt, program.json; see codegen/), and BUILD/manifest.json.
+
+    The build is written whole into a fresh folder beside BUILD and swapped in
+    (codegen.builddir): a failure or an interrupt leaves the previous build as
+    it was, and a second compile into BUILD waits for the first. BUILD must be
+    new, empty or an earlier build, unless `force`."""
+    builddir.check_target(build, force)
     try:
-        build.mkdir(parents=True, exist_ok=True)
-        text = compiled.module.operation.get_asm(enable_debug_info=True, assume_verified=True)
-        (build / "train.mlir").write_text(text)
-        if emit_c:
-            target = compiled.target
-            lowered = lower(compiled.module, target)
-            (build / "lowered.mlir").write_text(
-                lowered.operation.get_asm(enable_debug_info=True, assume_verified=True))
-            sources = cwriter.translate(lowered)
-            cwriter.write(sources, build)
-            performance = None
-            if target.hierarchical:
-                budgets = {n: lv.bytes for n, lv in target.levels.items()}
-                derived = attrs.int_dict(lowered.operation, attrs.L2_BUDGET)
-                if derived is not None:   # what the program's image leaves of the shared L2
-                    budgets["L2"] = derived["bytes"]
-                draw_memory_plan(placed_buffers(lowered.operation), budgets,
-                                 build / "memory.png")
-                if compiled.report["options"]["estimate"]:
-                    performance = timeline.estimate(
-                        lowered, target,
-                        kernel_cycles=compiled.report["options"].get("kernel_cycles", "auto"))
-                    compiled.kernels_measured_now = performance.kernels_measured
-            assemble.lowered(compiled.report, lowered, target, sources.batch, performance)
-        (build / "report.json").write_text(json.dumps(compiled.report, indent=2) + "\n")
+        with builddir.locked(build), builddir.staged(build, force) as stage:
+            _write_files(compiled, stage, emit_c)
+            builddir.write_manifest(stage, {
+                "edgeft": __version__, "model": compiled.report["model"],
+                "strategy": compiled.report["strategy"],
+                "options": compiled.report["options"]})
     except OSError as e:
-        raise UserError(f"cannot write into '{build}': {e.strerror}") from None
+        raise UserError(f"cannot write the build '{build}': {e.strerror}") from None
+
+
+def _write_files(compiled: Compiled, build: Path, emit_c: bool) -> None:
+    text = compiled.module.operation.get_asm(enable_debug_info=True, assume_verified=True)
+    (build / "train.mlir").write_text(text)
+    if emit_c:
+        target = compiled.target
+        lowered = lower(compiled.module, target)
+        (build / "lowered.mlir").write_text(
+            lowered.operation.get_asm(enable_debug_info=True, assume_verified=True))
+        sources = cwriter.translate(lowered)
+        cwriter.write(sources, build)
+        performance = None
+        if target.hierarchical:
+            budgets = {n: lv.bytes for n, lv in target.levels.items()}
+            derived = attrs.int_dict(lowered.operation, attrs.L2_BUDGET)
+            if derived is not None:   # what the program's image leaves of the shared L2
+                budgets["L2"] = derived["bytes"]
+            draw_memory_plan(placed_buffers(lowered.operation), budgets,
+                             build / "memory.png")
+            if compiled.report["options"]["estimate"]:
+                performance = timeline.estimate(
+                    lowered, target,
+                    kernel_cycles=compiled.report["options"].get("kernel_cycles", "auto"))
+                compiled.kernels_measured_now = performance.kernels_measured
+        assemble.lowered(compiled.report, lowered, target, sources.batch, performance)
+    (build / "report.json").write_text(strict_json(compiled.report))

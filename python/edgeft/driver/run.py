@@ -16,6 +16,7 @@ the fine-tuning set.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,14 +24,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from edgeft import backends
-from edgeft.backends.base import Backend, ProgramInfo, Step
+from edgeft.backends.base import Backend, ProgramInfo, Step, Trained
+from edgeft.codegen import builddir
 from edgeft.frontend import data as datasets
 from edgeft.ir.errors import UserError
+from edgeft.ir.files import replace_text, strict_json
 
 if TYPE_CHECKING:
     import tqdm
 
 EVAL_SAMPLES = 2000
+# Fewer held-out samples than this make the accuracy a coin toss (1 sample: 0 or 100 %).
+MIN_EVAL_SAMPLES = 100
 
 
 @dataclass
@@ -44,7 +49,7 @@ class Metrics:
     batch: int
     eval_samples: int
     accuracy_before: float
-    accuracy_after: float = 0.0
+    accuracy_after: float | None = None   # None when training diverged
     loss_per_step: list[float] = field(default_factory=list)
     epoch_seconds: list[float] = field(default_factory=list)
     instructions_per_step: list[int] = field(default_factory=list)
@@ -54,6 +59,9 @@ class Metrics:
     cache: str = "none"
     steps_planned: int = 0       # the steps of every epoch
     accuracy_on: str = ""        # where accuracy was measured (the backend, or the host)
+    # a non-finite loss (or parameter) stopped the run: at this step (1-based, over all epochs)
+    diverged: bool = False
+    diverged_step: int | None = None
 
 
 def accuracy(program: Backend, images: np.ndarray, labels: np.ndarray) -> float:
@@ -76,7 +84,11 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
 
     `steps` runs only the first N steps of the schedule (a simulator runs a
     few million instructions a second). On GVSoC, accuracy is measured on the
-    host, with the parameters the GVSoC run ended with."""
+    host, with the parameters the GVSoC run ended with.
+
+    The build must match its manifest (codegen.builddir); a second edgeft on
+    the same build waits. A non-finite loss stops the run: metrics.json
+    records where (`diverged`), and a user error says so."""
     machine = backends.get(backend)
     if samples < 1 or epochs < 0:
         raise UserError("--samples must be at least 1 and --epochs at least 0")
@@ -84,15 +96,26 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
         raise UserError("--steps must be at least 1")
     if gvsoc is not None and backend != "gvsoc":
         raise UserError("--gvsoc goes with --backend gvsoc")
+    with builddir.locked(build):
+        manifest = builddir.verify(build)
+        return _run(build, machine, manifest, spec, samples, epochs, seed, backend, progress,
+                    steps, gvsoc)
+
+
+def _run(build: Path, machine: type[Backend], manifest: dict[str, Any], spec: str,
+         samples: int, epochs: int, seed: int, backend: str, progress: bool,
+         steps: int | None, gvsoc: str | None) -> Metrics:
     info = ProgramInfo.load(build)
     if not info.labels_are_indices:
         raise UserError("edgeft run fine-tunes classifiers (cross-entropy loss); this build "
                         "was compiled with the mse loss")
     parsed = datasets.parse_spec(spec)
     test = datasets.load(parsed, "test")
-    if samples + 1 > len(test):
+    if samples + MIN_EVAL_SAMPLES > len(test):
         raise UserError(f"{parsed.describe()} has {len(test)} test samples; --samples "
-                        f"{samples} leaves none to evaluate on")
+                        f"{samples} leaves {max(len(test) - samples, 0)} to evaluate on, at "
+                        f"least {MIN_EVAL_SAMPLES} are needed (--samples at most "
+                        f"{max(len(test) - MIN_EVAL_SAMPLES, 0)})")
     if samples < info.batch:
         raise UserError(f"--samples {samples} is smaller than the batch ({info.batch})")
     if info.cache is not None and samples > info.cache["samples"]:
@@ -119,8 +142,12 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
     planned = _steps(schedule, samples // info.batch, info, tune_x, tune_y)
     metrics.steps_planned = sum(len(epoch) for epoch in planned)
     bars = _Bars(samples // info.batch, epochs, progress)
-    trained = program.train(_first(planned, steps), on_step=bars.step)
-    bars.close()
+    try:
+        trained = program.train(_first(planned, steps), on_step=bars.step)
+    except _Diverged:   # the host stops at the step; simulators are checked after the run
+        trained = Trained(losses=bars.losses)
+    finally:
+        bars.close()
     metrics.loss_per_step = trained.losses
     metrics.epoch_seconds = trained.epoch_seconds
     metrics.instructions_per_step = trained.instructions
@@ -130,13 +157,55 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
          "calls_per_step": calls / len(trained.cycles)}
         for name, (cycles, calls) in sorted(trained.kernels.items(),
                                             key=lambda item: (-item[1][0], item[0]))]
+    diverged = _divergence(trained.losses, program.parameters())
+    if diverged is not None:
+        metrics.diverged, metrics.diverged_step = True, diverged
+        metrics.loss_per_step = trained.losses[:diverged]
+        _write_metrics(build, metrics)
+        loss = trained.losses[diverged - 1] if diverged <= len(trained.losses) else None
+        what = (f"the loss is {loss} at step {diverged}" if loss is not None and
+                not math.isfinite(loss) else f"the parameters are not finite after step "
+                f"{diverged}")
+        epoch_of = _epoch_of(planned, diverged)
+        raise UserError(f"training diverged: {what} (epoch {epoch_of}, --lr "
+                        f"{manifest['options'].get('lr')} at compile time); metrics -> "
+                        f"{build}/metrics.json; compile with a smaller --lr")
     if trained.cycles:
         _record_measured(build, trained.cycles, trained.profiles, backend)
     if judge is not program:
         judge.write_parameters(program.parameters())
     metrics.accuracy_after = accuracy(judge, eval_x, eval_y)
-    (build / "metrics.json").write_text(json.dumps(asdict(metrics), indent=2) + "\n")
+    _write_metrics(build, metrics)
     return metrics
+
+
+class _Diverged(Exception):
+    """A step's loss was not finite (raised from the host's on_step to stop there)."""
+
+
+def _divergence(losses: list[float], parameters: dict[str, np.ndarray]) -> int | None:
+    """The 1-based step whose loss is first not finite; the step after the last
+    if only the parameters are; None when all is finite."""
+    for step, loss in enumerate(losses, 1):
+        if not math.isfinite(loss):
+            return step
+    if losses and not all(np.isfinite(value).all() for value in parameters.values()):
+        return len(losses)
+    return None
+
+
+def _epoch_of(epochs: list[list[Step]], step: int) -> int:
+    """The 1-based epoch of the 1-based `step`."""
+    for epoch, steps in enumerate(epochs, 1):
+        if step <= len(steps):
+            return epoch
+        step -= len(steps)
+    return len(epochs)
+
+
+def _write_metrics(build: Path, metrics: Metrics) -> None:
+    replace_text(build / "metrics.json", strict_json(asdict(metrics)))
+    builddir.record(build, ["metrics.json", "report.json"])
 
 
 MEASURED_ON = {"gvsoc": "GVSoC siracusa, mcycle of cluster core 0 around each step"}
@@ -171,7 +240,7 @@ def _record_measured(build: Path, cycles: list[int],
                           "siracusa's model has no RedMulE) replaced by the RedMulE model's "
                           "cycles of the estimate"}
     report.setdefault("cycles", {})["measured"] = measured
-    path.write_text(json.dumps(report, indent=2) + "\n")
+    replace_text(path, strict_json(report))
 
 
 def _first(epochs: list[list[Step]], steps: int | None) -> list[list[Step]]:
@@ -205,14 +274,19 @@ def _steps(schedule: list[np.ndarray], steps: int, info: ProgramInfo, tune_x: np
 
 
 class _Bars:
-    """A tqdm progress bar per epoch, advanced as a backend reports steps."""
+    """A tqdm progress bar per epoch, advanced as a backend reports steps; it
+    stops the run at the first non-finite loss (raises _Diverged)."""
 
     def __init__(self, steps: int, epochs: int, enabled: bool) -> None:
         self.steps, self.epochs, self.enabled = steps, epochs, enabled
         self.epoch = -1
         self.bar = None
+        self.losses: list[float] = []   # every loss seen, the last one perhaps not finite
 
     def step(self, epoch: int, loss: float) -> None:
+        self.losses.append(loss)
+        if not math.isfinite(loss):
+            raise _Diverged
         if epoch != self.epoch:
             self.close()
             self.epoch, self.bar = epoch, _progress(self.steps, f"epoch {epoch + 1}/{self.epochs}",
