@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from edgeft.codegen.builddir import write_manifest
 from edgeft.driver.cli import main
 from edgeft.report import tables as report
 
@@ -66,6 +67,7 @@ def _build(tmp_path: Path, name: str, content: dict[str, Any] | str) -> Path:
     build.mkdir()
     text = content if isinstance(content, str) else json.dumps(content)
     (build / "report.json").write_text(text)
+    write_manifest(build, {"model": "tiny"})
     return build
 
 
@@ -163,7 +165,7 @@ def test_bad_build_is_one_line_exit_1(content: str | None, tmp_path: Path,
     assert "Traceback" not in captured.err
     assert len(captured.err.splitlines()) == 1
     assert captured.err.startswith("edgeft: error: ")
-    assert f"-o {build} first" in captured.err
+    assert f"-o {build}" in captured.err
 
 
 def test_plots_of_host_builds_only_fail_cleanly(tmp_path: Path,

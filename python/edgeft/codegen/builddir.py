@@ -197,19 +197,20 @@ def verify(build: Path) -> dict[str, Any]:
     unchanged; a user error naming the first that is not."""
     if not build.is_dir():
         raise UserError(f"'{build}' is not an edgeft build directory (make one with edgeft "
-                        "compile ... -o DIR)")
+                        f"compile ... -o {build})")
     manifest = _read_manifest(build)
     if manifest is None:
         raise UserError(f"'{build}' has no valid {MANIFEST}: it is not a build edgeft wrote "
-                        "whole (an older edgeft, or a copy of part of one); compile it again")
+                        f"whole (an older edgeft, or a copy of part of one); compile it again (edgeft "
+                        f"compile ... -o {build})")
     for name, digest in sorted(manifest["files"].items()):
         path = build / name
         if not path.is_file():
             raise UserError(f"the build '{build}' is incomplete: {name} is missing (listed in "
-                            f"{MANIFEST}); compile it again")
+                            f"{MANIFEST}); compile it again (edgeft compile ... -o {build})")
         if _sha256(path) != digest:
             raise UserError(f"{path} was changed after edgeft wrote it (it does not match "
-                            f"{MANIFEST}); compile the build again")
+                            f"{MANIFEST}); compile it again (edgeft compile ... -o {build})")
     return manifest
 
 

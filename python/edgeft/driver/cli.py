@@ -347,8 +347,11 @@ def cmd_pretrain(opts: argparse.Namespace) -> int:
 
 def cmd_report(opts: argparse.Namespace) -> int:
     """`edgeft report`: the tables on stdout, the plots' paths on stderr."""
+    from edgeft.codegen.builddir import verify
     from edgeft.report import tables as report
 
+    for build in opts.builds:
+        verify(Path(build))
     reports = [report.load(Path(build)) for build in opts.builds]
     # plots first, so that --plots with nothing to draw fails before any output
     written = report.plots(reports, Path(opts.plots)) if opts.plots else []

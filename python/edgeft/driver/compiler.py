@@ -46,14 +46,7 @@ def compile_model(model: str, options: CompileOptions) -> Compiled:
     built-in model takes TRAINING_BATCH; the returned report's options hold
     the batch and loss the step was built with.
     """
-    if options.batch is not None and options.batch < 1:
-        raise UserError(f"--batch must be at least 1, got {options.batch}")
-    if options.rank < 1:
-        raise UserError(f"--rank must be at least 1, got {options.rank}")
     options.target_description()  # bad target options fail before the slow import
-    if options.cache_block < 2 or options.cache_block % 2:
-        raise UserError(f"--cache-block must be an even number of at least 2, got "
-                        f"{options.cache_block}")
     pipeline = pipelines.training(options.strategy, **options.training_options())
     batch = options.batch or (None if is_factory(model) else TRAINING_BATCH)
     imported = import_model_full(model, batch=batch, in_channels=options.in_channels,

@@ -29,6 +29,7 @@ from edgeft.codegen import builddir
 from edgeft.frontend import data as datasets
 from edgeft.ir.errors import UserError
 from edgeft.ir.files import replace_text, strict_json
+from edgeft.options import check_seed
 
 if TYPE_CHECKING:
     import tqdm
@@ -92,6 +93,7 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
     machine = backends.get(backend)
     if samples < 1 or epochs < 0:
         raise UserError("--samples must be at least 1 and --epochs at least 0")
+    check_seed(seed)
     if steps is not None and steps < 1:
         raise UserError("--steps must be at least 1")
     if gvsoc is not None and backend != "gvsoc":

@@ -67,7 +67,7 @@ class PlanMemory(EdgeftPass):
     gets what the image leaves (edgeft.analysis.footprint), and the module
     gets `edgeft.l2_budget = {bytes = ..., physical = ..., <part> = ...}`.
 
-    For a flat target (`host`: one unbounded memory) the plan is one arena:
+    For a flat target (`host`: one memory, static arrays up to 2 GiB) the plan is one arena:
     the forward cache's parts at its start, then each function's buffers
     packed by lifetime after them (functions run one at a time, so they
     share those bytes); the module gets `edgeft.arena = <bytes>`.
@@ -114,7 +114,13 @@ class PlanMemory(EdgeftPass):
             return
         budgets, footprint = self.budgets(op)
         if len(budgets) == 1:
-            plan_flat(op)
+            arena, largest = plan_flat(op)
+            if arena > budgets[0][1]:
+                op.location.emit_error(
+                    f"edgeft-plan-memory: the arena needs {arena:,} bytes, more than the "
+                    f"{budgets[0][1]:,} bytes target '{self.target}' can hold in static "
+                    f"arrays; the largest buffer is {largest[0]} ({largest[1]:,} bytes)")
+                pass_.signal_pass_failure()
             return
         tiles = [b for b in buffers if b.level == "L1"]
         placed = [b for b in buffers if b.level != "L1"]
@@ -238,18 +244,23 @@ def _nested_alloc(func: ir.OpView) -> ir.Operation | None:
                  if op.name in ("memref.alloc", "memref.alloca") and op not in top), None)
 
 
-def plan_flat(module: ir.Operation) -> None:
+def plan_flat(module: ir.Operation) -> tuple[int, tuple[str, int]]:
     """The flat target's arena: the cache's parts first, then every function's
-    buffers packed by lifetime, functions sharing the bytes after the cache."""
+    buffers packed by lifetime, functions sharing the bytes after the cache.
+    Returns the arena's bytes and the largest buffer (its name, bytes)."""
     body = module.regions[0].blocks[0]
     i64 = ir.IntegerType.get_signless(64, module.context)
     offset = 0
+    largest = ("none", 0)
     for glob in body.operations:
         if glob.operation.name != "memref.global" or attrs.CACHE not in glob.attributes:
             continue
         _place(glob.operation, FLAT, offset, i64)
-        offset = align(offset + shaped_bytes(ir.MemRefType(ir.TypeAttr(glob.attributes["type"])
-                                                     .value)))
+        size = shaped_bytes(ir.MemRefType(ir.TypeAttr(glob.attributes["type"]).value))
+        largest = max(largest, (f"the forward cache's "
+                                f"'{ir.StringAttr(glob.attributes['sym_name']).value}'", size),
+                      key=lambda named: named[1])
+        offset = align(offset + size)
     scratch, arena = offset, offset
     for func in body.operations:
         if func.operation.name != "func.func" or not func.regions[0].blocks:
@@ -260,7 +271,11 @@ def plan_flat(module: ir.Operation) -> None:
         arena = max(arena, scratch + pack(intervals))
         for life, interval in zip(lifetimes, intervals, strict=True):
             _place(life.op, FLAT, scratch + interval.offset, i64)
+            if interval.bytes > largest[1]:
+                largest = (f"a buffer of @{ir.StringAttr(func.attributes['sym_name']).value} "
+                           f"at {life.op.location}", interval.bytes)
     module.attributes[FLAT_ATTR] = ir.IntegerAttr.get(i64, arena)
+    return arena, largest
 
 
 def _place(op: ir.Operation, level: str, offset: int, i64: ir.Type) -> None:
