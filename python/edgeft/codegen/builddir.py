@@ -195,7 +195,8 @@ def write_manifest(folder: Path, producer: dict[str, Any]) -> None:
 def verify(build: Path) -> dict[str, Any]:
     """BUILD's manifest, after checking that every file it lists is there and
     unchanged; a user error naming the first that is not."""
-    if not build.is_dir():
+    if not build.is_dir() or not any((build / name).exists() for name in
+                                     (MANIFEST, "program.json", "report.json")):
         raise UserError(f"'{build}' is not an edgeft build directory (make one with edgeft "
                         f"compile ... -o {build})")
     manifest = _read_manifest(build)
