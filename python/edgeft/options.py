@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from edgeft import target
-from edgeft.ir.errors import UserError
 from edgeft.frontend import BATCHNORM_MODES, DEFAULT_LOSS, LOSSES
+from edgeft.ir.errors import UserError
 
 __all__ = ["BATCHNORM_MODES", "DEFAULTS", "DEFAULT_LOSS", "LOSSES", "SEED_MAX",
            "TRAINING_BATCH", "CompileOptions", "check_learning_rate", "check_seed"]

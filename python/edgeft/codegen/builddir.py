@@ -202,8 +202,8 @@ def verify(build: Path) -> dict[str, Any]:
     manifest = _read_manifest(build)
     if manifest is None:
         raise UserError(f"'{build}' has no valid {MANIFEST}: it is not a build edgeft wrote "
-                        f"whole (an older edgeft, or a copy of part of one); compile it again (edgeft "
-                        f"compile ... -o {build})")
+                        f"whole (an older edgeft, or a copy of part of one); compile it again "
+                        f"(edgeft compile ... -o {build})")
     for name, digest in sorted(manifest["files"].items()):
         path = build / name
         if not path.is_file():

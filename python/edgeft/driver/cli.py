@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from edgeft.driver.common import run_main
 from edgeft.ir.errors import UserError
@@ -28,8 +29,15 @@ BUILTIN_MODELS = ("mlp", "lenet5", "cct2", "dscnn", "resnet8", "autoencoder", "m
 MODEL_HELP = f"built-in model ({', '.join(BUILTIN_MODELS)}) or path/to/file.py:factory"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are user errors (one line, exit 1), not exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UserError(f"{message} (see {self.prog} --help)")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="edgeft",
         description="Compile fine-tuning of PyTorch models for extreme-edge RISC-V SoCs.",
     )
