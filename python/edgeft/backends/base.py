@@ -137,6 +137,29 @@ def check_batches(info: ProgramInfo, x: np.ndarray) -> np.ndarray:
     return array
 
 
+def label_error(step: int, y: np.ndarray, sample: int, classes: int) -> UserError:
+    """The error for training step `step` (counted from 1) whose label of
+    `sample` the program refused (the step API returned 1 + sample)."""
+    label = int(np.asarray(y).reshape(-1)[sample])
+    return UserError(f"training step {step}: label {label} of sample {sample} is not a class "
+                     f"of the model (0..{classes - 1}); the step did not run")
+
+
+def check_refused_labels(output: str, steps: Sequence[Step], first_record: int,
+                         classes: int) -> None:
+    """A user error if a device program says a training step refused a label:
+    the line `EDGEFT label RECORD SAMPLE` (runtime/rv32/main.c, runtime/pulp/main.c),
+    RECORD counting the input's records, the training steps from `first_record`."""
+    for line in output.splitlines():
+        words = line.split()
+        if words[:2] != ["EDGEFT", "label"] or len(words) != 4 \
+                or not (words[2].isdigit() and words[3].isdigit()):
+            continue
+        index = int(words[2]) - first_record
+        if 0 <= index < len(steps):
+            raise label_error(index + 1, steps[index].y, int(words[3]), classes)
+
+
 def check_parameters(current: Mapping[str, np.ndarray],
                      values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """`values` as flat float32 arrays, or a user error for an unknown name or size."""

@@ -90,6 +90,7 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
                         "was compiled with the mse loss")
     parsed = datasets.parse_spec(spec)
     test = datasets.load(parsed, "test")
+    datasets.check_labels(test, info.classes)
     if samples + 1 > len(test):
         raise UserError(f"{parsed.describe()} has {len(test)} test samples; --samples "
                         f"{samples} leaves none to evaluate on")
