@@ -21,15 +21,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from edgeft.backends.base import (
-    OnStep,
-    ProgramInfo,
-    Step,
-    Trained,
-    check_batches,
-    check_parameters,
-    label_error,
-)
+from edgeft.backends import base
+from edgeft.backends.base import OnStep, ProgramInfo, Step, Trained, check_batches, check_parameters
 from edgeft.backends.toolchain import require_tool
 from edgeft.ir.errors import UserError
 
@@ -105,7 +98,7 @@ class HostProgram:
                            ys.ctypes.data_as(ctypes.c_void_p), ctypes.byref(loss))
         self.steps_run += 1
         if refused:
-            raise label_error(self.steps_run, ys, refused - 1, self.info.classes)
+            raise base.label_error(self.steps_run, ys, refused - 1, self.info.classes)
         return loss.value
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
