@@ -38,7 +38,7 @@
 // C-LABEL:     static void edgeft_predict_fn(float *restrict arg0, float *restrict arg1)
 // C:               edgeft_rt_fork(8, p0_predict_fc, &args);
 // C:               k1_predict_fc(
-// C-LABEL:     void edgeft_train_step(const float *x, const float *y, float *loss)
+// C-LABEL:     int edgeft_train_step(const float *x, const float *y, float *loss)
 // C:           {"fc.weight", edgeft_g_fc_weight, 8192, 1},
 
 // Host: the flat target plans one arena and keeps the loops on the cores.
@@ -54,7 +54,7 @@
 // HOST-C-LABEL: static void k2_train_step_loss(
 // HOST-C-LABEL: static void edgeft_train_step_fn(
 // HOST-C:          k2_train_step_loss(
-// HOST-C-LABEL: void edgeft_train_step(const float *x, const float *y, float *loss)
+// HOST-C-LABEL: int edgeft_train_step(const float *x, const float *y, float *loss)
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #all = affine_map<(d0, d1) -> ()>

@@ -18,8 +18,12 @@
  *   data HEX                  up to 32 bytes, little-endian, as hex
  *   drains N                  how often the runtime had to wait for DMA
  *                             transfers whose tokens were not waited on
+ *   label RECORD SAMPLE       a training step refused the label of SAMPLE
+ *                             (not a class) and did not run; RECORD counts
+ *                             every record of the input from 0
  *   end STATUS                last; STATUS 0 on success, 2 on a malformed
- *                             input, 3 on a step kind the build cannot run
+ *                             input, 3 on a step kind the build cannot run,
+ *                             4 after a label line
  * The exit code is STATUS. */
 #include <stdint.h>
 #include <string.h>
@@ -102,16 +106,18 @@ static int read_step(int32_t kind)
     return 0;
 }
 
-static void step(int32_t kind, float *loss)
+/* Runs a training step; returns what the step API does (0, or 1 + the
+   sample whose label it refused). */
+static int step(int32_t kind, float *loss)
 {
-    if (kind == PLAIN) {
-        edgeft_train_step(x, y, loss);
-        return;
-    }
+    if (kind == PLAIN)
+        return edgeft_train_step(x, y, loss);
 #ifdef EDGEFT_CACHE_SAMPLES
     if (kind == FILL_AND_STEP)
         edgeft_cache_fill(x, idx);
-    edgeft_train_step_cached(idx, y, loss);
+    return edgeft_train_step_cached(idx, y, loss);
+#else
+    return 0;
 #endif
 }
 
@@ -196,9 +202,17 @@ static int run(void)
         memset(edgeft_pulp_profile(), 0, sizeof(edgeft_pulp_profile_t));
         edgeft_pulp_counting = 1;
         const uint32_t start = (uint32_t)edgeft_rt_cycles();
-        step(kind, &loss);
+        const int refused = step(kind, &loss);
         const uint32_t cycles = (uint32_t)edgeft_rt_cycles() - start;
         edgeft_pulp_counting = 0;
+        if (refused != 0) {
+            edgeft_pulp_put("EDGEFT label ");
+            edgeft_pulp_put_unsigned((uint32_t)s);
+            edgeft_pulp_put(" ");
+            edgeft_pulp_put_unsigned((uint32_t)(refused - 1));
+            edgeft_pulp_put("\n");
+            return 4;
+        }
         uint32_t bits;
         memcpy(&bits, &loss, sizeof bits);
         edgeft_pulp_put("EDGEFT step ");

@@ -17,7 +17,10 @@
  *                 edgeft_params[] int32 count, int32 trainable, int32 name
  *                 length, the name's bytes (no NUL) and count floats
  * The program starts from edgeft_init(). The exit status is 0 on success,
- * 2 on a file error, 3 on a step kind the build cannot run. */
+ * 2 on a file error, 3 on a step kind the build cannot run, 4 on a label
+ * that is not a class (the step does not run; stderr has the line
+ * "EDGEFT label RECORD SAMPLE", RECORD counting from 0 over every
+ * record of edgeft_in.bin). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +29,7 @@
 #include "network.h"
 
 enum { PLAIN, FILL_AND_STEP, CACHED_STEP, PREDICT, PARAMETERS, KINDS };
+enum { BAD_LABEL = 4 };
 
 static float x[EDGEFT_BATCH * EDGEFT_SAMPLE_ELEMENTS];
 static int32_t y[EDGEFT_LABEL_ELEMENTS];
@@ -45,8 +49,16 @@ static int read_parameters(FILE *in)
     return 0;
 }
 
-/* Reads one training step's inputs and runs it; returns the exit status. */
-static int step(FILE *in, int32_t kind, float *loss)
+/* A training step refused label b (the step API returned 1 + b): says which
+   and returns the exit status. */
+static int bad_label(int32_t record, int refused)
+{
+    fprintf(stderr, "EDGEFT label %ld %d\n", (long)record, refused - 1);
+    return BAD_LABEL;
+}
+
+/* Reads training step `record`'s inputs and runs it; returns the exit status. */
+static int step(FILE *in, int32_t record, int32_t kind, float *loss)
 {
     if (kind != 2 && fread(x, sizeof x, 1, in) != 1)
         return 2;
@@ -59,16 +71,16 @@ static int step(FILE *in, int32_t kind, float *loss)
 #endif
     if (fread(y, sizeof y, 1, in) != 1)
         return 2;
-    if (kind == 0) {
-        edgeft_train_step(x, y, loss);
-        return 0;
-    }
+    int refused = 0;
+    if (kind == 0)
+        refused = edgeft_train_step(x, y, loss);
 #ifdef EDGEFT_CACHE_SAMPLES
     if (kind == 1)
         edgeft_cache_fill(x, idx);
-    edgeft_train_step_cached(idx, y, loss);
+    if (kind != 0)
+        refused = edgeft_train_step_cached(idx, y, loss);
 #endif
-    return 0;
+    return refused == 0 ? 0 : bad_label(record, refused);
 }
 
 /* Reads a batch and writes its logits; returns the exit status. */
@@ -129,7 +141,7 @@ int main(void)
             continue;
         }
         const uint32_t before = (uint32_t)edgeft_rt_instructions();
-        const int status = step(in, kind, &loss);
+        const int status = step(in, s, kind, &loss);
         const uint32_t retired = (uint32_t)edgeft_rt_instructions() - before;
         if (status != 0)
             return status;

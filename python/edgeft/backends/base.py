@@ -17,7 +17,6 @@ the backend knows how it times them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 
 from edgeft.ir.errors import UserError
+from edgeft.ir.schema import read_json
 
 PROGRAM_JSON = "program.json"
 
@@ -54,7 +54,23 @@ class ProgramInfo:
         if not path.is_file():
             raise UserError(f"'{build}' is not an edgeft build directory (no {PROGRAM_JSON}; "
                             "make one with edgeft compile ... -o DIR)")
-        return ProgramInfo(**json.loads(path.read_text()))
+        hint = f"compile the build again (edgeft compile ... -o {build})"
+        fields = read_json(path, PROGRAM_SCHEMA, hint)
+        least = {"batch": 1, "classes": 1, "arena_bytes": 0}
+        low = [k for k, value in least.items() if fields[k] < value]
+        if low or not fields["sample_shape"] or min(fields["sample_shape"]) < 1:
+            field = low[0] if low else "sample_shape"
+            raise UserError(f"'{path}': field '{field}' is {fields[field]}, which no build has; "
+                            f"{hint}")
+        return ProgramInfo(**fields)
+
+
+# What cwriter.write puts in BUILD/program.json (edgeft.ir.schema).
+PROGRAM_SCHEMA = {
+    "batch": int, "sample_shape": [int], "classes": int, "labels_are_indices": bool,
+    "arena_bytes": int, "cache?": {"samples": int, "quant": str},
+    "memory?": {"*": int}, "l2_budget?": {"input": int, "input_steps": int, "*": float},
+}
 
 
 PLAIN, FILL_AND_STEP, CACHED_STEP = 0, 1, 2
@@ -135,6 +151,29 @@ def check_batches(info: ProgramInfo, x: np.ndarray) -> np.ndarray:
         raise UserError(f"x has shape {list(array.shape)}, the program takes "
                         f"[{info.batch} * n, {', '.join(map(str, sample))}]")
     return array
+
+
+def label_error(step: int, y: np.ndarray, sample: int, classes: int) -> UserError:
+    """The error for training step `step` (counted from 1) whose label of
+    `sample` the program refused (the step API returned 1 + sample)."""
+    label = int(np.asarray(y).reshape(-1)[sample])
+    return UserError(f"training step {step}: label {label} of sample {sample} is not a class "
+                     f"of the model (0..{classes - 1}); the step did not run")
+
+
+def check_refused_labels(output: str, steps: Sequence[Step], first_record: int,
+                         classes: int) -> None:
+    """A user error if a device program says a training step refused a label:
+    the line `EDGEFT label RECORD SAMPLE` (runtime/rv32/main.c, runtime/pulp/main.c),
+    RECORD counting the input's records, the training steps from `first_record`."""
+    for line in output.splitlines():
+        words = line.split()
+        if words[:2] != ["EDGEFT", "label"] or len(words) != 4 \
+                or not (words[2].isdigit() and words[3].isdigit()):
+            continue
+        index = int(words[2]) - first_record
+        if 0 <= index < len(steps):
+            raise label_error(index + 1, steps[index].y, int(words[3]), classes)
 
 
 def check_parameters(current: Mapping[str, np.ndarray],

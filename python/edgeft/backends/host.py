@@ -22,6 +22,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from edgeft.backends import base
 from edgeft.backends.base import OnStep, ProgramInfo, Step, Trained, check_batches, check_parameters
 from edgeft.backends.toolchain import require_tool
 from edgeft.ir.errors import UserError
@@ -72,16 +73,18 @@ class HostProgram:
         self.info = info
         self.lib = ctypes.CDLL(str(library))
         self.lib.edgeft_init.restype = None
-        self.lib.edgeft_train_step.restype = None
+        # 0, or 1 + the sample whose label the step refused (not a class)
+        self.lib.edgeft_train_step.restype = ctypes.c_int
         self.lib.edgeft_predict.restype = None
         if info.cache is not None:
             self.lib.edgeft_cache_fill.restype = None
-            self.lib.edgeft_train_step_cached.restype = None
+            self.lib.edgeft_train_step_cached.restype = ctypes.c_int
         count = ctypes.c_int.in_dll(self.lib, "edgeft_param_count").value
         table = (_Tensor * count).in_dll(self.lib, "edgeft_params")
         self._params = {t.name.decode(): np.ctypeslib.as_array(t.data, shape=(t.count,))
                         for t in table}
         self.trainable = {t.name.decode() for t in table if t.trainable}
+        self.steps_run = 0   # training steps since edgeft_init or train()
 
     @classmethod
     def build(cls, build: Path, extra_flags: list[str] | None = None) -> HostProgram:
@@ -92,6 +95,7 @@ class HostProgram:
     def init(self) -> None:
         """Reset every parameter and optimizer state (edgeft_init)."""
         self.lib.edgeft_init()
+        self.steps_run = 0
 
     def _x(self, x: np.ndarray) -> np.ndarray:
         expected = (self.info.batch, *self.info.sample_shape)
@@ -100,13 +104,17 @@ class HostProgram:
             raise UserError(f"x has shape {list(array.shape)}, the program takes {list(expected)}")
         return array
 
-    def _step(self, function: Callable[..., None], first: np.ndarray, y: np.ndarray) -> float:
-        """Call a training function (first input, labels, &loss); returns the loss."""
+    def _step(self, function: Callable[..., int], first: np.ndarray, y: np.ndarray) -> float:
+        """Call a training function (first input, labels, &loss); returns the
+        loss, or a user error naming the label the step refused."""
         dtype = np.int32 if self.info.labels_are_indices else np.float32
         ys = np.ascontiguousarray(y, dtype=dtype)
         loss = ctypes.c_float()
-        function(first.ctypes.data_as(ctypes.c_void_p), ys.ctypes.data_as(ctypes.c_void_p),
-                 ctypes.byref(loss))
+        refused = function(first.ctypes.data_as(ctypes.c_void_p),
+                           ys.ctypes.data_as(ctypes.c_void_p), ctypes.byref(loss))
+        self.steps_run += 1
+        if refused:
+            raise base.label_error(self.steps_run, ys, refused - 1, self.info.classes)
         return loss.value
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
@@ -144,6 +152,7 @@ class HostProgram:
     def train(self, epochs: Sequence[Sequence[Step]], on_step: OnStep | None = None) -> Trained:
         """Every epoch's steps one by one; each epoch's wall time is measured."""
         trained = Trained()
+        self.steps_run = 0   # a refused label names the step of this call, as on rv32
         for epoch, steps in enumerate(epochs):
             start = time.perf_counter()
             for step in steps:

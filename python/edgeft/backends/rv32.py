@@ -33,6 +33,7 @@ from edgeft.backends.base import (
     Trained,
     check_batches,
     check_parameters,
+    check_refused_labels,
 )
 from edgeft.ir.errors import UserError
 
@@ -109,8 +110,10 @@ class Rv32Program:
         loads = self._parameters is not None
         write_input(work / "edgeft_in.bin", self._parameters, train, batches)
         (work / "edgeft_out.bin").unlink(missing_ok=True)
-        toolchain.run_qemu(self.elf, what="the rv32 program", timeout=timeout, cwd=work,
-                           icount=icount).check()
+        ran = toolchain.run_qemu(self.elf, what="the rv32 program", timeout=timeout, cwd=work,
+                                 icount=icount)
+        check_refused_labels(ran.output, train, int(loads), self.info.classes)
+        ran.check()
         result = _read_output((work / "edgeft_out.bin").read_bytes(), loads, len(train),
                               len(batches), (batch, self.info.classes))
         self._parameters = result.parameters

@@ -348,8 +348,9 @@ def cmd_pretrain(opts: argparse.Namespace) -> int:
     result = pretrain(opts.model, opts.data, opts.epochs, seed=opts.seed,
                       output=Path(opts.output) if opts.output else None)
     print(f"edgeft: {opts.model} on {opts.data}: test accuracy {result.test_accuracy:.1%} "
-          f"after {opts.epochs} epochs ({result.seconds:.0f} s) -> {result.path}",
-          file=sys.stderr)
+          f"after {opts.epochs} epochs ({result.seconds:.0f} s) -> {result.path} (edgeft "
+          "import keeps the packaged weights; load these in a factory, or write them into "
+          "python/edgeft/frontend/weights/ with -o to change the default)", file=sys.stderr)
     return 0
 
 

@@ -113,6 +113,7 @@ def _run(build: Path, machine: type[Backend], manifest: dict[str, Any], spec: st
                         "was compiled with the mse loss")
     parsed = datasets.parse_spec(spec)
     test = datasets.load(parsed, "test")
+    datasets.check_labels(test, info.classes)
     if samples + MIN_EVAL_SAMPLES > len(test):
         raise UserError(f"{parsed.describe()} has {len(test)} test samples; --samples "
                         f"{samples} leaves {max(len(test) - samples, 0)} to evaluate on, at "

@@ -26,11 +26,15 @@ the model's class name for its own forward) around the source line.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib.util
+import os
 import re
 import sys
 import traceback
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,7 +221,7 @@ def _from_factory(spec: str, batch: int | None, seed: int) -> _Resolved:
         user_module = importlib.util.module_from_spec(module_spec)
         sys.modules[module_name] = user_module
         module_spec.loader.exec_module(user_module)
-    except Exception as e:  # noqa: BLE001 - user code may raise anything
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - user code may raise anything
         raise UserError(f"loading '{path}' failed: {_describe(e)}") from None
     factory = getattr(user_module, factory_name, None)
     if not callable(factory):
@@ -225,13 +229,18 @@ def _from_factory(spec: str, batch: int | None, seed: int) -> _Resolved:
     torch.manual_seed(seed)
     try:
         result = factory()
-    except Exception as e:  # noqa: BLE001
+    except (Exception, SystemExit) as e:  # noqa: BLE001
         raise UserError(f"factory '{factory_name}' in '{path}' raised {_describe(e)}") from None
     if (not isinstance(result, tuple) or len(result) not in (2, 3)
             or not isinstance(result[0], nn.Module) or not isinstance(result[1], torch.Tensor)
             or (len(result) == 3 and not isinstance(result[2], str | nn.Module))):
-        raise UserError(f"factory '{factory_name}' in '{path}' must return {FACTORY_CONTRACT}")
+        raise UserError(f"factory '{factory_name}' in '{path}' returned {_kind_of(result)}; "
+                        f"it must return {FACTORY_CONTRACT}")
     model, x = result[0], result[1]
+    if x.dim() == 0:
+        raise UserError(f"factory '{factory_name}' in '{path}' returned a 0-d example input "
+                        "(a scalar); the example input is a batch, its first dimension the "
+                        "batch size")
     if batch is not None and batch != x.shape[0]:
         x = torch.randn((batch, *x.shape[1:]), generator=torch.Generator().manual_seed(seed))
     return _Resolved(f"{path.stem}:{factory_name}", model, x,
@@ -241,7 +250,57 @@ def _from_factory(spec: str, batch: int | None, seed: int) -> _Resolved:
 def _describe(e: BaseException) -> str:
     frames = traceback.extract_tb(e.__traceback__)
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    if isinstance(e, SystemExit):
+        return f"SystemExit (sys.exit({e.code!r})){where}"
     return f"{type(e).__name__}: {e}{where}"
+
+
+def _kind_of(value: object) -> str:
+    """What a factory or forward returned, in words: `a Linear (nn.Module) alone`,
+    `a tuple (Linear, list)`, `None`."""
+    if value is None:
+        return "None"
+    if isinstance(value, tuple | list):
+        items = ", ".join(type(v).__name__ for v in value)
+        return f"a {type(value).__name__} of {len(value)} ({items})"
+    if isinstance(value, nn.Module):
+        return f"a {type(value).__name__} (nn.Module) alone"
+    return f"a {type(value).__name__}"
+
+
+@contextlib.contextmanager
+def user_output_to_stderr() -> Iterator[None]:
+    """Send what user code writes to stdout (the factory, the model's forward
+    while it is traced) to stderr, so that `edgeft import -o -` writes only MLIR.
+
+    Python's prints are redirected, and file descriptor 1 itself, for output
+    from C (a print in an extension, printf through ctypes); C's stdio buffer
+    is flushed before the descriptor is restored, so nothing the user code
+    buffered reaches stdout later.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no descriptor 1 or 2 (a daemon): Python's prints only
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        if saved is not None:
+            _flush_c_stdio()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _flush_c_stdio() -> None:
+    """fflush(NULL): empty every C stdio buffer (the C library's own stdout)."""
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # no C library to ask (not a POSIX system)
+        pass
 
 
 def set_mode(model: nn.Module, batchnorm: str) -> nn.Module:
@@ -277,12 +336,15 @@ def _run_once(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     try:
         with torch.no_grad():
             out = model(x)
-    except Exception as e:  # noqa: BLE001
+    except (Exception, SystemExit) as e:  # noqa: BLE001
         raise UserError(f"the model fails on an input of shape {list(x.shape)}: "
                         f"{_describe(e)}") from None
     with torch.no_grad():
         for name, buffer in model.named_buffers():
             buffer.copy_(saved[name])
+    if not isinstance(out, torch.Tensor):
+        raise UserError(f"the model's forward returned {_kind_of(out)}; edgeft trains a "
+                        "model whose forward returns one tensor (the output the loss takes)")
     return out
 
 
@@ -339,18 +401,20 @@ def import_model_full(model: str | nn.Module, *, batch: int | None = None, in_ch
             raise UserError("importing an nn.Module needs an example input")
         resolved = _Resolved(type(model).__name__, model, example)
     else:
-        resolved = _resolve(model, in_channels, batch, seed)
+        with user_output_to_stderr():
+            resolved = _resolve(model, in_channels, batch, seed)
     loss_name, criterion = criterion_of(loss if loss is not None else
                                         resolved.loss or DEFAULT_LOSS)
     torch_model, x = set_mode(resolved.model, batchnorm), resolved.x
-    y = example_target(torch_model, x, loss_name, seed)
-    state = _state_of(torch_model, criterion)
-    # Every model buffer is returned after the loss; those the step changes
-    # (running statistics in train mode, any buffer a forward updates) are stored.
-    returned = [n for n, _ in state.buffers if not n.startswith(LOSS_PREFIX)]
     ctx = context or make_context()
-    module, changed = _export_and_lower(_LossOf(torch_model, criterion, state.names, returned),
-                                        x, y, state.values, ctx)
+    with user_output_to_stderr():
+        y = example_target(torch_model, x, loss_name, seed)
+        state = _state_of(torch_model, criterion)
+        # Every model buffer is returned after the loss; those the step changes
+        # (running statistics in train mode, any buffer a forward updates) are stored.
+        returned = [n for n, _ in state.buffers if not n.startswith(LOSS_PREFIX)]
+        module, changed = _export_and_lower(
+            _LossOf(torch_model, criterion, state.names, returned), x, y, state.values, ctx)
     buffer_names = [n for n, _ in state.buffers]
     updated = [n for n, c in zip(returned, changed, strict=True) if c]
     globalize_parameters(module, state.names, state.values, buffers=set(buffer_names),
@@ -369,7 +433,7 @@ def _export_and_lower(wrapper: _LossOf, x: torch.Tensor, y: torch.Tensor,
             warnings.simplefilter("ignore", FutureWarning)  # torch's own deprecations
             program = torch.export.export(wrapper, (x, y, *values), strict=False)
             program = program.run_decompositions(get_decomposition_table())
-    except Exception as e:  # noqa: BLE001 - torch.export reports many kinds of failure
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - torch.export fails in many ways
         raise UserError(f"torch.export cannot trace the model: {_first_line(e)}") from None
     _map_unused_buffers(program)
     changed = _changed_outputs(program)
@@ -379,7 +443,7 @@ def _export_and_lower(wrapper: _LossOf, x: torch.Tensor, y: torch.Tensor,
                                    py_attr_tracker=importer._py_attr_tracker)  # noqa: SLF001
     try:
         importer.import_frozen_program(program, func_name="forward")
-    except Exception as e:  # noqa: BLE001
+    except (Exception, SystemExit) as e:  # noqa: BLE001
         raise UserError(_import_failure_message(e)) from None
     module = importer.module
     with ctx:

@@ -3,13 +3,17 @@
     edgeft pretrain lenet5 --data fmnist --epochs 3
 
 Adam (lr 1e-3), batch 64, on the upright train split; reports the test
-accuracy and writes the weights to
-python/edgeft/frontend/weights/<model>-<data>.npz, which `edgeft import`
-loads by default for that model (see frontend/models).
+accuracy and writes the weights to `-o FILE`, by default
+$EDGEFT_CACHE_DIR/weights/<model>-<data>.npz (EDGEFT_CACHE_DIR defaults to
+~/.cache/edgeft), never into the installed package. `edgeft import` keeps
+loading the packaged weights (frontend/weights/, see frontend/models), so an
+import depends on the command alone: pretrained weights reach the package
+only when a maintainer writes them there with -o and commits them.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,14 +44,23 @@ def pretrain(model: str, spec: str = "fmnist", epochs: int = 3, batch: int = 64,
     if model not in models.BUILTIN:
         known = ", ".join(sorted(models.BUILTIN))
         raise UserError(f"unknown model '{model}' (built-in models: {known})")
+    if epochs < 0:
+        raise UserError(f"--epochs must be at least 0, got {epochs}")
     parsed = datasets.parse_spec(spec)
     if parsed.rotation:
         raise UserError("pretrain on upright data; the rotation is the drift to fine-tune on")
+    path = output or user_weights_path(model, parsed.name)
+    _make_parent(path)
     train, test = datasets.load(parsed, "train"), datasets.load(parsed, "test")
     net = models.build(model, 1, seed, pretrained=False).train()
     shape = list(models.BUILTIN[model].sample_shape(1))
     x_train = torch.from_numpy(datasets.fit_to(train.images, shape))
     y_train = torch.from_numpy(train.labels)
+    with torch.no_grad():
+        classes = net.eval()(x_train[:1]).shape[1]
+    net.train()
+    datasets.check_labels(train, classes)
+    datasets.check_labels(test, classes)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
     start = time.perf_counter()
@@ -69,7 +82,34 @@ def pretrain(model: str, spec: str = "fmnist", epochs: int = 3, batch: int = 64,
         predicted = torch.cat([net(x_test[i:i + 500]).argmax(1)
                                for i in range(0, len(x_test), 500)])
     accuracy = float((predicted.numpy() == test.labels).mean())
-    path = output or models.weights_path(model, parsed.name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **{n: p.detach().numpy() for n, p in net.state_dict().items()})
+    try:
+        with open(path, "wb") as f:  # a file object: np.savez would add .npz to a bare name
+            np.savez(f, **{n: p.detach().numpy() for n, p in net.state_dict().items()})
+    except OSError as e:
+        raise UserError(f"cannot write the weights to '{path}': {e.strerror}") from None
     return Pretrained(path, accuracy, seconds)
+
+
+def user_weights_path(model: str, data: str) -> Path:
+    """Where `edgeft pretrain` writes by default: $EDGEFT_CACHE_DIR/weights/<model>-<data>.npz,
+    EDGEFT_CACHE_DIR defaulting to the user cache (~/.cache/edgeft), as for kernel
+    measurements."""
+    env = os.environ.get("EDGEFT_CACHE_DIR")
+    base = Path(env) if env else \
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "edgeft"
+    return base / "weights" / f"{model}-{data}.npz"
+
+
+def _make_parent(path: Path) -> None:
+    """The directory of `path`, made before training so that a bad -o fails at once."""
+    blocking = next((d for d in path.parents if d.exists() and not d.is_dir()), None)
+    if blocking is not None:
+        raise UserError(f"cannot write the weights to '{path}': '{blocking}' is a file, "
+                        "not a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot write the weights to '{path}': cannot create "
+                        f"'{path.parent}' ({e.strerror})") from None
+    if path.is_dir():
+        raise UserError(f"cannot write the weights to '{path}': it is a directory")

@@ -14,18 +14,43 @@ the rest is missing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from edgeft.ir.errors import UserError
+from edgeft.ir.schema import mismatch, read_json
 
 LEVELS = ("L1", "L2", "L3")
 ENGINES = ("cores", "redmule", "dma")
 ENGINE_COLOURS = {"cores": "#4c72b0", "redmule": "#dd8452", "dma": "#55a868"}
 LEVEL_COLOURS = {"L1": "#4c72b0", "L2": "#dd8452", "L3": "#55a868"}
-REQUIRED = ("model", "strategy", "options", "trainable_params", "total_params", "flops")
+# The fields of report.json (docs/report.md) these tables and plots read
+# (edgeft.ir.schema): required, or optional ("?") where a stage may not have
+# produced them; other fields pass unchecked.
+_LAYER = {"layer": str, "forward": float, "backward": float, "update": float, "bytes": float,
+          "engines": {"*": float}, "*": object}
+REPORT_SCHEMA = {
+    "model": str, "strategy": str, "options": {"batch": int, "*": object},
+    "trainable_params": int, "total_params": int,
+    "flops": {"forward": float, "backward": float, "optimizer": float, "*": object},
+    "target?": {"name?": str, "frequency_mhz?": float, "*": object,
+                "parameters?": [{"name": str, "value": object, "unit": str, "source": str,
+                                 "*": object}]},
+    "cycles?": {"estimate?": float, "*": object,
+                "measured?": {"cycles_per_step": float, "steps": int, "source": str,
+                              "redmule_modelled?": {"cycles_per_step": float, "*": object},
+                              "*": object}},
+    "latency_ms?": {"estimate?": float, "*": object}, "updates_per_second?": float,
+    "flops_per_cycle?": float, "layers?": [_LAYER],
+    "memory?": {"peak_bytes?": {"*": float}, "*": object},
+    "transfers?": {"bytes?": {"*": float}, "*": object},
+    "*": object,
+}
+# With a cycle estimate, the title also reads these.
+ESTIMATED_SCHEMA = {"latency_ms": {"estimate": float, "*": object},
+                    "target": {"frequency_mhz": float, "*": object},
+                    "updates_per_second": float, "flops_per_cycle": float, "*": object}
 
 
 def load(build: Path) -> dict[str, Any]:
@@ -34,15 +59,11 @@ def load(build: Path) -> dict[str, Any]:
     rerun = f"run edgeft compile MODEL --strategy S ... -o {build} first"
     if not path.is_file():
         raise UserError(f"no report.json in {build}; {rerun}")
-    try:
-        report = json.loads(path.read_text())
-    except OSError as e:
-        raise UserError(f"cannot read {path}: {e.strerror}") from None
-    except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
-        raise UserError(f"{path} is not valid JSON ({e}); {rerun}") from None
-    missing = [key for key in REQUIRED if not isinstance(report, dict) or key not in report]
-    if missing:
-        raise UserError(f"{path} is not an edgeft report (no {', '.join(missing)}); {rerun}")
+    report = read_json(path, REPORT_SCHEMA, rerun)
+    if "estimate" in report.get("cycles", {}):
+        problem = mismatch(report, ESTIMATED_SCHEMA)
+        if problem is not None:
+            raise UserError(f"'{path}': {problem} (the build has a cycle estimate); {rerun}")
     return report
 
 
