@@ -16,6 +16,7 @@ import pytest
 from edgeft.backends.base import Step, check_refused_labels
 from edgeft.backends.host import HostProgram
 from edgeft.backends.rv32 import Rv32Program
+from edgeft.codegen.builddir import write_manifest
 from edgeft.driver.cli import main
 from edgeft.frontend import models
 from edgeft.ir.errors import UserError
@@ -314,6 +315,8 @@ def test_tampered_build_files(name: str, case: str, tmp_path: Path,
     text, message = (PROGRAM_CASES if name == "program.json" else REPORT_CASES)[case]
     path = tmp_path / name
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    # a manifest that lists the file as it is now: the schema, not the hash, refuses it
+    write_manifest(tmp_path, {"model": "tiny"})
     argv, ending = TAMPERED[name]
     line = _error([a.format(build=tmp_path) for a in argv], capsys)
     assert f"'{path}'" in line and message in line
@@ -322,6 +325,7 @@ def test_tampered_build_files(name: str, case: str, tmp_path: Path,
 
 def test_the_untampered_report_prints(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "report.json").write_text(json.dumps(REPORT))
+    write_manifest(tmp_path, {"model": "tiny"})
     assert main(["report", str(tmp_path)]) == 0
     assert "fc" in capsys.readouterr().out
 

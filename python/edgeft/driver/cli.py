@@ -117,7 +117,8 @@ def _parser() -> argparse.ArgumentParser:
 
     pre = sub.add_parser("pretrain", help="train a built-in model's base weights in PyTorch",
                          description="Train on the upright train split and save the weights "
-                                     "that edgeft import loads by default.")
+                                     "(default $EDGEFT_CACHE_DIR/weights/MODEL-DATA.npz; "
+                                     "never into the installed package).")
     pre.add_argument("model", help=f"built-in model ({', '.join(BUILTIN_MODELS)})")
     pre.add_argument("--data", default="fmnist", help="data spec (default fmnist)")
     pre.add_argument("--epochs", type=int, default=3)
