@@ -21,9 +21,11 @@ accumulator, so the derivative becomes the mask `in == max`. Other
 combiners have no rule.
 
 A `tensor.extract` in the body from a tensor defined outside (the label
-gather of the cross-entropy loss) is differentiated by a generic over the
-forward dims plus that tensor's dims, which adds the contribution where the
-extract indices equal the new dims (a scatter written as a masked gather).
+gather of the cross-entropy loss) is differentiated by a scatter: a generic
+over the forward dims plus one new dim for each data-dependent index, which
+adds the contribution where those indices equal the new dims. An index that
+is a forward loop dim (`linalg.index`) maps that tensor dim to the loop dim
+itself, so the label gather's adjoint costs batch x classes.
 """
 
 from __future__ import annotations
