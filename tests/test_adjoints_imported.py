@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 from torch.nn import functional as F
+from torch_mlir import ir
 
 from edgeft.backends.executor import Executable
 from edgeft.frontend.importer import import_model_full, loss_fn
@@ -70,13 +71,17 @@ def check(op: Callable[..., torch.Tensor], input_shape: tuple[int, ...],
             model.shift.abs_().add_(0.5)
         x = x.abs()
     imported = import_model_full(model, example=x, loss="mse")
-    module = imported.module
+    check_gradients(model, imported.module, x, imported.example_y, "mse")
+
+
+def check_gradients(model: nn.Module, module: ir.Module, x: torch.Tensor, y: torch.Tensor,
+                    loss: str) -> None:
+    """The gradients edgeft-autodiff builds for `module` equal autograd's on `model`."""
     with module.context:
         build_pass_manager(PIPELINE, module.context).run(module.operation)
     executable = Executable(module)
-    y = imported.example_y
     executable.call("train_step", x.numpy(), y.numpy())
-    loss_fn("mse", model(x), y).backward()
+    loss_fn(loss, model(x), y).backward()
     for name, parameter in model.named_parameters():
         ours = executable.get_global(f"{name}.grad")
         expected = parameter.grad.numpy()
@@ -307,3 +312,24 @@ def test_batch_norm_frozen_statistics(c: int, hw: int) -> None:
     var = torch.rand(c, generator=generator) + 0.5
     check(lambda x, w, b: F.batch_norm(x, mean, var, w, b, training=False), (2, c, hw, hw),
           ((c,), (c,)), seed=c * hw)
+
+
+# --- losses ---------------------------------------------------------------------
+
+
+@SETTINGS
+@given(batch=st.integers(1, 9), classes=st.integers(2, 6))
+def test_cross_entropy(batch: int, classes: int) -> None:
+    """Cross-entropy's label gather logits[b, y[b]], whose adjoint scatters into
+    batch x classes.
+
+    `shift` has the logits' shape, so its gradient is d loss / d logits itself
+    ((softmax - one-hot) / batch); the labels repeat and the batch differs from
+    the classes, so a contribution scattered to a wrong row or class shows.
+    """
+    generator = torch.Generator().manual_seed(10 * batch + classes)
+    model = OpUnderTest(lambda logits: logits, (batch, classes), [], batch + classes)
+    x = torch.randn((batch, classes), generator=generator)
+    y = torch.randint(0, classes, (batch,), generator=generator)
+    imported = import_model_full(model, example=x, loss="cross-entropy")
+    check_gradients(model, imported.module, x, y, "cross-entropy")

@@ -21,9 +21,11 @@ accumulator, so the derivative becomes the mask `in == max`. Other
 combiners have no rule.
 
 A `tensor.extract` in the body from a tensor defined outside (the label
-gather of the cross-entropy loss) is differentiated by a generic over the
-forward dims plus that tensor's dims, which adds the contribution where the
-extract indices equal the new dims (a scatter written as a masked gather).
+gather of the cross-entropy loss) is differentiated by a scatter: a generic
+over the forward dims plus one new dim for each data-dependent index, which
+adds the contribution where those indices equal the new dims. An index that
+is a forward loop dim (`linalg.index`) maps that tensor dim to the loop dim
+itself, so the label gather's adjoint costs batch x classes.
 """
 
 from __future__ import annotations
@@ -484,19 +486,32 @@ def _captured_extracts(s: Structured, sweep: AdjointSweep) -> list[ir.Operation]
 
 def _gather_adjoint(sweep: AdjointSweep, s: Structured, d_results: dict[int, ir.Value],
                     extract: ir.Operation, combiners: dict[int, str]) -> None:
-    """dC[p] += sum_d [index(d) == p] * dout(d) * d body / d C[index(d)]."""
+    """dC[p] += sum_d [index(d) == p] * dout(d) * d body / d C[index(d)].
+
+    An index that is a loop dim of the forward (`linalg.index k`, the batch
+    row of the label gather) is that dim in the adjoint too: C's dim maps to
+    d_k and needs no mask. Only data-dependent indices (the label) get a new
+    dim p_i, so the scatter costs the forward space times those dims of C
+    (batch x classes), not times all of C (batch x batch x classes).
+    """
     captured = extract.operands[0]
-    rank = len(b.shape_of(captured))
+    indices = list(extract.operands)[1:]
+    shape = b.shape_of(captured)
     n = s.n_dims
-    total = n + rank
+    loop_dims = _index_loop_dims(s, indices, shape)
+    masked = [i for i, dim in enumerate(loop_dims) if dim is None]
+    total = n + len(masked)
 
     def widen(m: ir.AffineMap) -> ir.AffineMap:
         return ir.AffineMap.get(total, 0, list(m.results))
 
     primal = _primal_operands(s)
     d_operands = [(d, widen(s.output_map(j)), j) for j, d in d_results.items()]
-    target_map = ir.AffineMap.get(total, 0, [ir.AffineExpr.get_dim(n + i) for i in range(rank)])
-    iterators = [b.REDUCTION] * n + [b.PARALLEL] * rank
+    target_dims = [dim if dim is not None else n + masked.index(i)
+                   for i, dim in enumerate(loop_dims)]
+    target_map = ir.AffineMap.get(total, 0, [ir.AffineExpr.get_dim(d) for d in target_dims])
+    iterators = ([b.PARALLEL if dim in target_dims else b.REDUCTION for dim in range(n)]
+                 + [b.PARALLEL] * len(masked))
     seed = extract.results[0]
 
     def body(args: list[ir.Value]) -> list[ir.Value]:
@@ -504,20 +519,49 @@ def _gather_adjoint(sweep: AdjointSweep, s: Structured, d_results: dict[int, ir.
         acc = args[-1]
         if contribution is None:
             return [acc]
-        index_type = ir.IndexType.get()
-        hit = None
-        for i, old_index in enumerate(list(extract.operands)[1:]):
-            position = ir.Operation.create(
-                "linalg.index", results=[index_type],
-                attributes={"dim": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), n + i)}
-            ).result
-            same = b.cmpi("eq", mapping.get(old_index, old_index), position)
-            hit = same if hit is None else b.arith("arith.andi", hit, same)
         contribution = _cast(contribution, acc.type)
-        masked = b.select(hit, contribution, b.scalar(0.0, contribution.type))
-        return [b.arith("arith.addf", acc, masked)]
+        hit = None
+        for position, i in enumerate(masked):
+            same = b.cmpi("eq", mapping.get(indices[i], indices[i]), b.loop_index(n + position))
+            hit = same if hit is None else b.arith("arith.andi", hit, same)
+        if hit is not None:
+            contribution = b.select(hit, contribution, b.scalar(0.0, contribution.type))
+        return [b.arith("arith.addf", acc, contribution)]
 
     if not _has_tangent(s, seed, d_results):
         return
     inputs = [(v, widen(m)) for v, m, _ in primal] + [(d, m) for d, m, _ in d_operands]
     _emit_pruned(sweep, captured, inputs, target_map, iterators, body, len(primal))
+
+
+def _index_loop_dims(s: Structured, indices: list[ir.Value], shape: list[int]
+                     ) -> list[int | None]:
+    """For each extract index, the forward loop dim it reads (`linalg.index k`), else None.
+
+    A dim is taken once (`C[d0, d0]` masks its second index) and only when
+    its size is the size of C's dim, so the adjoint's maps stay consistent.
+    """
+    sizes = _loop_sizes(s)
+    taken: set[int] = set()
+    dims: list[int | None] = []
+    for index, extent in zip(indices, shape, strict=True):
+        owner = queries.producer(index)
+        dim = None
+        if owner is not None and owner.name == "linalg.index":
+            dim = ir.IntegerAttr(owner.attributes["dim"]).value
+        if dim is None or dim in taken or sizes.get(dim) != extent:
+            dims.append(None)
+            continue
+        taken.add(dim)
+        dims.append(dim)
+    return dims
+
+
+def _loop_sizes(s: Structured) -> dict[int, int]:
+    """The size of each loop dim that some operand indexes by the bare dim."""
+    sizes: dict[int, int] = {}
+    for value, m in zip([*s.inputs, *s.outputs], s.maps, strict=True):
+        for r, expr in zip(b.shape_of(value), m.results, strict=True):
+            if isinstance(expr, ir.AffineDimExpr):
+                sizes.setdefault(ir.AffineDimExpr(expr).position, r)
+    return sizes
