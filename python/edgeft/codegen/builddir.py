@@ -27,6 +27,7 @@ import ctypes.util
 import errno
 import fcntl
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -84,6 +85,7 @@ def check_target(build: Path, force: bool = False) -> None:
     if not resolved.parent.is_dir():
         if resolved.parent.exists() or any(p.is_file() for p in resolved.parents):
             raise UserError(f"cannot write the build '{build}': a part of its path is a file")
+    _lock_file(build).close()   # where the lock goes, the build can go (or say why not)
     if not build.exists() and not build.is_symlink():
         return
     if build.is_symlink() or not build.is_dir():
@@ -99,21 +101,23 @@ def check_target(build: Path, force: bool = False) -> None:
 @contextlib.contextmanager
 def locked(build: Path, what: str = "edgeft") -> Iterator[None]:
     """Hold `.NAME.lock` beside BUILD: another edgeft on the same BUILD waits."""
+    with _lock_file(build) as lock:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"{what}: waiting for another edgeft working on '{build}'", file=sys.stderr)
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        yield   # closing the file releases the lock
+
+
+def _lock_file(build: Path) -> io.FileIO:
+    """`.NAME.lock` beside BUILD, opened (made with its folders if missing)."""
     resolved = build.resolve()
     try:
         resolved.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(resolved.parent / f".{resolved.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        return io.FileIO(resolved.parent / f".{resolved.name}.lock", "a")
     except OSError as e:
         raise UserError(f"cannot write the build '{build}': {e.strerror}") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"{what}: waiting for another edgeft working on '{build}'", file=sys.stderr)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)   # releases the lock
 
 
 def _leftovers(build: Path) -> list[Path]:

@@ -255,9 +255,10 @@ def cmd_import(opts: argparse.Namespace) -> int:
 def cmd_compile(opts: argparse.Namespace) -> int:
     """`edgeft compile`: write BUILD/train.mlir and BUILD/report.json."""
     from edgeft.codegen.builddir import check_target
+
+    check_target(Path(opts.output), opts.force)   # before the slow imports and the compile
     from edgeft.driver.compiler import compile_model, write_build
 
-    check_target(Path(opts.output), opts.force)   # before the slow part
     compiled = compile_model(opts.model, CompileOptions.from_namespace(opts))
     write_build(compiled, Path(opts.output), force=opts.force)
     report = compiled.report
