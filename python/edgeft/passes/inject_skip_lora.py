@@ -21,7 +21,7 @@ from edgeft.ir.graph import (
     unit_inputs,
     users,
 )
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import MAX_RANK, EdgeftPass, Range, option, seed_option
 from edgeft.passes.inject_lora import ADAPTER_OF_ATTR
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.training.structure import Structure, module_structure
@@ -100,13 +100,9 @@ class InjectSkipLora(EdgeftPass):
 
     argument: ClassVar[str] = "edgeft-inject-skip-lora"
 
-    rank: int = field(default=4, metadata={"help": "adapter rank r"})
-    seed: int = field(default=0, metadata={"help": "seed of the Gaussian A matrices"})
+    rank: int = option(4, "adapter rank r", Range(1, MAX_RANK))
+    seed: int = seed_option("seed of the Gaussian A matrices")
     function: str = field(default="forward", metadata={"help": "function to rewrite"})
-
-    def __post_init__(self) -> None:
-        if self.rank < 1:
-            raise ValueError(f"rank must be at least 1, got {self.rank}")
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Add the skip adapters to the forward and freeze its parameters, or say why not."""
