@@ -76,6 +76,21 @@ def model_output(block: ir.Block, structure: Structure, batch: int) -> ir.Value 
     return last.results[0]
 
 
+def _unfit_forward(forward: ir.OpView, name: str, structure: Structure) -> str | None:
+    """Why the adapters cannot go into `forward`: no body, no parameters, no input batch."""
+    if not forward.regions[0].blocks:
+        return f"@{name} has no body"
+    if not structure.layers:
+        return "the module has no parameter global, so there is no network to adapt"
+    arguments = forward.regions[0].blocks[0].arguments
+    if not arguments or not isinstance(arguments[0].type, ir.RankedTensorType) \
+            or ir.RankedTensorType(arguments[0].type).rank < 1 \
+            or not ir.RankedTensorType(arguments[0].type).has_static_shape:
+        return (f"@{name}'s first argument must be the input batch, "
+                "a statically shaped tensor (batch, ...)")
+    return None
+
+
 @dataclass(frozen=True)
 class InjectSkipLora(EdgeftPass):
     """Add Skip-LoRA adapters `x^L += sum_i B_i A_i vec(x^i)` and freeze the network.
@@ -111,8 +126,13 @@ class InjectSkipLora(EdgeftPass):
             op.location.emit_error(f"edgeft-inject-skip-lora: no function @{self.function}")
             pass_.signal_pass_failure()
             return
-        block = forward.regions[0].blocks[0]
         structure = module_structure(op)
+        problem = _unfit_forward(forward, self.function, structure)
+        if problem:
+            forward.location.emit_error(f"edgeft-inject-skip-lora: {problem}")
+            pass_.signal_pass_failure()
+            return
+        block = forward.regions[0].blocks[0]
         batch = b.shape_of(block.arguments[0])[0]
         logits = model_output(block, structure, batch)
         found = taps(block, structure, batch)
