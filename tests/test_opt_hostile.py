@@ -63,6 +63,12 @@ CASES = [
      "edgeft-inject-skip-lora",
      "{file}:1:1: error: edgeft-inject-skip-lora: the module has no parameter global, so there "
      "is no network to adapt"),
+    ("lora-last without parameters", b"func.func @forward(%x: tensor<2x3xf32>) {\n  return\n}\n",
+     "edgeft-inject-lora{targets=lora-last}",
+     "{file}:1:1: error: edgeft-inject-lora: the module has no parameter global, so there is "
+     "no layer to adapt"),
+    ("a declared forward", b"module {\n  func.func private @forward(%x: tensor<2x3xf32>)\n}\n",
+     "edgeft-derive-predict", "{file}:1:1: error: edgeft-derive-predict: the module has no @forward"),
     ("negative seed", EMPTY.encode(), "edgeft-inject-lora{seed=-5}",
      "edgeft-opt: error: pass 'edgeft-inject-lora': option 'seed' must be 0 .. 4294967295, "
      "got -5"),

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from edgeft.ir.graph import function
 from edgeft.target import get
 
 # Seeds go to numpy's generators; one range for every seed option of every pass.
@@ -129,6 +130,13 @@ def option_problem(instance: Any) -> str | None:
             return (f"option '{f.name.replace('_', '-')}' must be {allowed.describe()}, "
                     f"got {value}")
     return None
+
+
+def defined_function(module: Any, name: str) -> Any:
+    """The func.func named `name` in `module` if it has a body, else None: a
+    declaration has nothing for a pass to rewrite."""
+    func = function(module, name)
+    return func if func is not None and func.regions[0].blocks else None
 
 
 class EdgeftPass:

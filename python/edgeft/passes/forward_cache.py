@@ -15,7 +15,7 @@ from edgeft.ir import attrs, queries
 from edgeft.ir import builders as b
 from edgeft.ir.graph import add_global, erase_unused, function, globals_of, layer_of, symbol
 from edgeft.passes.autodiff.driver import data_operands
-from edgeft.passes.base import COUNT_MAX, EdgeftPass, Range, option
+from edgeft.passes.base import COUNT_MAX, EdgeftPass, Range, defined_function, option
 from edgeft.training import nf4
 
 CACHE_ATTR = attrs.CACHE
@@ -122,7 +122,7 @@ class ForwardCache(EdgeftPass):
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Add @cache_fill and @train_step_cached after the training step, or say why not."""
-        step = function(op, self.function)
+        step = defined_function(op, self.function)
         if step is None:
             op.location.emit_error(f"edgeft-forward-cache: no function @{self.function} (run "
                                    "edgeft-autodiff and edgeft-sgd first)")

@@ -17,13 +17,12 @@ from edgeft.ir.graph import (
     LayerOp,
     add_global,
     find_layer_op,
-    function,
     globals_of,
     load_of,
     redirect,
     users,
 )
-from edgeft.passes.base import MAX_RANK, EdgeftPass, Range, option, seed_option
+from edgeft.passes.base import MAX_RANK, EdgeftPass, Range, defined_function, option, seed_option
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.training import strategies
 from edgeft.training.structure import Structure, module_structure
@@ -145,12 +144,17 @@ class InjectLora(EdgeftPass):
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Adapt the target layers of the forward, or say why not."""
-        forward = function(op, self.function)
+        forward = defined_function(op, self.function)
         if forward is None:
             op.location.emit_error(f"edgeft-inject-lora: no function @{self.function}")
             pass_.signal_pass_failure()
             return
         structure = module_structure(op)
+        if not structure.layers:
+            forward.location.emit_error("edgeft-inject-lora: the module has no parameter "
+                                        "global, so there is no layer to adapt")
+            pass_.signal_pass_failure()
+            return
         block = forward.regions[0].blocks[0]
         params = globals_of(op)
         try:

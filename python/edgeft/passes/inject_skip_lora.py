@@ -13,7 +13,6 @@ from torch_mlir.dialects import ml_program
 from edgeft.ir import builders as b
 from edgeft.ir.graph import (
     add_global,
-    function,
     globals_of,
     layer_of,
     logits_of,
@@ -21,7 +20,7 @@ from edgeft.ir.graph import (
     unit_inputs,
     users,
 )
-from edgeft.passes.base import MAX_RANK, EdgeftPass, Range, option, seed_option
+from edgeft.passes.base import MAX_RANK, EdgeftPass, Range, defined_function, option, seed_option
 from edgeft.passes.inject_lora import ADAPTER_OF_ATTR
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.training.structure import Structure, module_structure
@@ -77,9 +76,7 @@ def model_output(block: ir.Block, structure: Structure, batch: int) -> ir.Value 
 
 
 def _unfit_forward(forward: ir.OpView, name: str, structure: Structure) -> str | None:
-    """Why the adapters cannot go into `forward`: no body, no parameters, no input batch."""
-    if not forward.regions[0].blocks:
-        return f"@{name} has no body"
+    """Why the adapters cannot go into `forward`: no parameters, no input batch."""
     if not structure.layers:
         return "the module has no parameter global, so there is no network to adapt"
     arguments = forward.regions[0].blocks[0].arguments
@@ -121,7 +118,7 @@ class InjectSkipLora(EdgeftPass):
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Add the skip adapters to the forward and freeze its parameters, or say why not."""
-        forward = function(op, self.function)
+        forward = defined_function(op, self.function)
         if forward is None:
             op.location.emit_error(f"edgeft-inject-skip-lora: no function @{self.function}")
             pass_.signal_pass_failure()

@@ -10,9 +10,9 @@ from torch_mlir.dialects import ml_program
 
 from edgeft.ir import attrs, queries
 from edgeft.ir import builders as b
-from edgeft.ir.graph import add_zero_global, function, globals_of, phase_location, symbol
+from edgeft.ir.graph import add_zero_global, globals_of, phase_location, symbol
 from edgeft.passes.autodiff.driver import GRADIENT_OF_ATTR
-from edgeft.passes.base import EdgeftPass, Range, option
+from edgeft.passes.base import EdgeftPass, Range, defined_function, option
 from edgeft.training.structure import layer_name
 
 STATE_OF_ATTR = attrs.STATE_OF
@@ -50,7 +50,7 @@ class Sgd(EdgeftPass):
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Turn the training step's gradient stores into SGD updates, or say why not."""
-        step = function(op, self.function)
+        step = defined_function(op, self.function)
         if step is None:
             op.location.emit_error(f"edgeft-sgd: no function @{self.function} (run "
                                    "edgeft-autodiff first)")
