@@ -28,7 +28,7 @@ from edgeft.passes import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = int(os.environ.get("EDGEFT_FUZZ_SEED", "20160"))
-CASES = int(os.environ.get("EDGEFT_FUZZ_CASES", "240"))
+CASES = int(os.environ.get("EDGEFT_FUZZ_CASES", "500"))
 ONLY = os.environ.get("EDGEFT_FUZZ_ONLY")
 # Inputs larger than this are skipped: the point is many cases, not big ones.
 MAX_INPUT_CHARS = 12_000
