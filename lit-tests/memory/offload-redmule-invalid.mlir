@@ -1,6 +1,9 @@
 // RUN: edgeft-opt %s --verify-diagnostics -p 'edgeft-offload-redmule{format=fp16}'
 // RUN: not edgeft-opt %s -p 'edgeft-offload-redmule{format=bf16}' 2>&1 | filecheck %s --check-prefix=FORMAT
 
+// RUN: not edgeft-opt %s -p 'edgeft-offload-redmule{l1=-1}' 2>&1 | filecheck %s --check-prefix=L1
+
+// L1:     edgeft-opt: error: pass 'edgeft-offload-redmule': option 'l1' must be 0 (the target's) or 1024 .. 4294967295, got -1
 // FORMAT: edgeft-opt: error: pass 'edgeft-offload-redmule': unknown RedMulE format 'bf16' (known: fp32, fp16)
 
 // fp16 jobs need float16 operands; a float32 GEMM is an error, not silently kept on the cores.

@@ -3,7 +3,7 @@
 // RUN: not edgeft-opt %s -p 'edgeft-plan-memory{l2=100}' 2>&1 | filecheck %s --check-prefix=SMALL
 
 // UNKNOWN: edgeft-opt: error: pass 'edgeft-plan-memory': unknown target 'gap9' (known: siracusa, host)
-// SMALL:   edgeft-opt: error: pass 'edgeft-plan-memory': --l2 must be at least 1024 bytes, got 100
+// SMALL:   edgeft-opt: error: pass 'edgeft-plan-memory': option 'l2' must be 0 (the target's) or 1024 .. 4294967295, got 100
 
 // 3 KiB alive at once do not fit 1 KiB of L2 and 2 KiB of L3.
 // expected-error@+1 {{edgeft-plan-memory: the memory plan does not fit: L3 needs 3,072 bytes, the budget is 2,048 (short by 1,024); the largest buffers alive at its peak: 512xf32 in @step ('?') (2,048 B); 256xf32 in @step ('?') (1,024 B)}}

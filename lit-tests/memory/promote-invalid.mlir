@@ -30,3 +30,18 @@ module {
     return
   }
 }
+
+// -----
+
+// Tensor IR has no buffers to move: it must be bufferized (and tiled) first.
+#id = affine_map<(d0) -> (d0)>
+module {
+  func.func @tensors(%a: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<16xf32> {
+    // expected-error@+1 {{edgeft-promote: this op works on tensors; promotion moves tiles of buffers: run edgeft-bufferize and edgeft-tile first}}
+    %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%a : tensor<16xf32>) outs(%b : tensor<16xf32>) {
+    ^bb0(%x: f32, %y: f32):
+      linalg.yield %x : f32
+    } -> tensor<16xf32>
+    return %r : tensor<16xf32>
+  }
+}

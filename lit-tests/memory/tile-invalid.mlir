@@ -3,7 +3,7 @@
 // RUN: not edgeft-opt %s -p 'edgeft-tile{l1=12}' 2>&1 | filecheck %s --check-prefix=SMALL
 
 // HOST:  edgeft-opt: error: pass 'edgeft-tile': target 'host' has no L1 to tile for
-// SMALL: edgeft-opt: error: pass 'edgeft-tile': --l1 must be at least 1024 bytes, got 12
+// SMALL: edgeft-opt: error: pass 'edgeft-tile': option 'l1' must be 0 (the target's) or 1024 .. 4294967295, got 12
 
 // Named ops are tiled once generalized (linalg-generalize-named-ops).
 module {

@@ -6,7 +6,7 @@
 
 // QUANT:   edgeft-opt: error: pass 'edgeft-forward-cache': option 'quant' expects none|nf4, got 'nf8'
 // BLOCK:   edgeft-opt: error: pass 'edgeft-forward-cache': block must be an even number of at least 2, got 63
-// SAMPLES: edgeft-opt: error: pass 'edgeft-forward-cache': samples must be at least 1, got 0
+// SAMPLES: edgeft-opt: error: pass 'edgeft-forward-cache': option 'samples' must be 1 .. 2147483647, got 0
 
 // ft-all trains fc1, which reads x: nothing runs in front of the trainable part.
 // ALL: error: edgeft-forward-cache: nothing frozen in front of the trainable part: every layer still runs in the cached step (layer 'fc1' trains)

@@ -1,12 +1,18 @@
 // RUN: not edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{targets=conv*}' 2>&1 | filecheck %s --check-prefix=NOMATCH
 // RUN: not edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{targets=lora-3}' 2>&1 | filecheck %s --check-prefix=DEEP
 // RUN: not edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{rank=0}' 2>&1 | filecheck %s --check-prefix=RANK
+// RUN: not edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{seed=-5}' 2>&1 | filecheck %s --check-prefix=SEED
+// RUN: not edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{seed=1180591620717411303424}' 2>&1 | filecheck %s --check-prefix=HUGE
+// RUN: not edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{alpha=-1}' 2>&1 | filecheck %s --check-prefix=ALPHA
 // RUN: not edgeft-opt %S/Inputs/mlp3.mlir -p 'edgeft-inject-lora{conv-form=grouped}' 2>&1 | filecheck %s --check-prefix=FORM
 // RUN: edgeft-opt %s --split-input-file --verify-diagnostics -p 'edgeft-inject-lora{targets=fc}'
 
 // NOMATCH: error: edgeft-inject-lora: target 'conv*' matches no layer; layers with a weight: fc1, fc2, fc3
 // DEEP:    error: edgeft-inject-lora: lora-3 asks for the last 3 layers before the head, the model has 2
-// RANK:    edgeft-opt: error: pass 'edgeft-inject-lora': rank must be at least 1, got 0
+// RANK:    edgeft-opt: error: pass 'edgeft-inject-lora': option 'rank' must be 1 .. 1024, got 0
+// SEED:    edgeft-opt: error: pass 'edgeft-inject-lora': option 'seed' must be 0 .. 4294967295, got -5
+// HUGE:    edgeft-opt: error: pass 'edgeft-inject-lora': option 'seed' must be 0 .. 4294967295, got 1180591620717411303424
+// ALPHA:   edgeft-opt: error: pass 'edgeft-inject-lora': option 'alpha' must be 0 (alpha = r) or > 0, finite and nonzero in float32, got -1.0
 // FORM:    edgeft-opt: error: pass 'edgeft-inject-lora': option 'conv-form' expects dense|kernel, got 'grouped'
 
 // A weight that feeds something other than a linear or a convolution: the

@@ -1,7 +1,9 @@
 // RUN: edgeft-opt %s --split-input-file --verify-diagnostics -p 'edgeft-inject-skip-lora'
 // RUN: not edgeft-opt %s -p 'edgeft-inject-skip-lora{rank=-1}' 2>&1 | filecheck %s
+// RUN: not edgeft-opt %s -p 'edgeft-inject-skip-lora{seed=4294967296}' 2>&1 | filecheck %s --check-prefix=SEED
 
-// CHECK: edgeft-opt: error: pass 'edgeft-inject-skip-lora': rank must be at least 1, got -1
+// CHECK: edgeft-opt: error: pass 'edgeft-inject-skip-lora': option 'rank' must be 1 .. 1024, got -1
+// SEED:  edgeft-opt: error: pass 'edgeft-inject-skip-lora': option 'seed' must be 0 .. 4294967295, got 4294967296
 
 // Without locations naming the layers there is no head to attach to.
 ml_program.global private mutable @fc.weight(dense<1.0> : tensor<2x2xf32>) : tensor<2x2xf32>

@@ -10,9 +10,13 @@ PIPELINE mixes upstream and edgeft passes in MLIR's textual syntax; see
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import stat
 import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edgeft.driver.common import run_main
@@ -22,6 +26,15 @@ if TYPE_CHECKING:
     from torch_mlir import ir
 
 SPLIT_MARKER = re.compile(r"^// -----.*$", re.MULTILINE)
+# MLIR's parser recurses once per region, brace, bracket, parenthesis or angle
+# bracket and overflows the 8 MiB stack near 4,000 levels (nested `module {`
+# crash from about 4,100, generic-form region ops from about 2,200 ops or
+# 4,400 brackets); real IR nests a few dozen.
+MAX_NESTING = 1000
+# What the nesting count looks at: strings and comments (skipped whole), the
+# arrows and comparisons whose `>` or `<` close nothing, and the brackets.
+_NESTING_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|//[^\n]*|->|[<>]=|[{}()\[\]<>]')
+_OPENERS, _CLOSERS = "{([", "})]"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -155,21 +168,110 @@ def process_chunk(chunk: Chunk, opts: argparse.Namespace, source_name: str,
     return [d.format() for d in produced], failed
 
 
+def read_source(path: str) -> tuple[str, str]:
+    """The text of an input file ('-': stdin) and the name diagnostics give it; a
+    UserError for a file that cannot be read, is not UTF-8 or nests too deep."""
+    if path == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        data, name = (stream.read() if stream is not None else sys.stdin.read()), "<stdin>"
+    else:
+        try:
+            data, name = Path(path).read_bytes(), path
+        except OSError as e:
+            raise UserError(f"cannot read '{path}': {e.strerror}") from None
+    text = data if isinstance(data, str) else decode_utf8(data, name)
+    check_nesting(text, name)
+    return text, name
+
+
+def decode_utf8(data: bytes, name: str) -> str:
+    """`data` as UTF-8 text, or a UserError naming the first byte that is not."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - data.rfind(b"\n", 0, e.start)
+        raise UserError(f"'{name}' is not UTF-8: byte 0x{data[e.start]:02x} at offset "
+                        f"{e.start} (line {line}, column {column})") from None
+
+
+def nesting(text: str) -> tuple[int, int]:
+    """The deepest nesting of brackets in MLIR text (outside strings and comments)
+    and the offset where it first goes past MAX_NESTING (-1 if it never does)."""
+    brackets = angles = deepest = 0
+    past = -1
+    for m in _NESTING_TOKEN.finditer(text):
+        token = m.group()
+        if len(token) > 1:
+            continue
+        if token in _OPENERS:
+            brackets += 1
+        elif token in _CLOSERS:
+            brackets = max(brackets - 1, 0)
+        elif token == "<":
+            angles += 1
+        else:
+            angles = max(angles - 1, 0)
+        deepest = max(deepest, brackets + angles)
+        if past < 0 and deepest > MAX_NESTING:
+            past = m.start()
+    return deepest, past
+
+
+def check_nesting(text: str, name: str) -> None:
+    """Refuse text nested deeper than MLIR's parser survives, before it crashes on it."""
+    deepest, past = nesting(text)
+    if past < 0:
+        return
+    line = text.count("\n", 0, past) + 1
+    raise UserError(f"'{name}' nests {deepest} levels deep (past {MAX_NESTING} at line "
+                    f"{line}); at most {MAX_NESTING} levels of regions and brackets are "
+                    "accepted")
+
+
+def write_output(text: str, path: str) -> None:
+    """Write `text` to stdout ('-') or to `path`: a regular file is written beside
+    itself and renamed over the old one, so a failed write leaves the old file."""
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    target = Path(os.path.realpath(path))
+    try:
+        old = target.stat() if target.exists() else None
+        if old is not None and not stat.S_ISREG(old.st_mode):
+            target.write_text(text)  # a device or a pipe (/dev/null) is written in place
+            return
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".tmp")
+    except OSError as e:
+        raise UserError(f"cannot write '{path}': {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(temporary, stat.S_IMODE(old.st_mode) if old else _new_file_mode())
+        os.replace(temporary, target)
+    except OSError as e:
+        Path(temporary).unlink(missing_ok=True)
+        raise UserError(f"cannot write '{path}': {e.strerror}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _new_file_mode() -> int:
+    """The mode open() gives a new file: 0o666 under the process's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def body(argv: list[str]) -> int:
     """edgeft-opt on its arguments: every chunk of the input through the pipeline; the exit code."""
     opts = _parser().parse_args(argv)
     if opts.list_passes:
         sys.stdout.write(list_passes())
         return 0
-    if opts.input == "-":
-        text, source_name = sys.stdin.read(), "<stdin>"
-    else:
-        try:
-            with open(opts.input) as f:
-                text = f.read()
-        except OSError as e:
-            raise UserError(f"cannot read '{opts.input}': {e.strerror}") from None
-        source_name = opts.input
+    text, source_name = read_source(opts.input)
     outputs: list[str] = []
     any_failed = False
     for chunk in split_chunks(text, opts.split_input_file):
@@ -177,19 +279,10 @@ def body(argv: list[str]) -> int:
         if messages:
             sys.stderr.write("\n".join(messages) + "\n")
         any_failed = any_failed or failed
-    _write_output("// -----\n".join(outputs), opts.output)
+    if any_failed and opts.output != "-":
+        return 1  # the old output file stays as it was
+    write_output("// -----\n".join(outputs), opts.output)
     return 1 if any_failed else 0
-
-
-def _write_output(text: str, path: str) -> None:
-    if path == "-":
-        sys.stdout.write(text)
-        return
-    try:
-        with open(path, "w") as f:
-            f.write(text)
-    except OSError as e:
-        raise UserError(f"cannot write '{path}': {e.strerror}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from edgeft.driver.common import run_main
-from edgeft.driver.opt import split_chunks
+from edgeft.driver.opt import read_source, split_chunks, write_output
 from edgeft.ir.errors import UserError
 
 
@@ -69,27 +69,13 @@ def body(argv: list[str]) -> int:
         raise UserError("say which translation: --to-c (the only one)")
     if opts.build and opts.split_input_file:
         raise UserError("--build writes one program: it does not take --split-input-file")
-    if opts.input == "-":
-        text, source_name = sys.stdin.buffer.read().decode("utf-8", "replace"), "<stdin>"
-    else:
-        try:
-            text = Path(opts.input).read_text(encoding="utf-8", errors="replace")
-        except OSError as e:
-            raise UserError(f"cannot read '{opts.input}': {e.strerror}") from None
-        source_name = opts.input
+    text, source_name = read_source(opts.input)
     build = Path(opts.build) if opts.build else None
     outputs = []
     for chunk in split_chunks(text, opts.split_input_file):
         padded = "\n" * (chunk.first_line - 1) + chunk.text
         outputs.append(translate_chunk(padded, source_name, build))
-    output = "// -----\n".join(outputs)
-    if opts.output == "-":
-        sys.stdout.write(output)
-        return 0
-    try:
-        Path(opts.output).write_text(output)
-    except OSError as e:
-        raise UserError(f"cannot write '{opts.output}': {e.strerror}") from None
+    write_output("// -----\n".join(outputs), opts.output)
     return 0
 
 

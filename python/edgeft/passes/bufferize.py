@@ -44,6 +44,13 @@ class Bufferize(EdgeftPass):
         for glob in op.regions[0].blocks[0].operations:
             if glob.operation.name == "ml_program.global":
                 name = symbol_name(glob)
+                kind = ir.TypeAttr(glob.attributes["type"]).value
+                if not isinstance(kind, ir.ShapedType):
+                    # upstream's bufferization of ml_program crashes on a scalar global
+                    glob.location.emit_error(f"edgeft-bufferize: global '{name}' has type "
+                                             f"{kind}; only tensor globals are bufferized")
+                    pass_.signal_pass_failure()
+                    return
                 carried[name] = {a: glob.attributes[a] for a in CARRIED_ATTRS
                                  if a in glob.attributes}
         try:

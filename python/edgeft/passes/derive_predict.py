@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 
 from edgeft.ir.graph import erase_unused, function, logits_of
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import EdgeftPass, defined_function
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class DerivePredict(EdgeftPass):
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Add @predict after @forward (and erase @forward with drop-forward)."""
-        forward = function(op, "forward")
+        forward = defined_function(op, "forward")
         if forward is None:
             op.location.emit_error("edgeft-derive-predict: the module has no @forward")
             pass_.signal_pass_failure()

@@ -15,7 +15,7 @@ from edgeft.ir import attrs, queries
 from edgeft.ir import builders as b
 from edgeft.ir.graph import add_global, erase_unused, function, globals_of, layer_of, symbol
 from edgeft.passes.autodiff.driver import data_operands
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import COUNT_MAX, EdgeftPass, Range, defined_function, option
 from edgeft.training import nf4
 
 CACHE_ATTR = attrs.CACHE
@@ -110,20 +110,19 @@ class ForwardCache(EdgeftPass):
 
     quant: Literal["none", "nf4"] = field(default="none",
                                           metadata={"help": "none (fp32) or nf4"})
-    block: int = field(default=64, metadata={"help": "NF4 block size (values per scale)"})
-    samples: int = field(default=1024, metadata={"help": "samples the cache holds"})
+    block: int = option(64, "NF4 block size (values per scale, even)", Range(2, COUNT_MAX))
+    samples: int = option(1024, "samples the cache holds", Range(1, COUNT_MAX))
     function: str = field(default="train_step", metadata={"help": "the training function"})
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.quant not in ("none", "nf4"):
             raise ValueError(f"quant must be none or nf4, got '{self.quant}'")
         nf4.check_block(self.block)
-        if self.samples < 1:
-            raise ValueError(f"samples must be at least 1, got {self.samples}")
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Add @cache_fill and @train_step_cached after the training step, or say why not."""
-        step = function(op, self.function)
+        step = defined_function(op, self.function)
         if step is None:
             op.location.emit_error(f"edgeft-forward-cache: no function @{self.function} (run "
                                    "edgeft-autodiff and edgeft-sgd first)")

@@ -17,13 +17,12 @@ from edgeft.ir.graph import (
     LayerOp,
     add_global,
     find_layer_op,
-    function,
     globals_of,
     load_of,
     redirect,
     users,
 )
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import MAX_RANK, EdgeftPass, Range, defined_function, option, seed_option
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.training import strategies
 from edgeft.training.structure import Structure, module_structure
@@ -123,18 +122,18 @@ class InjectLora(EdgeftPass):
 
     argument: ClassVar[str] = "edgeft-inject-lora"
 
-    rank: int = field(default=4, metadata={"help": "adapter rank r"})
-    alpha: float = field(default=0.0, metadata={"help": "scale numerator; 0 means alpha = r"})
+    rank: int = option(4, "adapter rank r", Range(1, MAX_RANK))
+    alpha: float = option(0.0, "scale numerator; 0 means alpha = r",
+                          Range(0, low_open=True, zero="alpha = r", float32=True))
     targets: tuple[str, ...] = field(default=("lora-all",), metadata={
         "help": "lora-all, lora-last, lora-N or glob patterns over layer names"})
     conv_form: Literal["dense", "kernel"] = field(default="dense", metadata={
         "help": "adapter form on convolutions"})
-    seed: int = field(default=0, metadata={"help": "seed of the Gaussian A matrices"})
+    seed: int = seed_option("seed of the Gaussian A matrices")
     function: str = field(default="forward", metadata={"help": "function to rewrite"})
 
     def __post_init__(self) -> None:
-        if self.rank < 1:
-            raise ValueError(f"rank must be at least 1, got {self.rank}")
+        super().__post_init__()
         if not self.targets:
             raise ValueError("targets must name at least one layer or strategy")
 
@@ -145,12 +144,17 @@ class InjectLora(EdgeftPass):
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Adapt the target layers of the forward, or say why not."""
-        forward = function(op, self.function)
+        forward = defined_function(op, self.function)
         if forward is None:
             op.location.emit_error(f"edgeft-inject-lora: no function @{self.function}")
             pass_.signal_pass_failure()
             return
         structure = module_structure(op)
+        if not structure.layers:
+            forward.location.emit_error("edgeft-inject-lora: the module has no parameter "
+                                        "global, so there is no layer to adapt")
+            pass_.signal_pass_failure()
+            return
         block = forward.regions[0].blocks[0]
         params = globals_of(op)
         try:

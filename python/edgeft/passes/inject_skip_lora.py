@@ -13,7 +13,6 @@ from torch_mlir.dialects import ml_program
 from edgeft.ir import builders as b
 from edgeft.ir.graph import (
     add_global,
-    function,
     globals_of,
     layer_of,
     logits_of,
@@ -21,7 +20,7 @@ from edgeft.ir.graph import (
     unit_inputs,
     users,
 )
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import MAX_RANK, EdgeftPass, Range, defined_function, option, seed_option
 from edgeft.passes.inject_lora import ADAPTER_OF_ATTR
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.training.structure import Structure, module_structure
@@ -76,6 +75,19 @@ def model_output(block: ir.Block, structure: Structure, batch: int) -> ir.Value 
     return last.results[0]
 
 
+def _unfit_forward(forward: ir.OpView, name: str, structure: Structure) -> str | None:
+    """Why the adapters cannot go into `forward`: no parameters, no input batch."""
+    if not structure.layers:
+        return "the module has no parameter global, so there is no network to adapt"
+    arguments = forward.regions[0].blocks[0].arguments
+    if not arguments or not isinstance(arguments[0].type, ir.RankedTensorType) \
+            or ir.RankedTensorType(arguments[0].type).rank < 1 \
+            or not ir.RankedTensorType(arguments[0].type).has_static_shape:
+        return (f"@{name}'s first argument must be the input batch, "
+                "a statically shaped tensor (batch, ...)")
+    return None
+
+
 @dataclass(frozen=True)
 class InjectSkipLora(EdgeftPass):
     """Add Skip-LoRA adapters `x^L += sum_i B_i A_i vec(x^i)` and freeze the network.
@@ -100,23 +112,24 @@ class InjectSkipLora(EdgeftPass):
 
     argument: ClassVar[str] = "edgeft-inject-skip-lora"
 
-    rank: int = field(default=4, metadata={"help": "adapter rank r"})
-    seed: int = field(default=0, metadata={"help": "seed of the Gaussian A matrices"})
+    rank: int = option(4, "adapter rank r", Range(1, MAX_RANK))
+    seed: int = seed_option("seed of the Gaussian A matrices")
     function: str = field(default="forward", metadata={"help": "function to rewrite"})
-
-    def __post_init__(self) -> None:
-        if self.rank < 1:
-            raise ValueError(f"rank must be at least 1, got {self.rank}")
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Add the skip adapters to the forward and freeze its parameters, or say why not."""
-        forward = function(op, self.function)
+        forward = defined_function(op, self.function)
         if forward is None:
             op.location.emit_error(f"edgeft-inject-skip-lora: no function @{self.function}")
             pass_.signal_pass_failure()
             return
-        block = forward.regions[0].blocks[0]
         structure = module_structure(op)
+        problem = _unfit_forward(forward, self.function, structure)
+        if problem:
+            forward.location.emit_error(f"edgeft-inject-skip-lora: {problem}")
+            pass_.signal_pass_failure()
+            return
+        block = forward.regions[0].blocks[0]
         batch = b.shape_of(block.arguments[0])[0]
         logits = model_output(block, structure, batch)
         found = taps(block, structure, batch)

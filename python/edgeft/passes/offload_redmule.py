@@ -14,7 +14,14 @@ from edgeft.ir.errors import UserError
 from edgeft.ir.graph import ancestor_in
 from edgeft.ir.queries import memory_level
 from edgeft.ir.types import shaped_bytes
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import (
+    BUDGET_MAX,
+    BUDGET_MIN,
+    CLUSTER_CORES,
+    EdgeftPass,
+    Range,
+    option,
+)
 from edgeft.passes.promote import (
     PROMOTED_ATTR,
     alloc_l1,
@@ -60,14 +67,15 @@ class OffloadRedmule(EdgeftPass):
 
     format: str = field(default="fp32", metadata={"help": "job operand format: fp32 (fp16 "
                                                           "needs float16 operands)"})
-    l1: int = field(default=131072, metadata={"help": "L1 budget in bytes, for im2col "
-                                                      "buffers of convolutions"})
+    l1: int = option(131072, "L1 budget in bytes, for im2col buffers of convolutions",
+                     Range(BUDGET_MIN, BUDGET_MAX, zero="the target's"))
     target: str = field(default="siracusa", metadata={
         "help": "target description whose cost model decides im2col"})
-    cores: int = field(default=0, metadata={
-        "help": "cluster cores a core kernel splits over (0: the target's)"})
+    cores: int = option(0, "cluster cores a core kernel splits over",
+                        Range(1, CLUSTER_CORES, zero="the target's"))
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.format not in FORMATS:
             raise ValueError(f"unknown RedMulE format '{self.format}' (known: fp32, fp16)")
         self.target_description()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from torch_mlir import ir
 
 from edgeft.ir import attrs
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import CLUSTER_CORES, EdgeftPass, Range, option
 from edgeft.passes.offload_redmule import promoted_ops
 from edgeft.passes.promote import index_constant, index_op, strided_type, strides_of, subview
 from edgeft.passes.tile import Nest, nest_of
@@ -45,11 +45,7 @@ class Parallelize(EdgeftPass):
 
     argument: ClassVar[str] = "edgeft-parallelize"
 
-    cores: int = field(default=8, metadata={"help": "cluster cores to split over"})
-
-    def __post_init__(self) -> None:
-        if self.cores < 1:
-            raise ValueError(f"cores must be at least 1, got {self.cores}")
+    cores: int = option(CLUSTER_CORES, "cluster cores to split over", Range(1, CLUSTER_CORES))
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Split every promoted kernel not yet in a pulp.parallel across the cores."""

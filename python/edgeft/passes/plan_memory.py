@@ -29,7 +29,7 @@ from edgeft.ir.errors import UserError
 from edgeft.ir.graph import layer_of
 from edgeft.ir.queries import memory_level, nested, symbol_name
 from edgeft.ir.types import shaped_bytes
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import EdgeftPass, budget_option
 from edgeft.target import get
 
 LEVEL_ATTR = attrs.LEVEL
@@ -81,11 +81,12 @@ class PlanMemory(EdgeftPass):
     argument: ClassVar[str] = "edgeft-plan-memory"
 
     target: str = field(default="siracusa", metadata={"help": "target description"})
-    l2: int = field(default=0, metadata={"help": "L2 budget in bytes (0: the target's)"})
-    l3: int = field(default=0, metadata={"help": "L3 budget in bytes (0: the target's)"})
-    l1: int = field(default=0, metadata={"help": "L1 budget in bytes (0: the target's)"})
+    l2: int = budget_option("L2 budget in bytes")
+    l3: int = budget_option("L3 budget in bytes")
+    l1: int = budget_option("L1 budget in bytes")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         try:
             get(self.target, l1=self.l1 or None, l2=self.l2 or None, l3=self.l3 or None)
         except UserError as e:

@@ -14,7 +14,7 @@ from edgeft.ir.errors import UserError
 from edgeft.ir.graph import ancestor_in
 from edgeft.ir.queries import constant_int, level_attr, trip_count
 from edgeft.ir.types import shaped_bytes
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import EdgeftPass, budget_option
 from edgeft.target import get
 
 PROMOTED_ATTR = attrs.PROMOTED   # on a linalg op whose operands are in L1
@@ -266,9 +266,10 @@ class Promote(EdgeftPass):
     argument: ClassVar[str] = "edgeft-promote"
 
     target: str = field(default="siracusa", metadata={"help": "target description"})
-    l1: int = field(default=0, metadata={"help": "L1 budget in bytes (0: the target's)"})
+    l1: int = budget_option("L1 budget in bytes")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         try:
             target = get(self.target, l1=self.l1 or None)
         except UserError as e:
@@ -307,6 +308,9 @@ def _check(op: ir.Operation, budget: int) -> str | None:
     total = 0
     for value in op.operands:
         t = value.type
+        if isinstance(t, ir.RankedTensorType | ir.UnrankedTensorType):
+            return ("this op works on tensors; promotion moves tiles of buffers: "
+                    "run edgeft-bufferize and edgeft-tile first")
         if not isinstance(t, ir.MemRefType):
             continue
         t = ir.MemRefType(t)

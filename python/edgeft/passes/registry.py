@@ -66,8 +66,10 @@ def option_docs(cls: type) -> list[tuple[str, str, str, str]]:
     rows = []
     for f in dataclasses.fields(cls):
         default = "" if f.default is dataclasses.MISSING else _format_value(f.default)
-        rows.append((_option_name(f.name), _type_name(hints[f.name]), default,
-                     f.metadata.get("help", "")))
+        help_text = f.metadata.get("help", "")
+        if "range" in f.metadata:
+            help_text += f" (allowed: {f.metadata['range'].describe()})"
+        rows.append((_option_name(f.name), _type_name(hints[f.name]), default, help_text))
     return rows
 
 

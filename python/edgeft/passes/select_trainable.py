@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 
 from edgeft.ir.queries import symbol_name
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import COUNT_MAX, EdgeftPass, Range, option
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.training import strategies
 from edgeft.training.structure import Structure, module_structure
@@ -74,14 +74,20 @@ class SelectTrainable(EdgeftPass):
 
     strategy: str = field(default="ft-all", metadata={
         "help": "ft-all, ft-last, ft-bias, lp, ft-k (with k), or ft-N"})
-    k: int = field(default=0, metadata={"help": "blocks or layers for ft-k"})
+    k: int = option(0, "blocks or layers for ft-k", Range(1, COUNT_MAX, zero="none given"))
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         parse_strategy(self.strategy, self.k)
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Mark the parameters the strategy trains, or say why the strategy does not apply."""
         structure = module_structure(op)
+        if not structure.layers:
+            op.location.emit_error(f"edgeft-select-trainable: the module has no parameter "
+                                   f"global, so strategy '{self.strategy}' has no layer to train")
+            pass_.signal_pass_failure()
+            return
         try:
             chosen = set(select(structure, self.strategy, self.k))
         except SelectionError as e:

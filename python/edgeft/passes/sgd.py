@@ -10,9 +10,9 @@ from torch_mlir.dialects import ml_program
 
 from edgeft.ir import attrs, queries
 from edgeft.ir import builders as b
-from edgeft.ir.graph import add_zero_global, function, globals_of, phase_location, symbol
+from edgeft.ir.graph import add_zero_global, globals_of, phase_location, symbol
 from edgeft.passes.autodiff.driver import GRADIENT_OF_ATTR
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import EdgeftPass, Range, defined_function, option
 from edgeft.training.structure import layer_name
 
 STATE_OF_ATTR = attrs.STATE_OF
@@ -43,19 +43,14 @@ class Sgd(EdgeftPass):
 
     argument: ClassVar[str] = "edgeft-sgd"
 
-    lr: float = field(default=0.1, metadata={"help": "learning rate"})
-    momentum: float = field(default=0.0, metadata={"help": "momentum (0 = plain SGD)"})
+    lr: float = option(0.1, "learning rate", Range(0, low_open=True, float32=True))
+    momentum: float = option(0.0, "momentum (0 = plain SGD)",
+                             Range(0, 1, high_open=True, float32=True))
     function: str = field(default="train_step", metadata={"help": "the training function"})
-
-    def __post_init__(self) -> None:
-        if not self.lr > 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
-        if not 0 <= self.momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Turn the training step's gradient stores into SGD updates, or say why not."""
-        step = function(op, self.function)
+        step = defined_function(op, self.function)
         if step is None:
             op.location.emit_error(f"edgeft-sgd: no function @{self.function} (run "
                                    "edgeft-autodiff first)")

@@ -12,7 +12,7 @@ from torch_mlir import ir
 from edgeft.ir import attrs, queries
 from edgeft.ir.errors import UserError
 from edgeft.ir.types import element_bytes
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import EdgeftPass, budget_option
 from edgeft.target import Target, get, perf
 
 TILE_ID_ATTR = attrs.TILE_ID
@@ -84,11 +84,12 @@ class Tile(EdgeftPass):
     argument: ClassVar[str] = "edgeft-tile"
 
     target: str = field(default="siracusa", metadata={"help": "target description"})
-    l1: int = field(default=0, metadata={"help": "L1 budget in bytes (0: the target's)"})
+    l1: int = budget_option("L1 budget in bytes")
     redmule_format: str = field(default="", metadata={
         "help": "RedMulE job format the tiles are costed in (empty: the target's)"})
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.target_description()
 
     def target_description(self) -> Target:

@@ -13,7 +13,7 @@ from edgeft.ir import builders as b
 from edgeft.ir.graph import add_zero_global, function, globals_of, layer_of, phase_location
 from edgeft.passes.autodiff.rules import CONSTANT_OPS, RULES
 from edgeft.passes.autodiff.structured import NoAdjointRule
-from edgeft.passes.base import EdgeftPass
+from edgeft.passes.base import EdgeftPass, defined_function
 from edgeft.passes.param_summary import TRAINABLE_ATTR
 from edgeft.training.structure import layer_name
 
@@ -141,7 +141,7 @@ class Autodiff(EdgeftPass):
 
     def run(self, module: ir.Operation) -> None:
         """Build the train step in `module`, or raise AutodiffError saying why not."""
-        forward = function(module, self.forward)
+        forward = defined_function(module, self.forward)
         if forward is None:
             raise AutodiffError(module.location, f"edgeft-autodiff: no function @{self.forward}")
         if function(module, self.result) is not None:
