@@ -98,7 +98,6 @@ def write_build(compiled: Compiled, build: Path, emit_c: bool = True,
     (codegen.builddir): a failure or an interrupt leaves the previous build as
     it was, and a second compile into BUILD waits for the first. BUILD must be
     new, empty or an earlier build, unless `force`."""
-    builddir.check_target(build, force)
     try:
         with builddir.locked(build), builddir.staged(build, force) as stage:
             _write_files(compiled, stage, emit_c)

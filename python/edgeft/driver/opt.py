@@ -12,15 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import stat
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edgeft.driver.common import run_main
 from edgeft.ir.errors import UserError
+from edgeft.ir.files import replace_text
 
 if TYPE_CHECKING:
     from torch_mlir import ir
@@ -237,32 +236,12 @@ def write_output(text: str, path: str) -> None:
         return
     target = Path(os.path.realpath(path))
     try:
-        old = target.stat() if target.exists() else None
-        if old is not None and not stat.S_ISREG(old.st_mode):
+        if target.exists() and not target.is_file():
             target.write_text(text)  # a device or a pipe (/dev/null) is written in place
             return
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".tmp")
+        replace_text(target, text)
     except OSError as e:
         raise UserError(f"cannot write '{path}': {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(temporary, stat.S_IMODE(old.st_mode) if old else _new_file_mode())
-        os.replace(temporary, target)
-    except OSError as e:
-        Path(temporary).unlink(missing_ok=True)
-        raise UserError(f"cannot write '{path}': {e.strerror}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _new_file_mode() -> int:
-    """The mode open() gives a new file: 0o666 under the process's umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def body(argv: list[str]) -> int:

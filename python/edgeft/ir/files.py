@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -38,17 +39,26 @@ def strict_json(value: Any, indent: int | None = 2) -> str:
 
 def replace_text(path: Path, text: str | bytes) -> None:
     """Write `text` to a temporary file beside `path`, then rename it over
-    `path`: readers see the old file or the new one, never a part. Raises
-    OSError (the temporary is removed)."""
+    `path`: readers see the old file or the new one, never a part. The file
+    keeps the old one's mode (a new one gets open()'s). Raises OSError (the
+    temporary is removed)."""
     data = text.encode() if isinstance(text, str) else text
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_file_mode()
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _new_file_mode() -> int:
+    """The mode open() gives a new file: 0o666 under the process's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
