@@ -115,6 +115,10 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
                                                      "l1": l1, "target": target.name,
                                                      "cores": target.cores}))
         steps.append(("edgeft-parallelize", {"cores": target.cores}))
+    else:
+        steps.append(("func.func(linalg-generalize-named-ops)", {}))
+    rows, cols = target.register_block
+    steps.append(("edgeft-register-block", {"rows": rows, "cols": cols}))
     steps += [(name, {}) for name in LOOPS]
     steps.append(("edgeft-write-globals-in-place", {}))
     plan: dict[str, Any] = {"target": target.name}

@@ -90,7 +90,7 @@ def wrap_serial(module: ir.Module) -> None:
 def _wrap_in(block: ir.Block) -> None:
     for op in list(block.operations):
         op = op.operation
-        if op.name == "scf.for" and not _holds_core_control(op):
+        if op.name in ("scf.for", "scf.execute_region") and not _holds_core_control(op):
             _wrap(op)
         elif op.name == "memref.copy":
             _wrap(op)

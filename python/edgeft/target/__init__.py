@@ -139,6 +139,8 @@ class Target:
     peripheral_mhz: float | None = None   # L3 (HyperBus) clock
     core: Core | None = None
     notes: tuple[str, ...] = field(default=())
+    # output rows x columns a reduction keeps in registers (edgeft-register-block)
+    register_block: tuple[int, int] = (4, 4)
 
     @property
     def hierarchical(self) -> bool:
@@ -276,7 +278,7 @@ HOST_STATIC_BYTES = 1 << 31
 def host() -> Target:
     """One flat memory, no accelerator: the emitted C as plain host code."""
     return Target(name="host", cores=1, frequency_mhz=0.0,
-                  levels={"flat": Level("flat", HOST_STATIC_BYTES)})
+                  levels={"flat": Level("flat", HOST_STATIC_BYTES)}, register_block=(4, 8))
 
 
 TARGETS = {"siracusa": siracusa, "host": host}
