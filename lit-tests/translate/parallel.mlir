@@ -3,7 +3,8 @@
 // A pulp.parallel region becomes a function of the core id and an argument
 // struct carrying the pointers and scalars it reads from outside, named after
 // the function and layer; the caller fills the struct and forks it on the
-// cores. pulp.barrier is edgeft_rt_barrier.
+// cores. pulp.barrier is edgeft_rt_barrier. A pointer that is the only view
+// of its buffer is restrict inside the function.
 // CHECK-LABEL: /* relu: one slice per core, 8 cores */
 // CHECK-NEXT:  struct p0_par_relu_args {
 // CHECK-NEXT:      float *[[M:m[0-9]+]];
@@ -12,7 +13,7 @@
 // CHECK-NEXT:  static void p0_par_relu(int core_id, void *arg)
 // CHECK-NEXT:  {
 // CHECK-NEXT:      const struct p0_par_relu_args *a = arg;
-// CHECK-NEXT:      float *[[M]] = a->[[M]];
+// CHECK-NEXT:      float *restrict [[M]] = a->[[M]];
 // CHECK-NEXT:      const float [[F]] = a->[[F]];
 // CHECK-NEXT:      const long [[CORE:core[0-9]+]] = core_id;
 // CHECK-NEXT:      const long [[I:v[0-9]+]] = [[CORE]] * 2;

@@ -264,7 +264,8 @@ class FunctionEmitter:
                 self.bases[base] = (c, f"buf{alloc_index}")
                 alloc_index += 1
                 continue
-            if op.name in ("scf.for", "scf.execute_region"):
+            # a loop whose results the function reads after it stays inline
+            if op.name in ("scf.for", "scf.execute_region") and not len(op.results):
                 body.append(self.kernel(op))
                 continue
             body.extend(self.op(op, 1))
@@ -773,13 +774,18 @@ def _parallel(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> 
     memrefs, scalars = _free_values(op)
     fields, inits, locals_ = [], [], []
     saved = {}
+    # restrict where a field is the only view of its buffer: buffers live at
+    # the same time never share arena bytes, so the compiler may keep values
+    # in registers across stores (views of one buffer may overlap: no restrict)
+    bases = [e.views[v].base for v in memrefs]
     for v in memrefs:
         view = e.views[v]
         c = e.bases.get(view.base, (view.element, ""))[0]
         field_ = e.fresh("m")
         fields.append(f"{c} *{field_};")
         inits.append(_first(view))
-        locals_.append(f"    {c} *{field_} = a->{field_};")
+        qualifier = " *restrict " if bases.count(view.base) == 1 else " *"
+        locals_.append(f"    {c}{qualifier}{field_} = a->{field_};")
         saved[v] = view
         e.views[v] = View(field_, view.element, list(view.shape), 0, list(view.strides))
     for v in scalars:
