@@ -107,4 +107,5 @@ def test_cluster_clang_emits_fmax_s(tmp_path: Path) -> None:
     _instructions_not_calls(_assembly(tmp_path, [
         sys.executable, "-m", "ziglang", "cc", "-target", "riscv32-freestanding-none",
         "-mcpu=generic_rv32+m+c+zfinx", "-std=c11", "-O2", "-ffreestanding", "-fno-builtin",
-        "-Wall", "-Wextra"]))
+        "-Wall", "-Wextra", "-Werror",
+        "-Wno-unused-command-line-argument"]))  # zig passes -c along with -S

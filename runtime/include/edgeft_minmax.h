@@ -49,12 +49,12 @@ static inline float edgeft_minnumf(float a, float b) {
 /* a + b is a quiet NaN when either operand is a NaN */
 static inline float edgeft_maximumf(float a, float b) {
   float m = edgeft_maxnumf(a, b);
-  return (a == a) & (b == b) ? m : a + b;
+  return ((a == a) & (b == b)) ? m : a + b;
 }
 
 static inline float edgeft_minimumf(float a, float b) {
   float m = edgeft_minnumf(a, b);
-  return (a == a) & (b == b) ? m : a + b;
+  return ((a == a) & (b == b)) ? m : a + b;
 }
 
 #endif

@@ -4,9 +4,10 @@
 
 Builds tools/bench/c/libm_cycles.c with runtime/pulp's libm for a Siracusa
 cluster core (the ziglang wheel's clang; libm.c with the flags the GVSoC
-backend builds it with, edgeft.backends.gvsoc) and runs it on GVSoC (EDGEFT_GVSOC, else ../shared/gvsoc): cluster
-core 0, code in L2 with the cluster I-cache on, inputs in L1, 256 calls per
-input range, the empty loop subtracted. Writes JSON with the cycles per call
+backend builds it with, edgeft.backends.gvsoc) and runs it on GVSoC
+(EDGEFT_GVSOC, else ../shared/gvsoc): cluster core 0, code in L2 with the
+cluster I-cache on, inputs in L1, 256 calls per input range, the empty loop
+subtracted. Writes JSON with the cycles per call
 of each (function, range).
 """
 
