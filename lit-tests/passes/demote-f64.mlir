@@ -156,3 +156,17 @@ func.func @from_f16(%x: tensor<4xf16>) -> tensor<4xf32> {
   } -> tensor<4xf32>
   return %r : tensor<4xf32>
 }
+
+// -----
+
+// The f64 value is widened further, to f128: it does not end in f32, so it
+// stays f64 (and so does the widening from f32 that starts it).
+// CHECK-LABEL: func.func @to_f128
+// CHECK:         arith.extf %{{.*}} : f32 to f64
+// CHECK:         arith.extf %{{.*}} : f64 to f128
+func.func @to_f128(%x: f32) -> f128 {
+  %0 = arith.extf %x : f32 to f64
+  %1 = arith.mulf %0, %0 : f64
+  %2 = arith.extf %1 : f64 to f128
+  return %2 : f128
+}

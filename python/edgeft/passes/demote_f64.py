@@ -9,6 +9,7 @@ import numpy as np
 from torch_mlir import ir
 
 from edgeft.ir.elements import is_resource, is_splat, splat_value, values
+from edgeft.ir.errors import UserError
 from edgeft.ir.queries import functions, nested, producer
 from edgeft.passes.base import EdgeftPass
 
@@ -92,6 +93,12 @@ def _is_wide(t: ir.Type) -> bool:
     return isinstance(t, ir.F64Type)
 
 
+def _retypable(t: ir.Type) -> bool:
+    """Whether the pass knows how to write `t` with f32 elements: scalars and
+    tensors (buffers and vectors keep their f64)."""
+    return isinstance(t, ir.F64Type | ir.RankedTensorType | ir.UnrankedTensorType)
+
+
 def _narrow(t: ir.Type) -> ir.Type:
     """`t` with f32 for f64 (tensors keep their shape and encoding)."""
     f32 = ir.F32Type.get(t.context)
@@ -153,14 +160,19 @@ def _tie(op: ir.Operation, groups: _Groups) -> None:
     if not touched:
         return
     name = op.name
-    if name == "arith.extf":
-        groups.tie(results)
-        if not isinstance(operands[0].type, ir.F32Type):
-            groups.refuse(results[0])
+    if not all(_retypable(v.type) for v in touched):
+        for value in touched:
+            groups.refuse(value)
+    elif name == "arith.extf":
+        # f32 -> f64 starts a group; any other widening into or out of f64 keeps it
+        groups.tie(touched)
+        if not isinstance(operands[0].type, ir.F32Type) or not _is_wide(results[0].type):
+            groups.refuse(touched[0])
     elif name == "arith.truncf":
-        groups.tie(operands)
-        if not isinstance(results[0].type, ir.F32Type):
-            groups.refuse(operands[0])
+        # f64 -> f32 ends a group; f64 -> f16 or f128 -> f64 keeps it
+        groups.tie(touched)
+        if not isinstance(results[0].type, ir.F32Type) or not _is_wide(operands[0].type):
+            groups.refuse(touched[0])
     elif name == "arith.constant":
         groups.tie(results)
         if _narrow_constant(op.attributes["value"], results[0].type) is None:
@@ -195,11 +207,18 @@ def _narrow_constant(value: ir.Attribute, t: ir.Type) -> ir.Attribute | None:
     if not isinstance(t, ir.RankedTensorType):
         return None
     narrow = _narrow(t)
+    if is_resource(value):
+        try:
+            array = values(value)
+        except UserError:  # a blob without data: nothing to round
+            return None
+        return ir.DenseElementsAttr.get(np.ascontiguousarray(array, dtype=np.float32),
+                                        type=narrow)
+    if not isinstance(value, ir.DenseFPElementsAttr):
+        return None
     if is_splat(value):
         return ir.DenseElementsAttr.get_splat(narrow, ir.FloatAttr.get(
             narrow.element_type, float(splat_value(value)[0])))
-    if not (isinstance(value, ir.DenseFPElementsAttr) or is_resource(value)):
-        return None
     return ir.DenseElementsAttr.get(np.ascontiguousarray(values(value), dtype=np.float32),
                                     type=narrow)
 
