@@ -5,22 +5,22 @@
 // centred squares and their mean in f64, narrowed back to f32; and eps, an
 // f64 constant narrowed inside an f32 body. Everything becomes f32: the
 // tensor.empty and linalg.fill of the accumulators, the block arguments, the
-// arithmetic and the constants; the extf and truncf are gone.
+// arithmetic and the constants; the extf and truncf are gone, and so is the
+// generic that only widened (its readers read the input).
 // ONLY32-LABEL: func.func @variance
 // ONLY32-NOT:    f64
 // ONLY32-LABEL: func.func @returned
 // CHECK-LABEL: func.func @variance
+// CHECK-SAME:    (%[[X:.*]]: tensor<2x8xf32>)
 // CHECK-DAG:     %[[N:.*]] = arith.constant 1.280000e+02 : f32
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-DAG:     %[[EPS:.*]] = arith.constant 9.99999974E-6 : f32
-// CHECK:         %[[WIDE:.*]] = tensor.empty() : tensor<2x8xf32>
-// CHECK:         linalg.generic
-// CHECK-SAME:      outs(%[[WIDE]] : tensor<2x8xf32>)
-// CHECK-NEXT:    ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT:      linalg.yield %[[IN]] : f32
-// CHECK:         linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<2x1xf32>)
+// CHECK:         %[[ROWS:.*]] = tensor.empty() : tensor<2x8xf32>
+// CHECK:         %[[ACC:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<2x1xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[X]] : tensor<2x8xf32>) outs(%[[ACC]] : tensor<2x1xf32>)
 // CHECK:         arith.addf %{{.*}}, %{{.*}} : f32
 // CHECK:         arith.divf %{{.*}}, %[[N]] : f32
+// CHECK:         linalg.generic {{.*}} ins(%[[X]], %{{.*}} : tensor<2x8xf32>, tensor<2x1xf32>) outs(%[[ROWS]] : tensor<2x8xf32>)
 // CHECK:         arith.subf
 // CHECK:         arith.mulf
 // CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<2x1xf32>)

@@ -43,7 +43,8 @@ class DemoteF64(EdgeftPass):
     arithmetic, tensor reshaping and linalg ops above; then f64 becomes f32
     in every type of the group (tensor element types included, so the
     tensor.empty and linalg.fill of a reduction's accumulator change too),
-    the extf and the `arith.truncf` to f32 at its edges disappear and the
+    the extf and the `arith.truncf` to f32 at its edges disappear, a generic
+    that did nothing but widen is dropped (its readers read its input) and the
     constants are rounded to f32. Run on tensors, before bufferization.
 
         %w = linalg.generic ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf64>)
@@ -52,17 +53,17 @@ class DemoteF64(EdgeftPass):
                { ^bb0(%in: f64, %o: f64): %0 = arith.addf %in, %o : f64 ... }
         ... arith.truncf %v : f64 to f32
       becomes
-        %w = linalg.generic ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>)
-               { ^bb0(%in: f32, %o: f32): linalg.yield %in : f32 }
-        %s = linalg.generic ins(%w) outs(%acc : tensor<4x1xf32>)
+        %s = linalg.generic ins(%x : tensor<4x8xf32>) outs(%acc : tensor<4x1xf32>)
                { ^bb0(%in: f32, %o: f32): %0 = arith.addf %in, %o : f32 ... }
 
     Left in f64 (and so still soft-float on the cluster), on purpose: a group
     that reaches a function argument or result, a global, a call, a buffer,
-    a loop, an integer conversion or any op not listed, a widening from a
-    type other than f32, a narrowing to a type other than f32, and constants
-    that are neither a float nor dense elements. The pass reports nothing for
-    them: such f64 computes what the program says, only slower.
+    a loop, a vector, an integer conversion or any op not listed, a widening
+    from a type other than f32 or beyond f64, a narrowing to a type other
+    than f32, and constants that are neither a float nor dense elements (or
+    a resource without its data). Such f64 computes what the program says,
+    only slower; the pass leaves it without a diagnostic (a pytest checks that
+    cct2's lowered program has none left).
     """
 
     argument: ClassVar[str] = "edgeft-demote-f64"
@@ -236,7 +237,9 @@ def _demote(members: list[ir.Value]) -> None:
             value.set_type(_narrow(value.type))
         narrowings += [use.owner.operation for use in value.uses
                        if use.owner.operation.name == "arith.truncf"]
+    bodies = []
     for extf in widened:
+        bodies.append(extf.parent)
         extf.results[0].replace_all_uses_with(extf.operands[0])
         extf.erase()
     for constant in constants:
@@ -244,6 +247,36 @@ def _demote(members: list[ir.Value]) -> None:
     for truncf in dict.fromkeys(narrowings):
         truncf.results[0].replace_all_uses_with(truncf.operands[0])
         truncf.erase()
+    for generic in bodies:
+        if _is_copy(generic):
+            _forward_copy(generic)
+
+
+def _is_copy(op: ir.OpView) -> bool:
+    """Whether `op` is a linalg.generic that copies its one input unchanged
+    (what a widening generic becomes once its extf is gone)."""
+    if op.name != "linalg.generic" or len(op.operands) != 2 or len(op.results) != 1:
+        return False
+    block = op.regions[0].blocks[0]
+    body = [inner.operation for inner in block.operations]
+    if len(body) != 1 or body[0].operands[0] != block.arguments[0]:
+        return False
+    source = op.operands[0]
+    if source.type != op.results[0].type:
+        return False
+    rank = ir.RankedTensorType(source.type).rank
+    identity = ir.AffineMap.get_identity(rank)
+    return all(ir.AffineMapAttr(m).value == identity
+               for m in ir.ArrayAttr(op.attributes["indexing_maps"]))
+
+
+def _forward_copy(generic: ir.OpView) -> None:
+    """Readers of a copy read its source; the copy (and its unused init) go."""
+    init = producer(generic.operands[1])
+    generic.results[0].replace_all_uses_with(generic.operands[0])
+    generic.operation.erase()
+    if init is not None and init.name == "tensor.empty" and not list(init.results[0].uses):
+        init.erase()
 
 
 def _replace_constant(constant: ir.Operation) -> None:
