@@ -1,15 +1,19 @@
 // RUN: edgeft-translate %s --to-c --split-input-file | filecheck %s
 
 // Float arithmetic reads its operands from named values, one statement each;
-// maxnumf (NaN-ignoring) is fmaxf.
+// float min/max are the runtime's edgeft_maxnumf (NaN-ignoring),
+// edgeft_maximumf (NaN-propagating) and their minimum twins (edgeft_minmax.h).
 // CHECK-LABEL: static void edgeft_float_ops_fn(float *restrict arg0, float *restrict arg1)
 // CHECK:         const float [[X:v[0-9]+]] = arg0[0];
 // CHECK-NEXT:    const float [[S:v[0-9]+]] = [[X]] + 0.100000001f;
 // CHECK-NEXT:    const float [[M:v[0-9]+]] = [[S]] * [[X]];
 // CHECK-NEXT:    const float [[D:v[0-9]+]] = [[M]] / [[S]];
 // CHECK-NEXT:    const float [[N:v[0-9]+]] = -[[D]];
-// CHECK-NEXT:    const float [[R:v[0-9]+]] = fmaxf([[N]], [[X]]);
-// CHECK-NEXT:    arg1[0] = [[R]];
+// CHECK-NEXT:    const float [[R:v[0-9]+]] = edgeft_maxnumf([[N]], [[X]]);
+// CHECK-NEXT:    const float [[P:v[0-9]+]] = edgeft_maximumf([[R]], [[X]]);
+// CHECK-NEXT:    const float [[Q:v[0-9]+]] = edgeft_minnumf([[P]], [[X]]);
+// CHECK-NEXT:    const float [[T:v[0-9]+]] = edgeft_minimumf([[Q]], [[X]]);
+// CHECK-NEXT:    arg1[0] = [[T]];
 module attributes {edgeft.arena = 0 : i64} {
   func.func @float_ops(%a: memref<f32>, %out: memref<f32>) {
     %x = memref.load %a[] : memref<f32>
@@ -19,7 +23,10 @@ module attributes {edgeft.arena = 0 : i64} {
     %d = arith.divf %m, %s : f32
     %n = arith.negf %d : f32
     %r = arith.maxnumf %n, %x : f32
-    memref.store %r, %out[] : memref<f32>
+    %p = arith.maximumf %r, %x : f32
+    %q = arith.minnumf %p, %x : f32
+    %t = arith.minimumf %q, %x : f32
+    memref.store %t, %out[] : memref<f32>
     return
   }
 }

@@ -101,7 +101,10 @@ LOOPS = ("func.func(convert-linalg-to-loops)", "expand-strided-metadata", "lower
 def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
     """(pass argument, options) in order for the backend of `target`; upstream
     passes have no options here (theirs are spelled in their name)."""
-    steps: list[tuple[str, dict[str, Any]]] = [("edgeft-derive-predict", {}),
+    # f64 demoted first, on tensors, for every target: flat and tiled programs
+    # then compute the same f32 arithmetic and stay bit-identical.
+    steps: list[tuple[str, dict[str, Any]]] = [("edgeft-demote-f64", {}),
+                                               ("edgeft-derive-predict", {}),
                                                ("edgeft-bufferize", {})]
     if "L1" in target.levels:
         l1 = target.levels["L1"].bytes
@@ -133,8 +136,9 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
 
 def lowering(target: Target) -> str:
     """The textual pipeline from a training step to lowered, planned IR for `target`:
-    @predict, bufferization, [generalization, tiling, promotion to L1, RedMulE
-    offload, the core split,] loops, globals written in place, the memory plan."""
+    f64 arithmetic demoted to f32, @predict, bufferization, [generalization, tiling,
+    promotion to L1, RedMulE offload, the core split,] loops, globals written in
+    place, the memory plan."""
     return "builtin.module(" + ",".join(_text(a, o) for a, o in lowering_steps(target)) + ")"
 
 

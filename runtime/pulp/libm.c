@@ -27,6 +27,8 @@ static inline uint32_t bits_f(float x) { f32_bits b; b.f = x; return b.u; }
 static inline float from_f(uint32_t u) { f32_bits b; b.u = u; return b.f; }
 static inline uint64_t bits_d(double x) { f64_bits b; b.d = x; return b.u; }
 static inline double from_d(uint64_t u) { f64_bits b; b.u = u; return b.d; }
+/* |a| with the sign of b (fsgnj.s) */
+static inline float copysign_f(float a, float b) { return __builtin_copysignf(a, b); }
 
 /* a * b + c with one rounding. clang lowers __builtin_fmaf to a call to fmaf
    on Zfinx (the backend does not select fmadd.s for it), so use the
@@ -106,7 +108,19 @@ static inline double expq_d(double r) {
 static inline float rint_f(float v) { return (v + 0x1.8p23f) - 0x1.8p23f; }
 static inline double rint_d(double v) { return (v + 0x1.8p52) - 0x1.8p52; }
 
-float expf(float x) {
+/* (exp(r) - 1 - r) / r^2 for |r| <= ln2/2 in 6 terms, near-minimax
+   (mpmath.chebyfit): error 2^-32 of exp relative, where Taylor needs 7 for
+   2^-26 (5 terms would give 2^-26.9 and 1.06 ulp at worst). */
+static inline float expq6_f(float r) {
+  float q = FMA(0.00019890980869750327f, r, 0.0013933641031986701f);
+  q = FMA(q, r, 0.008333310934448869f);
+  q = FMA(q, r, 0.04166646500604005f);
+  q = FMA(q, r, 0.16666666681614256f);
+  return FMA(q, r, 0.5000000013457727f);
+}
+
+/* everything but |x| <= 87: NaN, overflow, underflow, results below 2^-126 */
+static float expf_edges(float x) {
   if (x != x) return x + x;
   if (x > 89.0f) return INFINITY;
   if (x < -104.0f) return 0.0f;
@@ -114,6 +128,16 @@ float expf(float x) {
   float r = (x - kf * LN2F_HI) - kf * LN2F_LO;
   float s = FMA(r * r, expq_f(r), r);
   return scale_f(1.0f + s, (int)kf);
+}
+
+/* One compare on the way for |x| <= 87 (softmax's x - max, GELU's tanh):
+   then k = round(x / ln2) is in [-126, 126] and 2^k a normal float. */
+float expf(float x) {
+  if (!(fabsf(x) <= 87.0f)) return expf_edges(x);
+  float kf = rint_f(x * INVLN2F);
+  float r = (x - kf * LN2F_HI) - kf * LN2F_LO;
+  float s = FMA(r * r, expq6_f(r), r);
+  return (1.0f + s) * pow2_f((int)kf);
 }
 
 float exp2f(float x) {
@@ -864,40 +888,48 @@ double tanh(double x) {
 /* ---------------------------------------------------------------- erf */
 
 /* |x| < 1: erf(x) = x (1 + P1(x^2)), P1 = erf(x)/x - 1 fitted on [0, 1].
-   |x| >= 1: erf = 1 - exp(-x^2) g(x), g = erfc(x) exp(x^2) fitted by pieces
-   in t = x - centre. All coefficients from mpmath.chebyfit. */
-static const float erf_sf[] = {7.87587506269e-5f, -0.000801686428717f, 0.00518908742343f,
-                               -0.0268542120106f, 0.112835947152f,     -0.376126266667f,
-                               0.12837916585f};
-static const float erfc_f1[] = {0.000236618530264f, -0.000704312627619f, 0.00188361278995f,
-                                -0.00513792044096f, 0.0133775168998f,    -0.032931466144f,
-                                0.0761510365509f,   -0.163622907198f,    0.321585416454f};
-static const float erfc_f2[] = {-1.53954423715e-6f, 6.41133024855e-6f,  -2.25573204028e-5f,
-                                8.90076415894e-5f,  -0.000344953313036f, 0.00129013738907f,
-                                -0.00468040626872f, 0.0164338292823f,    -0.0556648283758f,
-                                0.181201746894f};
-
+   1 <= |x| < 3.92: erf(x) - 1 as a polynomial in t = |x| - centre, two
+   pieces ([1, 2.25) in 10 terms, [2.25, 3.92) in 9; absolute error below
+   2^-26, a quarter of an ulp of the result), so no exp and no division;
+   from 3.92 on, erf rounds to +-1. The coefficients are constants in the
+   code (no loads from L2). All from mpmath.chebyfit. */
 float erff(float x) {
-  if (x != x) return x + x;
   float a = fabsf(x);
-  float r;
   if (a < 1.0f) {
-    float z = a * a;
-    float p = erf_sf[0];
-    for (unsigned i = 1; i < sizeof erf_sf / sizeof erf_sf[0]; i++) p = FMA(p, z, erf_sf[i]);
+    float z = x * x;
+    float p = FMA(7.87587506269e-5f, z, -0.000801686428717f);
+    p = FMA(p, z, 0.00518908742343f);
+    p = FMA(p, z, -0.0268542120106f);
+    p = FMA(p, z, 0.112835947152f);
+    p = FMA(p, z, -0.376126266667f);
+    p = FMA(p, z, 0.12837916585f);
     return FMA(x, p, x);
   }
-  if (a >= 3.92f) {
-    r = 1.0f;
+  if (!(a < 3.92f)) return (x != x) ? x + x : copysign_f(1.0f, x);
+  float p;
+  if (a < 2.25f) {
+    float t = a - 1.625f; /* exact: a and the centre are within a factor 2 */
+    p = FMA(0.0012861758153181447f, t, -0.000872984838097605f);
+    p = FMA(p, t, -0.006141551883373894f);
+    p = FMA(p, t, 0.014510705490743386f);
+    p = FMA(p, t, -0.002140891409330157f);
+    p = FMA(p, t, -0.04973191301588289f);
+    p = FMA(p, t, 0.11484091115008226f);
+    p = FMA(p, t, -0.13076679099651303f);
+    p = FMA(p, t, 0.08047225674489566f);
+    p = FMA(p, t, -0.02155627167039992f);
   } else {
-    const float *c = (a < 2.0f) ? erfc_f1 : erfc_f2;
-    unsigned n = (a < 2.0f) ? sizeof erfc_f1 / sizeof erfc_f1[0] : sizeof erfc_f2 / sizeof erfc_f2[0];
-    float t = a - ((a < 2.0f) ? 1.5f : 2.96f);
-    float g = c[0];
-    for (unsigned i = 1; i < n; i++) g = FMA(g, t, c[i]);
-    r = 1.0f - expf(-a * a) * g;
+    float t = a - 3.0859375f;
+    p = FMA(-0.00010475358983640181f, t, 0.0003263480453635422f);
+    p = FMA(p, t, -0.0005386086466186023f);
+    p = FMA(p, t, 0.0006816357269594223f);
+    p = FMA(p, t, -0.0006794947918108694f);
+    p = FMA(p, t, 0.000498310353333266f);
+    p = FMA(p, t, -0.0002548002588994118f);
+    p = FMA(p, t, 8.244923207586518e-05f);
+    p = FMA(p, t, -1.2760444492427933e-05f);
   }
-  return (x < 0.0f) ? -r : r;
+  return copysign_f(1.0f + p, x);
 }
 
 static const double erf_sd[] = {

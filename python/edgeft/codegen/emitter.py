@@ -412,12 +412,18 @@ FLOAT_FUNCTIONS = {"math.exp": "exp", "math.log": "log", "math.erf": "erf",
                    "math.log2": "log2", "math.atan": "atan", "math.floor": "floor",
                    "math.ceil": "ceil", "arith.maximumf": "fmax", "arith.minimumf": "fmin",
                    "arith.maxnumf": "fmax", "arith.minnumf": "fmin", "math.fma": "fma"}
+# Float min/max from the runtime (edgeft_minmax.h): fmax.s / fmin.s on RV32 with
+# the NaN semantics of each op (libm's fmaxf is maxnum only, and a call on RV32).
+FLOAT_MINMAX = {"arith.maximumf": "edgeft_maximumf", "arith.minimumf": "edgeft_minimumf",
+                "arith.maxnumf": "edgeft_maxnumf", "arith.minnumf": "edgeft_minnumf"}
 
 
 @handles(*FLOAT_FUNCTIONS)
 def _float_function(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     c = ctype(op.results[0].type)
     fn = FLOAT_FUNCTIONS[op.name] + ("f" if c == "float" else "")
+    if c == "float" and op.name in FLOAT_MINMAX:
+        fn = FLOAT_MINMAX[op.name]
     return e.define(op, f"{fn}({', '.join(e.operands(op))})", indent)
 
 

@@ -37,6 +37,7 @@ PASSES: dict[str, str] = {
     "edgeft-autodiff": "edgeft.passes.autodiff:Autodiff",
     "edgeft-sgd": "edgeft.passes.sgd:Sgd",
     "edgeft-forward-cache": "edgeft.passes.forward_cache:ForwardCache",
+    "edgeft-demote-f64": "edgeft.passes.demote_f64:DemoteF64",
     "edgeft-derive-predict": "edgeft.passes.derive_predict:DerivePredict",
     "edgeft-bufferize": "edgeft.passes.bufferize:Bufferize",
     "edgeft-tile": "edgeft.passes.tile:Tile",
