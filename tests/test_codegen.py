@@ -67,7 +67,7 @@ def _compare(executable: Executable, program: HostProgram, steps: int) -> None:
 def _sanitized_step(build: Path) -> None:
     """Build BUILD with ASan and UBSan (and -Werror) and run one step and one predict."""
     exe = build / "one_step"
-    subprocess.run(["gcc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror",
+    subprocess.run(["gcc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-pthread",
                     "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
                     f"-I{build}", f"-I{RUNTIME / 'include'}", str(HARNESS),
                     str(build / "network.c"), str(build / "weights.c"),

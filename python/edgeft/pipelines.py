@@ -115,6 +115,11 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
                                                      "l1": l1, "target": target.name,
                                                      "cores": target.cores}))
         steps.append(("edgeft-parallelize", {"cores": target.cores}))
+    elif target.cores > 1:
+        # the flat host: every kernel split into the same slices as on the cluster,
+        # which the runtime gives to threads (their number is chosen at run time)
+        steps += [("func.func(linalg-generalize-named-ops)", {}),
+                  ("edgeft-parallelize", {"cores": target.cores, "ops": "all"})]
     steps += [(name, {}) for name in LOOPS]
     steps.append(("edgeft-write-globals-in-place", {}))
     plan: dict[str, Any] = {"target": target.name}
@@ -130,7 +135,8 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
 def lowering(target: Target) -> str:
     """The textual pipeline from a training step to lowered, planned IR for `target`:
     @predict, bufferization, [generalization, tiling, promotion to L1, RedMulE
-    offload, the core split,] loops, globals written in place, the memory plan."""
+    offload, the core split | on the flat host: generalization, the split into
+    slices,] loops, globals written in place, the memory plan."""
     return "builtin.module(" + ",".join(_text(a, o) for a, o in lowering_steps(target)) + ")"
 
 
