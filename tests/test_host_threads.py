@@ -13,13 +13,14 @@ import pytest
 from c_checks import same_two_steps
 from torch_mlir import ir
 
-from conftest import run_tool
 from edgeft.backends.host import HostProgram
 from edgeft.driver.compiler import CompileOptions, compile_model, write_build
 from edgeft.driver.run import run
 from edgeft.ir import queries
 from edgeft.ir.context import make_context
 from edgeft.ir.errors import UserError
+
+from conftest import run_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 HARNESS = Path(__file__).parent / "c" / "one_step.c"

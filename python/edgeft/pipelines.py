@@ -102,7 +102,8 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
     """(pass argument, options) in order for the backend of `target`; upstream
     passes have no options here (theirs are spelled in their name)."""
     steps: list[tuple[str, dict[str, Any]]] = [("edgeft-derive-predict", {}),
-                                               ("edgeft-bufferize", {})]
+                                               ("edgeft-bufferize", {}),
+                                               ("edgeft-update-in-place", {})]
     if "L1" in target.levels:
         l1 = target.levels["L1"].bytes
         tile: dict[str, Any] = {"target": target.name, "l1": l1}
@@ -134,9 +135,10 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
 
 def lowering(target: Target) -> str:
     """The textual pipeline from a training step to lowered, planned IR for `target`:
-    @predict, bufferization, [generalization, tiling, promotion to L1, RedMulE
-    offload, the core split | on the flat host: generalization, the split into
-    slices,] loops, globals written in place, the memory plan."""
+    @predict, bufferization, updates written into their globals, [generalization,
+    tiling, promotion to L1, RedMulE offload, the core split | on the flat host:
+    generalization, the split into slices,] loops, globals written in place, the
+    memory plan."""
     return "builtin.module(" + ",".join(_text(a, o) for a, o in lowering_steps(target)) + ")"
 
 

@@ -765,6 +765,8 @@ def _parallel(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> 
         if inner.name != "pulp.yield":
             body += e.op(inner, 1)
     e.views.update(saved)
+    if not any(re.search(rf"\b{core}\b", line) for line in body):
+        body.insert(0, f"    (void){core}; /* the slice does not depend on the core */")
     struct = f"struct {name}_args"
     call = ", ".join([*(f"a->{n}" for n in names), "core_id"])
     text = [f"/* {layer}: one slice per core, {workers} cores */",

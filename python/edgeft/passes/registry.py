@@ -39,6 +39,7 @@ PASSES: dict[str, str] = {
     "edgeft-forward-cache": "edgeft.passes.forward_cache:ForwardCache",
     "edgeft-derive-predict": "edgeft.passes.derive_predict:DerivePredict",
     "edgeft-bufferize": "edgeft.passes.bufferize:Bufferize",
+    "edgeft-update-in-place": "edgeft.passes.update_in_place:UpdateInPlace",
     "edgeft-tile": "edgeft.passes.tile:Tile",
     "edgeft-promote": "edgeft.passes.promote:Promote",
     "edgeft-offload-redmule": "edgeft.passes.offload_redmule:OffloadRedmule",
