@@ -96,3 +96,49 @@ func.func @view() {
   memref.copy %a, %g : memref<4x4xf32> to memref<4x4xf32>
   return
 }
+
+// -----
+
+// SGD with momentum: the new velocity reaches its global through a second
+// buffer and the weight update reads it after the copy; both updates write
+// their globals, and the weight update reads the velocity's global.
+// CHECK-LABEL: func.func @momentum
+// CHECK-SAME:    (%[[GRAD:.*]]: memref<4xf32>)
+// CHECK:         %[[V:.*]] = memref.get_global @v : memref<4xf32>
+// CHECK:         %[[VG:.*]] = memref.get_global @v : memref<4xf32>
+// CHECK-NEXT:    linalg.generic {{.*}} ins(%[[V]], %[[GRAD]] : {{.*}}) outs(%[[VG]] : memref<4xf32>)
+// CHECK:         %[[WG:.*]] = memref.get_global @w : memref<4xf32>
+// CHECK-NEXT:    linalg.generic {{.*}} ins(%{{.*}}, %[[VG]] : {{.*}}) outs(%[[WG]] : memref<4xf32>)
+// CHECK-NOT:     memref.copy
+// CHECK-NOT:     memref.alloc
+// CHECK:         return
+#id = affine_map<(d0) -> (d0)>
+memref.global "private" @w : memref<4xf32> = dense<0.5>
+memref.global "private" @v : memref<4xf32> = dense<0.0>
+func.func @momentum(%grad: memref<4xf32>) {
+  %w = memref.get_global @w : memref<4xf32>
+  %v = memref.get_global @v : memref<4xf32>
+  %nv = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%v, %grad : memref<4xf32>, memref<4xf32>) outs(%nv : memref<4xf32>) {
+  ^bb0(%a: f32, %d: f32, %o: f32):
+    %m = arith.constant 0.9 : f32
+    %s = arith.mulf %a, %m : f32
+    %n = arith.addf %s, %d : f32
+    linalg.yield %n : f32
+  }
+  %staged = memref.alloc() : memref<4xf32>
+  memref.copy %nv, %staged : memref<4xf32> to memref<4xf32>
+  %vg = memref.get_global @v : memref<4xf32>
+  memref.copy %staged, %vg : memref<4xf32> to memref<4xf32>
+  %nw = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%w, %nv : memref<4xf32>, memref<4xf32>) outs(%nw : memref<4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %lr = arith.constant -0.1 : f32
+    %s = arith.mulf %b, %lr : f32
+    %n = arith.addf %a, %s : f32
+    linalg.yield %n : f32
+  }
+  %wg = memref.get_global @w : memref<4xf32>
+  memref.copy %nw, %wg : memref<4xf32> to memref<4xf32>
+  return
+}
