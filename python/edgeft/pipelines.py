@@ -116,11 +116,13 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
                                                      "l1": l1, "target": target.name,
                                                      "cores": target.cores}))
         steps.append(("edgeft-parallelize", {"cores": target.cores}))
-    elif target.cores > 1:
+    else:
         # the flat host: every kernel split into the same slices as on the cluster,
         # which the runtime gives to threads (their number is chosen at run time)
         steps += [("func.func(linalg-generalize-named-ops)", {}),
                   ("edgeft-parallelize", {"cores": target.cores, "ops": "all"})]
+    rows, cols = target.register_block
+    steps.append(("edgeft-register-block", {"rows": rows, "cols": cols}))
     steps += [(name, {}) for name in LOOPS]
     steps.append(("edgeft-write-globals-in-place", {}))
     plan: dict[str, Any] = {"target": target.name}

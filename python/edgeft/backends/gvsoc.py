@@ -121,7 +121,7 @@ def sources(build: Path) -> list[Source]:
     cluster = cluster_includes(build)
     return [*runtime_sources(),
             Source(PULP / "main.c", CLUSTER_CPU, cluster),
-            Source(build / "network.c", CLUSTER_CPU, cluster),
+            Source(build / "network.c", CLUSTER_CPU, cluster, tuple(toolchain.CONTRACT_FLAGS)),
             # large initial values are byte strings exactly as long as the array (valid
             # C11, which this clang still warns about)
             Source(build / "weights.c", CLUSTER_CPU, cluster,
@@ -162,7 +162,8 @@ def toolchain_id() -> str:
         digest.update(source.path.read_bytes())
     for header in sorted((*(toolchain.RUNTIME / "include").glob("*.h"), *PULP.rglob("*.h"))):
         digest.update(header.read_bytes())
-    return " ".join([f"ziglang {_zig_version()}", *FLAGS, CLUSTER_CPU, GVSOC_ARGS[0],
+    return " ".join([f"ziglang {_zig_version()}", *FLAGS, *toolchain.CONTRACT_FLAGS,
+                     CLUSTER_CPU, GVSOC_ARGS[0],
                      digest.hexdigest()[:16]])
 
 

@@ -67,6 +67,7 @@ def build_elf(build: Path) -> Path:
     if elf.is_file() and all(elf.stat().st_mtime >= s.stat().st_mtime for s in sources):
         return elf
     return toolchain.build_rv32(sources, elf, includes=[build, runtime / "include"],
+                                extra_flags=toolchain.CONTRACT_FLAGS,
                                 what="the rv32 program")
 
 

@@ -264,7 +264,8 @@ class FunctionEmitter:
                 self.bases[base] = (c, f"buf{alloc_index}")
                 alloc_index += 1
                 continue
-            if op.name == "scf.for":
+            # a loop whose results the function reads after it stays inline
+            if op.name in ("scf.for", "scf.execute_region") and not len(op.results):
                 body.append(self.kernel(op))
                 continue
             body.extend(self.op(op, 1))
@@ -494,18 +495,59 @@ def _unsigned_cast(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int
 
 @handles("scf.for")
 def _for(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
-    if len(op.results):
-        raise EmitError("scf.for with loop-carried values is not supported by the C emitter")
-    lb, ub, step = (e.value(v) for v in list(op.operands)[:3])
+    """A C for loop; loop-carried values (accumulators) are C locals declared
+    before it, assigned at its yield, and they are the loop's results."""
+    operands = list(op.operands)
+    lb, ub, step = (e.value(v) for v in operands[:3])
     block = op.regions[0].blocks[0]
     iv = e.fresh("i")
     e.values[block.arguments[0]] = iv
-    lines = [f"{indent}for (long {iv} = {lb}; {iv} < {ub}; {iv} += {step}) {{"]
+    lines = []
+    carried = []
+    for init, arg, result in zip(operands[3:], list(block.arguments)[1:], op.results,
+                                 strict=True):
+        name = e.fresh("acc")
+        lines.append(f"{indent}{ctype(result.type)} {name} = {e.value(init)};")
+        e.values[arg] = name
+        e.values[result] = name
+        carried.append((name, ctype(result.type)))
+    lines.append(f"{indent}for (long {iv} = {lb}; {iv} < {ub}; {iv} += {step}) {{")
+    inner_indent = indent + "    "
     for inner in block.operations:
         inner = inner.operation
         if inner.name == "scf.yield":
+            lines += _carry(e, carried, [e.value(v) for v in inner.operands], inner_indent)
             continue
         lines += e.op(inner, depth + 1)
+    lines.append(f"{indent}}}")
+    return lines
+
+
+def _carry(e: FunctionEmitter, carried: list[tuple[str, str]], values: list[str],
+           indent: str) -> list[str]:
+    """Assign the yielded values to the loop's carried locals; through
+    temporaries when a value is itself a carried local (a swap)."""
+    names = {name for name, _ in carried}
+    pairs = [(name, c, value) for (name, c), value in zip(carried, values, strict=True)
+             if name != value]
+    if not any(value in names for _, _, value in pairs):
+        return [f"{indent}{name} = {value};" for name, _, value in pairs]
+    temps = [e.fresh("t") for _ in pairs]
+    return [f"{indent}const {c} {temp} = {value};" for (_, c, value), temp
+            in zip(pairs, temps, strict=True)] + \
+        [f"{indent}{name} = {temp};" for (name, _, _), temp in zip(pairs, temps, strict=True)]
+
+
+@handles("scf.execute_region")
+def _region(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
+    """A C block (one lowered op: edgeft-register-block's accumulator loops)."""
+    if len(op.results) or len(op.regions[0].blocks) != 1:
+        raise EmitError("scf.execute_region with results or several blocks is not supported "
+                        "by the C emitter")
+    lines = [f"{indent}{{"]
+    for inner in op.regions[0].blocks[0].operations:
+        if inner.operation.name != "scf.yield":
+            lines += e.op(inner.operation, depth + 1)
     lines.append(f"{indent}}}")
     return lines
 

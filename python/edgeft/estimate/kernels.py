@@ -48,7 +48,7 @@ HARNESS_VERSION = "1"
 SERIAL_ATTR = attrs.SERIAL
 CORE_OPS = ("pulp.", "redmule.", "func.call")
 # A one-core kernel does not read its core index.
-EXTRA_FLAGS = ["-Wno-unused-variable"]
+EXTRA_FLAGS = ["-Wno-unused-variable", *toolchain.CONTRACT_FLAGS]
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,8 @@ def wrap_serial(module: ir.Module) -> None:
 def _wrap_in(block: ir.Block) -> None:
     for op in list(block.operations):
         op = op.operation
-        if op.name == "scf.for" and not _holds_core_control(op):
+        if op.name in ("scf.for", "scf.execute_region") and not len(op.results) and \
+                not _holds_core_control(op):
             _wrap(op)
         elif op.name == "memref.copy":
             _wrap(op)

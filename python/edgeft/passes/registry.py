@@ -44,6 +44,7 @@ PASSES: dict[str, str] = {
     "edgeft-promote": "edgeft.passes.promote:Promote",
     "edgeft-offload-redmule": "edgeft.passes.offload_redmule:OffloadRedmule",
     "edgeft-parallelize": "edgeft.passes.parallelize:Parallelize",
+    "edgeft-register-block": "edgeft.passes.register_block:RegisterBlock",
     "edgeft-write-globals-in-place":
         "edgeft.passes.write_globals_in_place:WriteGlobalsInPlace",
     "edgeft-plan-memory": "edgeft.passes.plan_memory:PlanMemory",

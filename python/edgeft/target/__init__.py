@@ -139,6 +139,8 @@ class Target:
     peripheral_mhz: float | None = None   # L3 (HyperBus) clock
     core: Core | None = None
     notes: tuple[str, ...] = field(default=())
+    # output rows x columns a reduction keeps in registers (edgeft-register-block)
+    register_block: tuple[int, int] = (4, 4)
 
     @property
     def hierarchical(self) -> bool:
@@ -275,7 +277,7 @@ HOST_STATIC_BYTES = 1 << 31
 
 # The slices every host kernel is split into (the cluster's core count): a
 # constant, so the emitted C does not depend on the machine that compiles it;
-# the runtime runs slice k on thread k mod N, N chosen at run time (--threads).
+# the runtime's N threads take the slices, N chosen at run time (--threads).
 HOST_SLICES = 8
 
 
@@ -283,7 +285,7 @@ def host() -> Target:
     """One flat memory, no accelerator: the emitted C as plain host code, its
     kernels in HOST_SLICES slices for the runtime's threads."""
     return Target(name="host", cores=HOST_SLICES, frequency_mhz=0.0,
-                  levels={"flat": Level("flat", HOST_STATIC_BYTES)})
+                  levels={"flat": Level("flat", HOST_STATIC_BYTES)}, register_block=(4, 8))
 
 
 TARGETS = {"siracusa": siracusa, "host": host}

@@ -1,0 +1,317 @@
+"""edgeft-register-block: reductions with their accumulators in registers, blocked outputs."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from torch_mlir import ir
+from torch_mlir.dialects import scf
+
+from edgeft.ir import queries
+from edgeft.passes.base import EdgeftPass, Range, option
+from edgeft.passes.promote import index_constant
+
+BLOCKED_ATTR = "edgeft.register_block"
+
+
+@dataclass(frozen=True)
+class RegisterBlock(EdgeftPass):
+    """Lower every reduction (a linalg.generic on memrefs with a reduction
+    loop: matmul, convolution, pooling, the sums of a norm or a softmax)
+    into loops whose reduction runs innermost on scalar accumulators, over
+    a block of `rows` x `cols` output elements unrolled, so that each
+    loaded operand feeds several operations and no partial sum goes back to
+    memory. Runs after tiling and the core split, before
+    convert-linalg-to-loops (which lowers what this pass leaves: ops without
+    a reduction).
+
+    The columns are the output's innermost dimension; the rows the parallel
+    loop that saves the most loads (an operand that does not depend on it is
+    loaded once per block row instead of once per element); no row blocking
+    where no operand is shared. Every output element keeps its sum order:
+    the reduction loops run in their original order, one element's
+    accumulator at a time, so the result is bit for bit the one of the
+    plain loops. Extents the block does not divide get remainder loops.
+
+        linalg.generic {iterator_types = ["parallel", "parallel", "reduction"]}
+            ins(%a, %b : memref<8x16xf32>, memref<16x8xf32>) outs(%c : memref<8x8xf32>)
+      becomes (rows = cols = 4)
+        scf.for %i = 0 to 8 step 4 { scf.for %j = 0 to 8 step 4 {
+          %c00 = memref.load %c[%i, %j] ... (16 accumulators)
+          %r:16 = scf.for %k = 0 to 16 iter_args(%s00 = %c00, ...) {
+            %a0 = memref.load %a[%i, %k] ... %b0 = memref.load %b[%k, %j] ...
+            scf.yield (%s00 + %a0 * %b0), ...
+          }
+          memref.store %r#0, %c[%i, %j] ...
+        } }
+    """
+
+    argument: ClassVar[str] = "edgeft-register-block"
+
+    rows: int = option(4, "output rows per block", Range(1, 16))
+    cols: int = option(4, "output columns per block (the output's innermost dimension)",
+                       Range(1, 64))
+
+    def __call__(self, op: ir.Operation, pass_: Any) -> None:
+        """Lower every blockable reduction of the module."""
+        for generic in queries.nested(op, "linalg.generic"):
+            shape = reduction_shape(generic)
+            if shape is not None:
+                lower(generic, shape, self.rows, self.cols)
+
+
+@dataclass
+class Reduction:
+    """What the lowering needs of a linalg.generic with a reduction loop."""
+
+    extents: list[int]
+    reductions: list[int]       # loop positions of the reduction loops, in order
+    maps: list[ir.AffineMap]    # one per operand
+    dims_of: list[set[int]]     # the loops each operand's indices depend on
+    inputs: int
+
+
+_DIM = re.compile(r"\bd(\d+)\b")
+
+
+def reduction_shape(op: ir.Operation) -> Reduction | None:
+    """The loops and maps of a generic this pass can lower, or None: memref operands
+    of static shape, at least one reduction loop, outputs indexed by parallel
+    loops only, a body without regions."""
+    if "edgeft.redmule" in op.attributes or BLOCKED_ATTR in op.attributes:
+        return None
+    kinds = [str(k) for k in ir.ArrayAttr(op.attributes["iterator_types"])]
+    reductions = [i for i, k in enumerate(kinds) if "reduction" in k]
+    if not reductions:
+        return None
+    operands = list(op.operands)
+    if not all(isinstance(v.type, ir.MemRefType) and ir.MemRefType(v.type).has_static_shape
+               for v in operands):
+        return None
+    maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    if len(maps) != len(operands) or maps[0].n_symbols:
+        return None
+    body = op.regions[0].blocks[0]
+    if any(len(o.operation.regions) for o in body.operations):
+        return None
+    inputs = len(op.opview.inputs)
+    dims_of = [{int(m) for e in amap.results for m in _DIM.findall(str(e))} for amap in maps]
+    if any(dims_of[k] & set(reductions) for k in range(inputs, len(operands))):
+        return None
+    extents: list[int | None] = [None] * len(kinds)
+    for amap, value in zip(maps, operands, strict=True):
+        shape = ir.MemRefType(value.type).shape
+        for r, expr in enumerate(amap.results):
+            if isinstance(expr, ir.AffineDimExpr):
+                extents[ir.AffineDimExpr(expr).position] = shape[r]
+    if any(e is None for e in extents):
+        return None
+    return Reduction([int(e) for e in extents], reductions, maps, dims_of, inputs)
+
+
+def choose_block(shape: Reduction, rows: int, cols: int) -> tuple[int | None, int, int | None,
+                                                                   int]:
+    """(row loop, rows, column loop, columns): the column loop is the output's
+    innermost loop of extent > 1; the row loop the parallel loop that saves
+    the most operand loads per block, none if no loop saves any."""
+    out_map = shape.maps[shape.inputs]
+    parallel = [d for d in range(len(shape.extents)) if d not in shape.reductions]
+    column = None
+    for expr in reversed(out_map.results):
+        if isinstance(expr, ir.AffineDimExpr) and \
+                shape.extents[ir.AffineDimExpr(expr).position] > 1:
+            column = ir.AffineDimExpr(expr).position
+            break
+    if column is None:
+        return None, 1, None, 1
+    cols = min(cols, shape.extents[column])
+
+    def loads(row: int | None, block: int) -> float:
+        """Operand loads per output element of a block."""
+        total = 0
+        for dims in shape.dims_of[:shape.inputs]:
+            total += (block if row in dims else 1) * (cols if column in dims else 1)
+        return total / (block * cols)
+
+    best, best_rows, best_loads = None, 1, loads(None, 1)
+    for d in parallel:
+        if d == column or shape.extents[d] < 2:
+            continue
+        block = min(rows, shape.extents[d])
+        if loads(d, block) < best_loads - 1e-12:
+            best, best_rows, best_loads = d, block, loads(d, block)
+    return best, best_rows, column, cols
+
+
+def lower(op: ir.Operation, shape: Reduction, rows: int, cols: int) -> None:
+    """Replace `op` by its register-blocked loops."""
+    row, rows, column, cols = choose_block(shape, rows, cols)
+    blocked = {d: b for d, b in ((row, rows), (column, cols)) if d is not None}
+    outer = [d for d in range(len(shape.extents))
+             if d not in shape.reductions and d not in blocked]
+    with op.context, op.location, ir.InsertionPoint(op):
+        # One region per op, kept (no_inline) so that the op stays one kernel
+        # even where canonicalize folds every loop around its accumulators.
+        region = ir.Operation.create("scf.execute_region", regions=1,
+                                     attributes={"no_inline": ir.UnitAttr.get()})
+        block = region.regions[0].blocks.append()
+        with ir.InsertionPoint(block):
+            end = scf.YieldOp([])
+    with op.context, op.location, ir.InsertionPoint(end), contextlib.ExitStack() as nest:
+        ivs: dict[int, ir.Value] = {}
+        for d in outer:
+            loop = _loop(0, shape.extents[d], 1, nest)
+            ivs[d] = loop
+        for ranges in _block_ranges(blocked, shape.extents):
+            with contextlib.ExitStack() as block_nest:
+                here = dict(ivs)
+                sizes = {}
+                for d, (lo, hi, step) in ranges.items():
+                    here[d] = _loop(lo, hi, step, block_nest)
+                    sizes[d] = step
+                _block(op, shape, here, sizes)
+    op.erase()
+
+
+def _block_ranges(blocked: dict[int, int], extents: list[int]) -> list[dict[int, tuple]]:
+    """The (low, high, step) of each blocked loop for every region: the part the
+    block divides, and a remainder of step 1."""
+    regions: list[dict[int, tuple]] = [{}]
+    for d, b in blocked.items():
+        main = extents[d] - extents[d] % b
+        parts = [(0, main, b)] if main else []
+        if main < extents[d]:
+            parts.append((main, extents[d], 1))
+        regions = [{**r, d: p} for r in regions for p in parts]
+    return regions
+
+
+def _loop(lo: int, hi: int, step: int, nest: contextlib.ExitStack,
+          carried: list[ir.Value] | None = None) -> Any:
+    """An scf.for at the insertion point; `nest` keeps the insertion point in its
+    body. Returns the induction variable (or the loop, when it carries values)."""
+    loop = scf.ForOp(index_constant(lo), index_constant(hi), index_constant(step),
+                     carried or None)
+    if carried:
+        nest.enter_context(ir.InsertionPoint(loop.body))
+        return loop
+    with ir.InsertionPoint(loop.body):
+        scf.YieldOp([])
+    nest.enter_context(ir.InsertionPoint(loop.body.operations[0]))
+    return loop.induction_variable
+
+
+def _block(op: ir.Operation, shape: Reduction, ivs: dict[int, ir.Value],
+           sizes: dict[int, int]) -> None:
+    """One block at the insertion point: load the accumulators, run the reduction
+    loops carrying them, store them."""
+    blocked = sorted(sizes)
+    elements = [{}]
+    for d in blocked:
+        elements = [{**e, d: k} for e in elements for k in range(sizes[d])]
+    operands = list(op.operands)
+    outputs = list(range(shape.inputs, len(operands)))
+    zero = index_constant(0)
+    shifted: dict[tuple[int, int], ir.Value] = {}
+
+    def dims(element: dict[int, int], reduction: dict[int, ir.Value]) -> list[ir.Value]:
+        values = []
+        for d in range(len(shape.extents)):
+            if d in reduction:
+                values.append(reduction[d])
+            elif d in element and element[d]:
+                key = (d, element[d])
+                if key not in shifted:
+                    shifted[key] = _add(ivs[d], element[d])
+                values.append(shifted[key])
+            else:
+                values.append(ivs.get(d, zero))
+        return values
+
+    init = []
+    for element in elements:
+        at = dims(element, {})
+        for k in outputs:
+            init.append(_load(operands[k], shape.maps[k], at))
+    with contextlib.ExitStack() as nest:
+        loops = []
+        carried = init
+        for d in shape.reductions:
+            loop = _loop(0, shape.extents[d], 1, nest, carried)
+            loops.append(loop)
+            carried = list(loop.inner_iter_args)
+        reduction = {d: loop.induction_variable for d, loop in zip(shape.reductions, loops,
+                                                                    strict=True)}
+        results = []
+        for e, element in enumerate(elements):
+            at = dims(element, reduction)
+            accumulators = carried[e * len(outputs):(e + 1) * len(outputs)]
+            results += _body(op, shape, operands, at, accumulators)
+        scf.YieldOp(results)
+    for inner, outer_loop in zip(reversed(loops[1:]), reversed(loops[:-1]), strict=True):
+        with ir.InsertionPoint(outer_loop.body):
+            scf.YieldOp(list(inner.results))
+    final = list(loops[0].results)
+    for e, element in enumerate(elements):
+        at = dims(element, {})
+        for n, k in enumerate(outputs):
+            _store(final[e * len(outputs) + n], operands[k], shape.maps[k], at)
+
+
+def _body(op: ir.Operation, shape: Reduction, operands: list[ir.Value], at: list[ir.Value],
+          accumulators: list[ir.Value]) -> list[ir.Value]:
+    """The generic's body for one output element at the insertion point: its inputs
+    loaded at `at`, its outputs the accumulators; returns what it yields."""
+    body = op.regions[0].blocks[0]
+    mapping: dict[ir.Value, ir.Value] = {}
+    for k, arg in enumerate(body.arguments):
+        if k < shape.inputs:
+            mapping[arg] = _load(operands[k], shape.maps[k], at)
+        else:
+            mapping[arg] = accumulators[k - shape.inputs]
+    for inner in body.operations:
+        inner = inner.operation
+        if inner.name == "linalg.yield":
+            return [mapping.get(v, v) for v in inner.operands]
+        if inner.name == "linalg.index":
+            mapping[inner.results[0]] = at[ir.IntegerAttr(inner.attributes["dim"]).value]
+            continue
+        copy = inner.clone()
+        for n, v in enumerate(inner.operands):
+            if v in mapping:
+                copy.operands[n] = mapping[v]
+        for old, new in zip(inner.results, copy.results, strict=True):
+            mapping[old] = new
+    raise ValueError("linalg.generic body without linalg.yield")
+
+
+def _add(value: ir.Value, offset: int) -> ir.Value:
+    return ir.Operation.create("arith.addi", results=[value.type],
+                               operands=[value, index_constant(offset)]).result
+
+
+def _indices(amap: ir.AffineMap, dims: list[ir.Value]) -> list[ir.Value]:
+    """The operand indices of `amap` at the loop values `dims` (affine.apply each)."""
+    values = []
+    for expr in amap.results:
+        if isinstance(expr, ir.AffineDimExpr):
+            values.append(dims[ir.AffineDimExpr(expr).position])
+            continue
+        single = ir.AffineMap.get(amap.n_dims, 0, [expr])
+        values.append(ir.Operation.create(
+            "affine.apply", results=[ir.IndexType.get()], operands=dims,
+            attributes={"map": ir.AffineMapAttr.get(single)}).result)
+    return values
+
+
+def _load(memref: ir.Value, amap: ir.AffineMap, dims: list[ir.Value]) -> ir.Value:
+    element = ir.MemRefType(memref.type).element_type
+    return ir.Operation.create("memref.load", results=[element],
+                               operands=[memref, *_indices(amap, dims)]).result
+
+
+def _store(value: ir.Value, memref: ir.Value, amap: ir.AffineMap, dims: list[ir.Value]) -> None:
+    ir.Operation.create("memref.store", operands=[value, memref, *_indices(amap, dims)])
