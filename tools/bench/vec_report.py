@@ -9,9 +9,10 @@ extensions, -O3 by default) with `-fopt-info-vec-optimized` and
 network.c whose lines hold it (messages keep the source line of an inlined
 loop). For each kernel (a `kN_` loop nest, a `pN_..._slice` of a forked
 region), hottest first by the iterations of its innermost loops: its layer,
-its class (contraction: an innermost statement that loads an element, adds a
-product to it and stores it back, as convolutions and matmuls lower; else
-elementwise), the trip count of the innermost loop of its hottest nest, its loops, how
+its class (contraction: scalar accumulators of edgeft-register-block, or an
+innermost statement that loads an element, adds a product to it and stores
+it back, as plain loops lower convolutions and matmuls; else elementwise),
+the trip count of the innermost loop of its hottest nest, its loops, how
 many gcc vectorized, and the reasons it gave at lines inside them, most
 frequent first (a kernel gcc folded into an identical one gets no message).
 A summary per class closes the table.
@@ -105,7 +106,10 @@ def _read_loops(kernel: Kernel, body: list[str]) -> None:
 
 
 def _accumulates(body: list[str]) -> bool:
-    """A load of X[i], an add of a product to it and a store of the sum to X[i]."""
+    """Scalar accumulators (`float accN`, edgeft-register-block), or a load of
+    X[i], an add of a product to it and a store of the sum to X[i]."""
+    if any(re.match(r"\s*float acc\d+ = ", line) for line in body):
+        return True
     loads = {}
     for line in body:
         m = re.match(r"\s*const \w+ (v\d+) = (\w+\[[^;]+\]);", line)
