@@ -108,7 +108,7 @@ def engine_model(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("engines")
     (out / "t.c").write_text(MODEL_TEST)
     exe = out / "t"
-    subprocess.run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror",
+    subprocess.run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread",
                     "-I", str(ROOT / "runtime/include"), str(out / "t.c"),
                     str(ROOT / "runtime/common/edgeft_rt_models.c"),
                     str(ROOT / "runtime/host/edgeft_rt_host.c"), "-o", str(exe)], check=True)

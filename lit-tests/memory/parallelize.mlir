@@ -1,4 +1,5 @@
 // RUN: edgeft-opt %s --split-input-file -p 'edgeft-parallelize{cores=8}' | filecheck %s
+// RUN: edgeft-opt %s --split-input-file -p 'edgeft-parallelize{cores=8 ops=all}' | filecheck %s --check-prefix=ALL
 
 // An elementwise op on L1 splits its first loop over the 8 cores: core c
 // takes rows [2c, 2c + 2) of every operand; the region ends in a barrier.
@@ -50,9 +51,15 @@ module {
 // -----
 
 // A sum to a scalar has no parallel loop, a loop read by linalg.index is not
-// split (its positions would shift), and ops not promoted to L1 stay as they are.
+// split (its positions would shift), and ops not promoted to L1 stay as they
+// are, unless ops=all (the flat host target) asks for every op.
 // CHECK-LABEL: func.func @stays
 // CHECK-NOT:     pulp.parallel
+// ALL-LABEL:   func.func @stays
+// ALL:           "pulp.parallel"() ({
+// ALL:             memref.subview %arg2[%{{.*}}] [8] [1] : memref<64xf32> to memref<8xf32, strided<[1], offset: ?>>
+// ALL:           }) {cores = 8 : i64}
+// ALL-NOT:       pulp.parallel
 #in = affine_map<(d0) -> (d0)>
 #scalar = affine_map<(d0) -> ()>
 module {
@@ -72,6 +79,26 @@ module {
     linalg.generic {indexing_maps = [#in], iterator_types = ["parallel"]} outs(%y : memref<64xf32>) {
     ^bb0(%o: f32):
       linalg.yield %o : f32
+    }
+    return
+  }
+}
+
+// -----
+
+// A parallel loop an output does not index is not split: every slice would
+// write the same elements.
+// CHECK-LABEL: func.func @unindexed
+// CHECK-NOT:     pulp.parallel
+// ALL-LABEL:   func.func @unindexed
+// ALL-NOT:       pulp.parallel
+#m = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+module {
+  func.func @unindexed(%x: memref<1x8xf32, #pulp.level<"L1">>, %y: memref<1xf32, #pulp.level<"L1">>) {
+    linalg.generic {indexing_maps = [#m, #row], iterator_types = ["parallel", "parallel"]} ins(%x : memref<1x8xf32, #pulp.level<"L1">>) outs(%y : memref<1xf32, #pulp.level<"L1">>) attrs = {edgeft.promoted} {
+    ^bb0(%v: f32, %o: f32):
+      linalg.yield %v : f32
     }
     return
   }

@@ -2,14 +2,14 @@
 // runs it, then its C. The pipeline text is pasted from `edgeft pipeline`
 // (lit's shell has no $(...)); the PIPELINE runs check it still is that text.
 // RUN: edgeft pipeline --lowering --target siracusa --l1 16384 | filecheck %s --check-prefix=PIPELINE
-// RUN: edgeft-opt %s -p "builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384 redmule-format=fp32},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384 target=siracusa cores=8},edgeft-parallelize{cores=8},edgeft-register-block{rows=4 cols=4},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l3=33554432})" | filecheck %s
-// RUN: edgeft-opt %s -p "builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384 redmule-format=fp32},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384 target=siracusa cores=8},edgeft-parallelize{cores=8},edgeft-register-block{rows=4 cols=4},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l3=33554432})" --mlir-print-debuginfo | edgeft-translate --to-c | filecheck %s --check-prefix=C
+// RUN: edgeft-opt %s -p "builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,edgeft-update-in-place,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384 redmule-format=fp32},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384 target=siracusa cores=8},edgeft-parallelize{cores=8},edgeft-register-block{rows=4 cols=4},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l3=33554432})" | filecheck %s
+// RUN: edgeft-opt %s -p "builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,edgeft-update-in-place,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384 redmule-format=fp32},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384 target=siracusa cores=8},edgeft-parallelize{cores=8},edgeft-register-block{rows=4 cols=4},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l3=33554432})" --mlir-print-debuginfo | edgeft-translate --to-c | filecheck %s --check-prefix=C
 // RUN: edgeft pipeline --lowering --target host | filecheck %s --check-prefix=PIPELINE-HOST
-// RUN: edgeft-opt %s -p "builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-register-block{rows=4 cols=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=host})" | filecheck %s --check-prefix=HOST
-// RUN: edgeft-opt %s -p "builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-register-block{rows=4 cols=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=host})" --mlir-print-debuginfo | edgeft-translate --to-c | filecheck %s --check-prefix=HOST-C
+// RUN: edgeft-opt %s -p "builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,edgeft-update-in-place,func.func(linalg-generalize-named-ops),edgeft-parallelize{cores=8 ops=all},edgeft-register-block{rows=4 cols=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=host})" | filecheck %s --check-prefix=HOST
+// RUN: edgeft-opt %s -p "builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,edgeft-update-in-place,func.func(linalg-generalize-named-ops),edgeft-parallelize{cores=8 ops=all},edgeft-register-block{rows=4 cols=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=host})" --mlir-print-debuginfo | edgeft-translate --to-c | filecheck %s --check-prefix=HOST-C
 
-// PIPELINE:      {{^}}builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384 redmule-format=fp32},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384 target=siracusa cores=8},edgeft-parallelize{cores=8},edgeft-register-block{rows=4 cols=4},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l3=33554432}){{$}}
-// PIPELINE-HOST: {{^}}builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,func.func(linalg-generalize-named-ops),edgeft-register-block{rows=4 cols=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=host}){{$}}
+// PIPELINE:      {{^}}builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,edgeft-update-in-place,func.func(linalg-generalize-named-ops),edgeft-tile{target=siracusa l1=16384 redmule-format=fp32},edgeft-promote{target=siracusa l1=16384},edgeft-offload-redmule{format=fp32 l1=16384 target=siracusa cores=8},edgeft-parallelize{cores=8},edgeft-register-block{rows=4 cols=4},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=siracusa l1=16384 l3=33554432}){{$}}
+// PIPELINE-HOST: {{^}}builtin.module(edgeft-demote-f64,edgeft-derive-predict,edgeft-bufferize,edgeft-update-in-place,func.func(linalg-generalize-named-ops),edgeft-parallelize{cores=8 ops=all},edgeft-register-block{rows=4 cols=8},func.func(convert-linalg-to-loops),expand-strided-metadata,lower-affine,canonicalize,cse,edgeft-write-globals-in-place,edgeft-plan-memory{target=host}){{$}}
 
 // Siracusa: a per-level plan on the module; @predict derived from @forward,
 // which is gone; the 16x128 by 128x64 matmul does not fit a 16 KiB L1, so it
@@ -41,18 +41,22 @@
 // C-LABEL:     int edgeft_train_step(const float *x, const float *y, float *loss)
 // C:           {"fc.weight", edgeft_g_fc_weight, 8192, 1},
 
-// Host: the flat target plans one arena and keeps the loops on the cores.
+// Host: the flat target plans one arena, splits the kernels into 8 slices
+// (the runtime's threads take them), with no DMA and no RedMulE job; the
+// loss, a sum to a scalar, stays one kernel.
 // HOST-LABEL:  module attributes {edgeft.arena = {{[0-9]+}} : i64} {
-// HOST-NOT:    pulp.
 // HOST-LABEL:  func.func @predict(
 // HOST:          memref.alloc() {{{.*}}edgeft.level = "flat", edgeft.offset = 0 : i64} : memref<16x64xf32>
+// HOST:          "pulp.parallel"() ({
+// HOST:          }) {cores = 8 : i64} : () -> ()
 // HOST-LABEL:  func.func @train_step(
-// HOST-NOT:    pulp.
+// HOST-NOT:    pulp.dma
 // HOST-NOT:    redmule.
 // HOST-C:      static uint8_t edgeft_arena[{{[0-9]+}}] __attribute__((aligned(64)));
 // HOST-C:      #define EDGEFT_OFF_TRAIN_STEP_1 {{[0-9]+}}  /* scalarxf32, 4 B, loss */
 // HOST-C-LABEL: static void k2_train_step_loss(
 // HOST-C-LABEL: static void edgeft_train_step_fn(
+// HOST-C:          edgeft_rt_fork(8, p1_train_step_fc, &args);
 // HOST-C:          k2_train_step_loss(
 // HOST-C-LABEL: int edgeft_train_step(const float *x, const float *y, float *loss)
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>

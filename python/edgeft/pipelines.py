@@ -105,7 +105,8 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
     # then compute the same f32 arithmetic and stay bit-identical.
     steps: list[tuple[str, dict[str, Any]]] = [("edgeft-demote-f64", {}),
                                                ("edgeft-derive-predict", {}),
-                                               ("edgeft-bufferize", {})]
+                                               ("edgeft-bufferize", {}),
+                                               ("edgeft-update-in-place", {})]
     if "L1" in target.levels:
         l1 = target.levels["L1"].bytes
         tile: dict[str, Any] = {"target": target.name, "l1": l1}
@@ -119,7 +120,10 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
                                                      "cores": target.cores}))
         steps.append(("edgeft-parallelize", {"cores": target.cores}))
     else:
-        steps.append(("func.func(linalg-generalize-named-ops)", {}))
+        # the flat host: every kernel split into the same slices as on the cluster,
+        # which the runtime gives to threads (their number is chosen at run time)
+        steps += [("func.func(linalg-generalize-named-ops)", {}),
+                  ("edgeft-parallelize", {"cores": target.cores, "ops": "all"})]
     rows, cols = target.register_block
     steps.append(("edgeft-register-block", {"rows": rows, "cols": cols}))
     steps += [(name, {}) for name in LOOPS]
@@ -136,9 +140,10 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
 
 def lowering(target: Target) -> str:
     """The textual pipeline from a training step to lowered, planned IR for `target`:
-    f64 arithmetic demoted to f32, @predict, bufferization, [generalization, tiling,
-    promotion to L1, RedMulE offload, the core split,] loops, globals written in
-    place, the memory plan."""
+    f64 arithmetic demoted to f32, @predict, bufferization, updates written into
+    their globals, [generalization, tiling, promotion to L1, RedMulE offload, the
+    core split | on the flat host: generalization, the split into slices,] register
+    blocks, loops, globals written in place, the memory plan."""
     return "builtin.module(" + ",".join(_text(a, o) for a, o in lowering_steps(target)) + ")"
 
 

@@ -1,6 +1,7 @@
 /* Functional models of the SoC's engines, shared by the host and rv32
  * runtimes: DMA as memcpy (complete at start), RedMulE reading its job
- * descriptor (fp32 format), the cluster fork run core after core. */
+ * descriptor (fp32 format). The fork is each runtime's own: threads on the
+ * host (host/edgeft_rt_host.c), core after core on rv32. */
 #include "edgeft_rt.h"
 
 #include <string.h>
@@ -73,15 +74,5 @@ void edgeft_rt_redmule_submit(const edgeft_redmule_job_t *job)
 }
 
 void edgeft_rt_redmule_wait(void)
-{
-}
-
-void edgeft_rt_fork(int cores, void (*fn)(int core, void *arg), void *arg)
-{
-    for (int core = 0; core < cores; ++core)
-        fn(core, arg); /* sequential: each core's share in turn */
-}
-
-void edgeft_rt_barrier(void)
 {
 }

@@ -82,9 +82,19 @@ typedef struct {
 void edgeft_rt_redmule_submit(const edgeft_redmule_job_t *job);
 void edgeft_rt_redmule_wait(void);
 
-/* The cluster: run fn(core, arg) on `cores` cores and wait; a barrier inside. */
+/* The cluster: run fn(core, arg) on `cores` cores and wait; a barrier inside.
+ * Emitted regions use the barrier only as their last statement: the host runs
+ * the slices on fewer threads than slices (slice k on thread k mod N), where a
+ * barrier between slices could never be reached by all of them at once, and
+ * its join at the end of the fork is that barrier. */
 void edgeft_rt_fork(int cores, void (*fn)(int core, void *arg), void *arg);
 void edgeft_rt_barrier(void);
+
+/* Host only: the threads that run a fork's slices, the calling one included
+ * (1 .. EDGEFT_RT_MAX_THREADS; default $EDGEFT_THREADS, else the cores this
+ * process may run on). Call it between forks, never from inside one. */
+#define EDGEFT_RT_MAX_THREADS 64
+void edgeft_rt_set_threads(int threads);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,6 @@
-/* edgeft's memcpy/memmove/memset/memcmp/strlen for the PULP cluster.
+/* edgeft's memcpy/memmove/memset/memcmp/strlen for the PULP cluster, also
+   linked into every RV32 program in place of picolibc's byte loops
+   (edgeft.backends.toolchain.STRING_C).
 
    memcpy, memmove and memset move 32-bit words when the two pointers agree
    modulo 4 (bytes for the head up to the first aligned address and for the

@@ -1,6 +1,7 @@
 /* edgeft runtime for bare-metal RV32 on QEMU virt (picolibc, semihosting).
- * One core; the DMA, RedMulE and fork models are in common/; counters are
- * the machine-mode CSRs (exact with QEMU's -icount). */
+ * One core, so the fork runs the slices one after the other; the DMA and
+ * RedMulE models are in common/; counters are the machine-mode CSRs (exact
+ * with QEMU's -icount). */
 #include "edgeft_rt.h"
 
 #include <stdio.h>
@@ -24,4 +25,15 @@ uint64_t edgeft_rt_instructions(void)
     uint32_t value;
     __asm__ volatile("csrr %0, minstret" : "=r"(value));
     return value;
+}
+
+void edgeft_rt_fork(int cores, void (*fn)(int core, void *arg), void *arg)
+{
+    for (int core = 0; core < cores; ++core)
+        fn(core, arg); /* sequential: each core's share in turn */
+}
+
+void edgeft_rt_barrier(void)
+{
+    /* one core: every slice before this one has run */
 }

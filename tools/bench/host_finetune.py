@@ -1,13 +1,14 @@
 """Benchmark: fine-tuning on the host, emitted C against PyTorch eager.
 
     .venv/bin/python tools/bench/host_finetune.py [--epochs 10] [--samples 1024]
-        [-o tools/bench/results/host_finetune.json]
+        [--threads N] [--strategies ft-all,...] [-o tools/bench/results/host_finetune.json]
 
 For each strategy: lenet5 (pretrained), Fashion-MNIST rotated 75 degrees,
 `samples` samples, batch 20, SGD lr 0.1, `epochs` epochs. The emitted C
-(gcc -O3, one thread) runs through `edgeft.driver.run`; PyTorch eager trains the
-same model with the same adapters (tests/torch_reference.py) on the same
-batches in the same process, with torch's default threads. Only the
+(gcc -O3, each kernel's 8 slices on `threads` threads, default the machine's
+cores) runs through `edgeft.driver.run`; PyTorch eager trains the same model
+with the same adapters (tests/torch_reference.py) on the same batches in the
+same process, with as many threads (torch.set_num_threads). Only the
 training loops are timed. Writes JSON with the seconds of both and their
 ratio (PyTorch / C: above 1 means the C is faster).
 """
@@ -75,19 +76,24 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--samples", type=int, default=1024)
+    p.add_argument("--threads", type=int, default=None,
+                   help="threads of the C and of PyTorch (default: the machine's cores)")
+    p.add_argument("--strategies", default=",".join(STRATEGIES))
     p.add_argument("-o", dest="output",
                    default=str(ROOT / "tools/bench/results/host_finetune.json"))
     opts = p.parse_args()
     import torch
     from torch_mlir import ir
 
-    from edgeft.backends.host import HostProgram
+    from edgeft.backends.host import HostProgram, check_threads
     from edgeft.driver.compiler import CompileOptions, compile_model, write_build
     from edgeft.driver.run import run
     from edgeft.frontend import data as datasets
     from edgeft.frontend.importer import import_model_full
     from edgeft.ir.graph import globals_of
 
+    threads = check_threads(opts.threads)
+    torch.set_num_threads(threads)
     imported = import_model_full("lenet5", batch=20)
     test = datasets.load(datasets.parse_spec("fmnist-rot:75"), "test")
     rng = np.random.default_rng(0)
@@ -100,7 +106,7 @@ def main() -> int:
             index = torch.from_numpy(shuffle[s * 20:(s + 1) * 20])
             batches.append((x_all[index], y_all[index]))
     results = []
-    for strategy in STRATEGIES:
+    for strategy in opts.strategies.split(","):
         compiled = compile_model("lenet5", CompileOptions(strategy=strategy))
         shapes = {name: tuple(ir.RankedTensorType(ir.TypeAttr(g.attributes["type"]).value).shape)
                   for name, g in globals_of(compiled.module.operation).items()}
@@ -111,7 +117,7 @@ def main() -> int:
             program.init()  # the initial values, for PyTorch to start from the same numbers
             values = {k: v.copy().reshape(shapes[k]) for k, v in program.parameters().items()}
             metrics = run(build, "fmnist-rot:75", samples=opts.samples, epochs=opts.epochs,
-                          progress=False)
+                          progress=False, threads=threads)
         c_seconds = sum(metrics.epoch_seconds)
         t_seconds = torch_seconds(imported, strategy, values, batches)
         steps = len(metrics.loss_per_step)
@@ -125,7 +131,7 @@ def main() -> int:
               f"PyTorch/C {t_seconds / c_seconds:5.2f}x")
     out = {"benchmark": "host_finetune", "model": "lenet5", "data": "fmnist-rot:75",
            "samples": opts.samples, "epochs": opts.epochs, "batch": 20,
-           "torch_threads": torch.get_num_threads(),
+           "threads": threads, "torch_threads": torch.get_num_threads(),
            "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
            "results": results}
     Path(opts.output).parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """The host backend: the emitted C built with CMake and called in this process (ctypes).
 
-    program = HostProgram.build(Path("BUILD"))
+    program = HostProgram.build(Path("BUILD"), threads=2)   # default: the machine's cores
     program.init()
     loss = program.train_step(x, y)
     logits = program.predict(x)
@@ -8,11 +8,14 @@
 
 Besides the `Backend` interface it offers single steps (`train_step`,
 `cache_fill`, `train_step_cached`), which the tests compare step by step.
+The runtime runs each kernel's slices on a pool of `threads` threads
+(runtime/host/edgeft_rt_host.c); the results do not depend on their number.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import shutil
 import subprocess
 import time
@@ -64,14 +67,36 @@ def _forget_moved(out: Path, build: Path) -> None:
             return
 
 
+# The runtime's limit (EDGEFT_RT_MAX_THREADS in runtime/include/edgeft_rt.h).
+MAX_THREADS = 64
+
+
+def machine_threads() -> int:
+    """The cores this process may run on (its CPU affinity), at most MAX_THREADS."""
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_THREADS))
+
+
+def check_threads(threads: int | None) -> int:
+    """`threads`, or the machine's cores for None; a user error outside 1 .. MAX_THREADS."""
+    if threads is None:
+        return machine_threads()
+    if not 1 <= threads <= MAX_THREADS:
+        raise UserError(f"--threads must be from 1 to {MAX_THREADS}, got {threads}")
+    return threads
+
+
 class HostProgram:
     """The emitted training step, loaded into this process."""
 
     name: ClassVar[str] = "host"
 
-    def __init__(self, library: Path, info: ProgramInfo) -> None:
+    def __init__(self, library: Path, info: ProgramInfo, threads: int | None = None) -> None:
         self.info = info
         self.lib = ctypes.CDLL(str(library))
+        self.threads = check_threads(threads)
+        self.lib.edgeft_rt_set_threads.restype = None
+        self.lib.edgeft_rt_set_threads.argtypes = [ctypes.c_int]
+        self.lib.edgeft_rt_set_threads(self.threads)
         self.lib.edgeft_init.restype = None
         # 0, or 1 + the sample whose label the step refused (not a class)
         self.lib.edgeft_train_step.restype = ctypes.c_int
@@ -87,10 +112,18 @@ class HostProgram:
         self.steps_run = 0   # training steps since edgeft_init or train()
 
     @classmethod
-    def build(cls, build: Path, extra_flags: list[str] | None = None) -> HostProgram:
-        """Build BUILD's shared library with CMake (extra C flags, e.g. sanitizers) and load it."""
+    def build(cls, build: Path, extra_flags: list[str] | None = None,
+              threads: int | None = None) -> HostProgram:
+        """Build BUILD's shared library with CMake (extra C flags, e.g. sanitizers) and
+        load it, its forks on `threads` threads (default: the machine's cores)."""
         info = ProgramInfo.load(build)
-        return cls(build_host_library(build, extra_flags), info)
+        threads = check_threads(threads)   # before the build: a bad count fails fast
+        return cls(build_host_library(build, extra_flags), info, threads)
+
+    def set_threads(self, threads: int) -> None:
+        """Run the following forks on `threads` threads (between steps)."""
+        self.threads = check_threads(threads)
+        self.lib.edgeft_rt_set_threads(self.threads)
 
     def init(self) -> None:
         """Reset every parameter and optimizer state (edgeft_init)."""

@@ -541,7 +541,10 @@ add_library(edgeft_network SHARED ${{EDGEFT_SOURCES}})
 target_include_directories(edgeft_network PRIVATE ${{CMAKE_CURRENT_SOURCE_DIR}}
                            ${{EDGEFT_RUNTIME}}/include)
 target_compile_options(edgeft_network PRIVATE -Wall -Wextra -Werror)
-target_link_libraries(edgeft_network PRIVATE m)
+# the runtime runs a fork's slices on POSIX threads
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+target_link_libraries(edgeft_network PRIVATE m Threads::Threads)
 """
 
 

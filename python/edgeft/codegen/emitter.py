@@ -771,18 +771,22 @@ def _gemm(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list
 
 @handles("pulp.parallel")
 def _parallel(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
-    """Outline the region into `static void pN(int core, void *arg)` whose
-    argument struct carries what the region reads from outside; fork it."""
+    """Outline the region into `static void pN_slice(<its buffers and scalars>,
+    long core)`, called by `static void pN(int core, void *arg)` with the
+    fields of an argument struct that carries what the region reads from
+    outside; fork pN."""
     workers = _attr_int(op, "cores")
     layer = layer_of(op)
     name = f"p{len(e.kernels)}_{e.name}_{c_identifier(layer)}".rstrip("_")
     block = op.regions[0].blocks[0]
     memrefs, scalars = _free_values(op)
-    fields, inits, locals_ = [], [], []
+    fields, inits, params, names = [], [], [], []
     saved = {}
-    # restrict where a field is the only view of its buffer: buffers live at
-    # the same time never share arena bytes, so the compiler may keep values
-    # in registers across stores (views of one buffer may overlap: no restrict)
+    # restrict where a pointer is the only view of its buffer in the region (as
+    # for the kernels' parameters: buffers live at once never share bytes), so
+    # the compiler may keep values in registers and vectorize. Parameters, not
+    # locals read from the struct: GCC ignores restrict on such locals
+    # (measured: lenet5 ft-all on the host 13.5 ms a step instead of 9.3).
     bases = [e.views[v].base for v in memrefs]
     for v in memrefs:
         view = e.views[v]
@@ -791,14 +795,16 @@ def _parallel(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> 
         fields.append(f"{c} *{field_};")
         inits.append(_first(view))
         qualifier = " *restrict " if bases.count(view.base) == 1 else " *"
-        locals_.append(f"    {c}{qualifier}{field_} = a->{field_};")
+        params.append(f"{c}{qualifier}{field_}")
+        names.append(field_)
         saved[v] = view
         e.views[v] = View(field_, view.element, list(view.shape), 0, list(view.strides))
     for v in scalars:
         c, var = ctype(v.type), e.value(v)
         fields.append(f"{c} {var};")
         inits.append(var)
-        locals_.append(f"    const {c} {var} = a->{var};")
+        params.append(f"const {c} {var}")
+        names.append(var)
     core = e.fresh("core")
     e.values[block.arguments[0]] = core
     body = []
@@ -807,12 +813,16 @@ def _parallel(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> 
         if inner.name != "pulp.yield":
             body += e.op(inner, 1)
     e.views.update(saved)
+    if not any(re.search(rf"\b{core}\b", line) for line in body):
+        body.insert(0, f"    (void){core}; /* the slice does not depend on the core */")
     struct = f"struct {name}_args"
+    call = ", ".join([*(f"a->{n}" for n in names), "core_id"])
     text = [f"/* {layer}: one slice per core, {workers} cores */",
             f"{struct} {{", *(f"    {f}" for f in fields), "};",
+            f"static void {name}_slice({', '.join([*params, f'const long {core}'])})", "{",
+            *body, "}",
             f"static void {name}(int core_id, void *arg)", "{",
-            f"    const {struct} *a = arg;", *locals_,
-            f"    const long {core} = core_id;", *body, "}"]
+            f"    const {struct} *a = arg;", f"    {name}_slice({call});", "}"]
     e.kernels.append("\n".join(text) + "\n")
     if e.module.kernel_info is not None:
         e.module.kernel_info.append(ParallelKernel(

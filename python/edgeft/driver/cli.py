@@ -222,6 +222,9 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gvsoc", default=None,
                    help="the gvsoc launcher (default: $EDGEFT_GVSOC, then gvsoc on PATH)")
     p.add_argument("--seed", type=int, default=0, help="seed of sample choice and order")
+    p.add_argument("--threads", type=int, default=None,
+                   help="host: threads that run each kernel's slices (default: the "
+                        "machine's cores); the results do not depend on it")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -315,7 +318,7 @@ def cmd_run(opts: argparse.Namespace) -> int:
 
     metrics = run(Path(opts.build), opts.data, opts.samples, opts.epochs, opts.seed,
                   opts.backend, progress=not opts.no_progress, steps=opts.steps,
-                  gvsoc=opts.gvsoc)
+                  gvsoc=opts.gvsoc, threads=opts.threads)
     instructions = ""
     if metrics.instructions_per_step:
         per_step = sum(metrics.instructions_per_step) / len(metrics.instructions_per_step)

@@ -25,6 +25,7 @@ import numpy as np
 
 from edgeft import backends
 from edgeft.backends.base import Backend, ProgramInfo, Step, Trained
+from edgeft.backends.host import check_threads
 from edgeft.codegen import builddir
 from edgeft.frontend import data as datasets
 from edgeft.ir.errors import UserError
@@ -63,6 +64,7 @@ class Metrics:
     # a non-finite loss (or parameter) stopped the run: at this step (1-based, over all epochs)
     diverged: bool = False
     diverged_step: int | None = None
+    threads: int | None = None   # host: the threads that ran the kernels' slices
 
 
 def accuracy(program: Backend, images: np.ndarray, labels: np.ndarray) -> float:
@@ -80,12 +82,14 @@ def accuracy(program: Backend, images: np.ndarray, labels: np.ndarray) -> float:
 
 def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int = 0,
         backend: str = "host", progress: bool = True, steps: int | None = None,
-        gvsoc: str | None = None) -> Metrics:
+        gvsoc: str | None = None, threads: int | None = None) -> Metrics:
     """Fine-tune the program in `build` on `backend` and write BUILD/metrics.json.
 
     `steps` runs only the first N steps of the schedule (a simulator runs a
     few million instructions a second). On GVSoC, accuracy is measured on the
-    host, with the parameters the GVSoC run ended with.
+    host, with the parameters the GVSoC run ended with. `threads` (host
+    only) runs each kernel's slices on that many threads (default: the
+    machine's cores).
 
     The build must match its manifest (codegen.builddir); a second edgeft on
     the same build waits. A non-finite loss stops the run: metrics.json
@@ -98,15 +102,19 @@ def run(build: Path, spec: str, samples: int = 1024, epochs: int = 10, seed: int
         raise UserError("--steps must be at least 1")
     if gvsoc is not None and backend != "gvsoc":
         raise UserError("--gvsoc goes with --backend gvsoc")
+    if threads is not None and backend != "host":
+        raise UserError("--threads goes with --backend host (the simulators run the "
+                        "cluster's cores)")
+    check_threads(threads)
     with builddir.locked(build):
         manifest = builddir.verify(build)
         return _run(build, machine, manifest, spec, samples, epochs, seed, backend, progress,
-                    steps, gvsoc)
+                    steps, gvsoc, threads)
 
 
 def _run(build: Path, machine: type[Backend], manifest: dict[str, Any], spec: str,
          samples: int, epochs: int, seed: int, backend: str, progress: bool,
-         steps: int | None, gvsoc: str | None) -> Metrics:
+         steps: int | None, gvsoc: str | None, threads: int | None) -> Metrics:
     info = ProgramInfo.load(build)
     if not info.labels_are_indices:
         raise UserError("edgeft run fine-tunes classifiers (cross-entropy loss); this build "
@@ -131,7 +139,14 @@ def _run(build: Path, machine: type[Backend], manifest: dict[str, Any], spec: st
     eval_count = min(EVAL_SAMPLES, len(test) - samples)
     eval_x, eval_y = images[samples:samples + eval_count], labels[samples:samples + eval_count]
 
-    program = machine.build(build, gvsoc=gvsoc) if backend == "gvsoc" else machine.build(build)
+    ran_on = None   # host: the threads of the kernels' slices
+    if backend == "gvsoc":
+        program = machine.build(build, gvsoc=gvsoc)
+    elif backend == "host":
+        program = machine.build(build, threads=threads)
+        ran_on = program.threads
+    else:
+        program = machine.build(build)
     program.init()
     # GVSoC would take hours over the held-out set: the host predicts for it.
     judge = backends.get("host").build(build) if backend == "gvsoc" else program
@@ -140,6 +155,7 @@ def _run(build: Path, machine: type[Backend], manifest: dict[str, Any], spec: st
                       accuracy(judge, eval_x, eval_y),
                       cache=info.cache["quant"] if info.cache else "none",
                       accuracy_on=judge.name)
+    metrics.threads = ran_on
     rng = np.random.default_rng(seed + 1)
     schedule = [rng.permutation(samples) for _ in range(epochs)]
     planned = _steps(schedule, samples // info.batch, info, tune_x, tune_y)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
 
 from torch_mlir import ir
 
-from edgeft.ir import attrs
+from edgeft.ir import attrs, queries
 from edgeft.passes.base import CLUSTER_CORES, EdgeftPass, Range, option
 from edgeft.passes.offload_redmule import promoted_ops
 from edgeft.passes.promote import index_constant, index_op, strided_type, strides_of, subview
@@ -22,14 +22,18 @@ class Parallelize(EdgeftPass):
     """Run every L1 core kernel on the cluster's cores, one slice each.
 
     Runs after edgeft-promote (and edgeft-offload-redmule, whose jobs stay on
-    the accelerator). For each promoted linalg.generic it picks the parallel
-    loop that splits over the most cores (the outermost on ties): a loop every
-    operand indexes plainly or not at all, not read by `linalg.index`, whose
+    the accelerator). For each promoted linalg.generic (`ops=promoted`), or
+    every linalg.generic (`ops=all`, the flat host target, whose slices the
+    runtime gives to threads) it picks the parallel loop that splits over the
+    most cores (the outermost on ties): a loop every operand indexes plainly
+    or not at all and every output indexes, not read by `linalg.index`, whose
     size a core count up to `cores` divides. The op becomes a `pulp.parallel`
     region over that many cores; core c computes the slice
     [c * size / w, (c + 1) * size / w) of the loop, on views of the operands,
-    and the region ends in a barrier. Ops without such a loop (a full
-    reduction to a scalar) stay on one core.
+    and the region ends in a barrier, its only one (the host runtime relies on
+    that: its join is the barrier). Ops without such a loop (a full reduction
+    to a scalar) stay on one core. Slices split only parallel loops, so every
+    element is computed by the same statements in the same order as unsplit.
 
         linalg.generic {iterator_types = ["parallel", ...]} ins(%a : memref<16x8xf32, L1>) ...
       becomes
@@ -46,12 +50,16 @@ class Parallelize(EdgeftPass):
     argument: ClassVar[str] = "edgeft-parallelize"
 
     cores: int = option(CLUSTER_CORES, "cluster cores to split over", Range(1, CLUSTER_CORES))
+    ops: Literal["promoted", "all"] = field(default="promoted", metadata={
+        "help": "which linalg.generic ops to split: promoted (L1 operands) or all"})
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
-        """Split every promoted kernel not yet in a pulp.parallel across the cores."""
+        """Split every chosen kernel not yet in a pulp.parallel across the cores."""
         if self.cores == 1:
             return
-        for candidate in promoted_ops(op):
+        candidates = promoted_ops(op) if self.ops == "promoted" else \
+            queries.nested(op, "linalg.generic")
+        for candidate in candidates:
             if candidate.parent.name == "pulp.parallel":
                 continue
             choice = split_loop(candidate, self.cores)
@@ -71,6 +79,8 @@ def split_loop(op: ir.Operation, cores: int) -> tuple[int, int] | None:
     best = None
     for d, size in enumerate(nest.sizes):
         if "parallel" not in kinds[d] or d in indexed or not _plain_everywhere(nest, d):
+            continue
+        if not _in_every_output(nest, d):
             continue
         workers = max(w for w in range(1, cores + 1) if size % w == 0)
         if workers > 1 and (best is None or workers > best[1]):
@@ -98,6 +108,13 @@ def _plain_everywhere(nest: Nest, d: int) -> bool:
         if plain > 1:
             return False
     return True
+
+
+def _in_every_output(nest: Nest, d: int) -> bool:
+    """Every output indexes loop d, so no two slices write the same element."""
+    return all(any(isinstance(e, ir.AffineDimExpr) and ir.AffineDimExpr(e).position == d
+                   for e in operand.map.results)
+               for operand in nest.operands if operand.output)
 
 
 def _split(op: ir.Operation, d: int, workers: int) -> None:

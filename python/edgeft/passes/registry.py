@@ -40,6 +40,7 @@ PASSES: dict[str, str] = {
     "edgeft-demote-f64": "edgeft.passes.demote_f64:DemoteF64",
     "edgeft-derive-predict": "edgeft.passes.derive_predict:DerivePredict",
     "edgeft-bufferize": "edgeft.passes.bufferize:Bufferize",
+    "edgeft-update-in-place": "edgeft.passes.update_in_place:UpdateInPlace",
     "edgeft-tile": "edgeft.passes.tile:Tile",
     "edgeft-promote": "edgeft.passes.promote:Promote",
     "edgeft-offload-redmule": "edgeft.passes.offload_redmule:OffloadRedmule",
