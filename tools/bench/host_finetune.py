@@ -1,10 +1,12 @@
 """Benchmark: fine-tuning on the host, emitted C against PyTorch eager.
 
     .venv/bin/python tools/bench/host_finetune.py [--epochs 10] [--samples 1024]
-        [--threads N] [--strategies ft-all,...] [-o tools/bench/results/host_finetune.json]
+        [--threads N] [--strategies ft-all,...] [--no-cct2]
+        [-o tools/bench/results/host_finetune.json]
 
 For each strategy: lenet5 (pretrained), Fashion-MNIST rotated 75 degrees,
-`samples` samples, batch 20, SGD lr 0.1, `epochs` epochs. The emitted C
+`samples` samples, batch 20, SGD lr 0.1, `epochs` epochs; then one epoch of
+cct2 lora-2 the same way (not with --no-cct2). The emitted C
 (gcc -O3, each kernel's 8 slices on `threads` threads, default the machine's
 cores) runs through `edgeft.driver.run`; PyTorch eager trains the same model
 with the same adapters (tests/torch_reference.py) on the same batches in the
@@ -34,6 +36,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
 STRATEGIES = ("ft-last", "lora-all", "skip-lora", "ft-all")
+# (model, strategy, epochs): every lenet5 strategy above for --epochs, and one
+# epoch of cct2 lora-2 (--epochs 0 for the lenet5 default)
+CCT2 = ("cct2", "lora-2", 1)
 
 
 def torch_seconds(imported: ImportedModel, strategy: str, values: dict, batches: list) -> float:
@@ -54,6 +59,8 @@ def torch_seconds(imported: ImportedModel, strategy: str, values: dict, batches:
         layers = sorted({k.rsplit(".", 1)[0] for k in values if k.endswith(".lora_A")})
         reference = with_lora(model, layers, values, 1.0, "dense")
         trainable = [n for n, _ in reference.named_parameters() if "lora" in n]
+        if strategy not in ("lora-all", "lora-last"):  # lora-k trains the head in full
+            trainable += select(structure, "lp")
     else:
         import copy
 
@@ -79,6 +86,7 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=None,
                    help="threads of the C and of PyTorch (default: the machine's cores)")
     p.add_argument("--strategies", default=",".join(STRATEGIES))
+    p.add_argument("--no-cct2", action="store_true", help="without the cct2 lora-2 epoch")
     p.add_argument("-o", dest="output",
                    default=str(ROOT / "tools/bench/results/host_finetune.json"))
     opts = p.parse_args()
@@ -94,20 +102,29 @@ def main() -> int:
 
     threads = check_threads(opts.threads)
     torch.set_num_threads(threads)
-    imported = import_model_full("lenet5", batch=20)
     test = datasets.load(datasets.parse_spec("fmnist-rot:75"), "test")
     rng = np.random.default_rng(0)
     order = rng.permutation(len(test))[:opts.samples]
     x_all, y_all = torch.from_numpy(test.images[order]), torch.from_numpy(test.labels[order])
-    batches = []
-    for _ in range(opts.epochs):
-        shuffle = rng.permutation(opts.samples)
-        for s in range(opts.samples // 20):
-            index = torch.from_numpy(shuffle[s * 20:(s + 1) * 20])
-            batches.append((x_all[index], y_all[index]))
+
+    def batches_for(epochs: int) -> list:
+        batches = []
+        for _ in range(epochs):
+            shuffle = rng.permutation(opts.samples)
+            for s in range(opts.samples // 20):
+                index = torch.from_numpy(shuffle[s * 20:(s + 1) * 20])
+                batches.append((x_all[index], y_all[index]))
+        return batches
+
+    cases = [("lenet5", s, opts.epochs) for s in opts.strategies.split(",") if s]
+    if not opts.no_cct2:
+        cases.append(CCT2)
+    imported_models: dict = {}
     results = []
-    for strategy in opts.strategies.split(","):
-        compiled = compile_model("lenet5", CompileOptions(strategy=strategy))
+    for model, strategy, epochs in cases:
+        if model not in imported_models:
+            imported_models[model] = import_model_full(model, batch=20)
+        compiled = compile_model(model, CompileOptions(strategy=strategy))
         shapes = {name: tuple(ir.RankedTensorType(ir.TypeAttr(g.attributes["type"]).value).shape)
                   for name, g in globals_of(compiled.module.operation).items()}
         with tempfile.TemporaryDirectory() as build_dir:
@@ -116,20 +133,21 @@ def main() -> int:
             program = HostProgram.build(build)
             program.init()  # the initial values, for PyTorch to start from the same numbers
             values = {k: v.copy().reshape(shapes[k]) for k, v in program.parameters().items()}
-            metrics = run(build, "fmnist-rot:75", samples=opts.samples, epochs=opts.epochs,
+            metrics = run(build, "fmnist-rot:75", samples=opts.samples, epochs=epochs,
                           progress=False, threads=threads)
         c_seconds = sum(metrics.epoch_seconds)
-        t_seconds = torch_seconds(imported, strategy, values, batches)
+        t_seconds = torch_seconds(imported_models[model], strategy, values, batches_for(epochs))
         steps = len(metrics.loss_per_step)
-        results.append({"strategy": strategy, "steps": steps, "c_seconds": c_seconds,
-                        "torch_seconds": t_seconds, "speedup": t_seconds / c_seconds,
+        results.append({"model": model, "strategy": strategy, "epochs": epochs, "steps": steps,
+                        "c_seconds": c_seconds, "torch_seconds": t_seconds,
+                        "speedup": t_seconds / c_seconds,
                         "c_ms_per_step": 1000 * c_seconds / steps,
                         "torch_ms_per_step": 1000 * t_seconds / steps,
                         "accuracy_before": metrics.accuracy_before,
                         "accuracy_after": metrics.accuracy_after})
-        print(f"{strategy:<10} C {c_seconds:6.2f} s  PyTorch {t_seconds:6.2f} s  "
+        print(f"{model:<7} {strategy:<10} C {c_seconds:6.2f} s  PyTorch {t_seconds:6.2f} s  "
               f"PyTorch/C {t_seconds / c_seconds:5.2f}x")
-    out = {"benchmark": "host_finetune", "model": "lenet5", "data": "fmnist-rot:75",
+    out = {"benchmark": "host_finetune", "data": "fmnist-rot:75",
            "samples": opts.samples, "epochs": opts.epochs, "batch": 20,
            "threads": threads, "torch_threads": torch.get_num_threads(),
            "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
