@@ -136,7 +136,10 @@ def main() -> int:
             metrics = run(build, "fmnist-rot:75", samples=opts.samples, epochs=epochs,
                           progress=False, threads=threads)
         c_seconds = sum(metrics.epoch_seconds)
-        t_seconds = torch_seconds(imported_models[model], strategy, values, batches_for(epochs))
+        shape = list(imported_models[model].example_x.shape[1:])
+        batches = [(torch.from_numpy(datasets.fit_to(x.numpy(), shape)), y)
+                   for x, y in batches_for(epochs)]   # cct2: 32x32, as edgeft run feeds it
+        t_seconds = torch_seconds(imported_models[model], strategy, values, batches)
         steps = len(metrics.loss_per_step)
         results.append({"model": model, "strategy": strategy, "epochs": epochs, "steps": steps,
                         "c_seconds": c_seconds, "torch_seconds": t_seconds,
