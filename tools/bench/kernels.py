@@ -62,13 +62,11 @@ def measure_case(name: str) -> dict:
     """Every kernel of the case's training step, measured both ways, summed by class."""
     from torch import nn
 
-    from edgeft.analysis.counts import module_globals
-    from edgeft.codegen.emitter import Emitter
     from edgeft.driver.compiler import CompileOptions, compile_model, lower
     from edgeft.estimate import gvsoc_kernels, kernels
-    from edgeft.estimate.timeline import estimate, region_counts
+    from edgeft.estimate.timeline import core_kernels, estimate, region_counts
     from edgeft.frontend import models
-    from edgeft.ir.graph import clone_module, layer_of, phase_of
+    from edgeft.ir.graph import layer_of, phase_of
     from edgeft.ir.queries import nested
 
     model, options = CASES[name]
@@ -79,15 +77,8 @@ def measure_case(name: str) -> dict:
                                pretrained=False)
     conv_layers = {n for n, m in torch_model.named_modules() if isinstance(m, nn.Conv2d)}
 
-    copy = clone_module(lowered)
-    kernels.wrap_serial(copy)
-    emitter = Emitter(copy)
-    emitter.kernel_info = []
-    for function in emitter.functions():
-        function.emit()
-    globals_ = module_globals(copy.operation)
-    flags = kernels.flags_id()
-    found = {info.name: kernels.kernel_of(info, globals_, flags) for info in emitter.kernel_info}
+    core = core_kernels(lowered)
+    found, globals_ = core.found, core.globals_
     start = time.perf_counter()
     instructions = kernels.measure(list(found.values())).instructions
     launcher = gvsoc_kernels.route("gvsoc")
@@ -99,7 +90,7 @@ def measure_case(name: str) -> dict:
              if e.engine == "cores"}
     classes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     rows = []
-    for info in emitter.kernel_info:
+    for info in core.infos:
         if info.name not in calls or not info.name.startswith("p") \
                 or "_train_step_" not in info.name:
             continue

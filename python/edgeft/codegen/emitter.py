@@ -19,6 +19,7 @@ add entries there (DMA calls, job descriptors) with the memory stages.
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import re
@@ -787,14 +788,14 @@ def _parallel(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> 
     # the compiler may keep values in registers and vectorize. Parameters, not
     # locals read from the struct: GCC ignores restrict on such locals
     # (measured: lenet5 ft-all on the host 13.5 ms a step instead of 9.3).
-    bases = [e.views[v].base for v in memrefs]
+    bases = collections.Counter(e.views[v].base for v in memrefs)
     for v in memrefs:
         view = e.views[v]
         c = e.bases.get(view.base, (view.element, ""))[0]
         field_ = e.fresh("m")
         fields.append(f"{c} *{field_};")
         inits.append(_first(view))
-        qualifier = " *restrict " if bases.count(view.base) == 1 else " *"
+        qualifier = " *restrict " if bases[view.base] == 1 else " *"
         params.append(f"{c}{qualifier}{field_}")
         names.append(field_)
         saved[v] = view

@@ -239,11 +239,21 @@ class Estimate:
     route: str = "qemu"      # where the core kernels' figures come from: gvsoc or qemu
 
 
-def estimate(module: ir.Module, target: Target, use_cache: bool = True,
-             kernel_cycles: str = "auto") -> Estimate:
-    """The estimate of every function of a lowered, planned module (it is not
-    changed: the kernels are found and measured on a copy). `kernel_cycles`
-    says where the core kernels are measured (edgeft.estimate.gvsoc_kernels.route)."""
+@dataclass
+class CoreKernels:
+    """The core kernels of a lowered module, as the estimate measures them: a copy
+    of the module with every one-core nest wrapped (kernels.wrap_serial) and each
+    pulp.parallel named (KERNEL_ATTR), the emitter's record of each, and the
+    measurable Kernel of each by name."""
+
+    module: ir.Module
+    infos: list[Any]
+    found: dict[str, kernels.Kernel]
+    globals_: dict[str, ir.OpView]
+
+
+def core_kernels(module: ir.Module) -> CoreKernels:
+    """Find every core kernel of a lowered, planned module (it is not changed)."""
     copy = clone_module(module)
     kernels.wrap_serial(copy)
     emitter = Emitter(copy)
@@ -257,6 +267,16 @@ def estimate(module: ir.Module, target: Target, use_cache: bool = True,
         found[info.name] = kernels.kernel_of(info, globals_, flags)
         with copy.context:
             info.op.attributes[KERNEL_ATTR] = ir.StringAttr.get(info.name)
+    return CoreKernels(copy, emitter.kernel_info, found, globals_)
+
+
+def estimate(module: ir.Module, target: Target, use_cache: bool = True,
+             kernel_cycles: str = "auto") -> Estimate:
+    """The estimate of every function of a lowered, planned module (it is not
+    changed: the kernels are found and measured on a copy). `kernel_cycles`
+    says where the core kernels are measured (edgeft.estimate.gvsoc_kernels.route)."""
+    core = core_kernels(module)
+    copy, found, globals_ = core.module, core.found, core.globals_
     launcher = gvsoc_kernels.route(kernel_cycles)
     cycles: dict[str, int] | None = None
     if launcher is not None:

@@ -191,3 +191,15 @@ def _all_dims(rank: int) -> ir.ArrayAttr:
     i64 = ir.IntegerType.get_signless(64)
     return ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(i64, d)
                                                for d in range(rank)])])
+
+
+def clone_mapped(op: ir.Operation, mapping: dict[ir.Value, ir.Value]) -> ir.Operation:
+    """Clone `op` at the current insertion point with its operands looked up in
+    `mapping` (those not in it stay); its results are added to `mapping`."""
+    clone = op.clone()
+    for i, operand in enumerate(op.operands):
+        if operand in mapping:
+            clone.operands[i] = mapping[operand]
+    for old, new in zip(op.results, clone.results, strict=True):
+        mapping[old] = new
+    return clone

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 
 from edgeft.ir import attrs, queries
+from edgeft.ir.builders import clone_mapped
 from edgeft.ir.errors import UserError
 from edgeft.ir.graph import ancestor_in
 from edgeft.ir.queries import constant_int, level_attr, trip_count
@@ -447,12 +448,7 @@ def _clone_slice(values: list[ir.Value], body: ir.Block, iv: ir.Value,
     if replacement is not None:
         mapping[iv] = replacement
     for original in _slice_ops(values, body):
-        clone = original.clone()
-        for i, operand in enumerate(clone.operands):
-            if operand in mapping:
-                clone.operands[i] = mapping[operand]
-        for old, new in zip(original.results, clone.results, strict=True):
-            mapping[old] = new
+        clone_mapped(original, mapping)
     return [mapping.get(v, v) for v in values]
 
 

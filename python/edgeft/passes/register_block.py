@@ -11,10 +11,9 @@ from torch_mlir import ir
 from torch_mlir.dialects import scf
 
 from edgeft.ir import queries
+from edgeft.ir.builders import clone_mapped
 from edgeft.passes.base import EdgeftPass, Range, option
 from edgeft.passes.promote import index_constant
-
-BLOCKED_ATTR = "edgeft.register_block"
 
 
 @dataclass(frozen=True)
@@ -81,8 +80,6 @@ def reduction_shape(op: ir.Operation) -> Reduction | None:
     """The loops and maps of a generic this pass can lower, or None: memref operands
     of static shape, at least one reduction loop, outputs indexed by parallel
     loops only, a body without regions."""
-    if "edgeft.redmule" in op.attributes or BLOCKED_ATTR in op.attributes:
-        return None
     kinds = [str(k) for k in ir.ArrayAttr(op.attributes["iterator_types"])]
     reductions = [i for i, k in enumerate(kinds) if "reduction" in k]
     if not reductions:
@@ -163,8 +160,7 @@ def lower(op: ir.Operation, shape: Reduction, rows: int, cols: int) -> None:
     with op.context, op.location, ir.InsertionPoint(end), contextlib.ExitStack() as nest:
         ivs: dict[int, ir.Value] = {}
         for d in outer:
-            loop = _loop(0, shape.extents[d], 1, nest)
-            ivs[d] = loop
+            ivs[d] = _loop(0, shape.extents[d], 1, nest)
         for ranges in _block_ranges(blocked, shape.extents):
             with contextlib.ExitStack() as block_nest:
                 here = dict(ivs)
@@ -189,19 +185,22 @@ def _block_ranges(blocked: dict[int, int], extents: list[int]) -> list[dict[int,
     return regions
 
 
-def _loop(lo: int, hi: int, step: int, nest: contextlib.ExitStack,
-          carried: list[ir.Value] | None = None) -> Any:
+def _loop(lo: int, hi: int, step: int, nest: contextlib.ExitStack) -> ir.Value:
     """An scf.for at the insertion point; `nest` keeps the insertion point in its
-    body. Returns the induction variable (or the loop, when it carries values)."""
-    loop = scf.ForOp(index_constant(lo), index_constant(hi), index_constant(step),
-                     carried or None)
-    if carried:
-        nest.enter_context(ir.InsertionPoint(loop.body))
-        return loop
+    body, before its yield. Returns the induction variable."""
+    loop = scf.ForOp(index_constant(lo), index_constant(hi), index_constant(step))
     with ir.InsertionPoint(loop.body):
         scf.YieldOp([])
     nest.enter_context(ir.InsertionPoint(loop.body.operations[0]))
     return loop.induction_variable
+
+
+def _carrying_loop(extent: int, carried: list[ir.Value], nest: contextlib.ExitStack) -> Any:
+    """An scf.for over [0, extent) carrying `carried`; `nest` keeps the insertion
+    point at the end of its body, which the caller ends with its yield."""
+    loop = scf.ForOp(index_constant(0), index_constant(extent), index_constant(1), carried)
+    nest.enter_context(ir.InsertionPoint(loop.body))
+    return loop
 
 
 def _block(op: ir.Operation, shape: Reduction, ivs: dict[int, ir.Value],
@@ -240,7 +239,7 @@ def _block(op: ir.Operation, shape: Reduction, ivs: dict[int, ir.Value],
         loops = []
         carried = init
         for d in shape.reductions:
-            loop = _loop(0, shape.extents[d], 1, nest, carried)
+            loop = _carrying_loop(shape.extents[d], carried, nest)
             loops.append(loop)
             carried = list(loop.inner_iter_args)
         reduction = {d: loop.induction_variable for d, loop in zip(shape.reductions, loops,
@@ -279,12 +278,7 @@ def _body(op: ir.Operation, shape: Reduction, operands: list[ir.Value], at: list
         if inner.name == "linalg.index":
             mapping[inner.results[0]] = at[ir.IntegerAttr(inner.attributes["dim"]).value]
             continue
-        copy = inner.clone()
-        for n, v in enumerate(inner.operands):
-            if v in mapping:
-                copy.operands[n] = mapping[v]
-        for old, new in zip(inner.results, copy.results, strict=True):
-            mapping[old] = new
+        clone_mapped(inner, mapping)
     raise ValueError("linalg.generic body without linalg.yield")
 
 
