@@ -131,15 +131,24 @@ def test_bad_output_folders(output: str, message: str, tmp_path: Path,
     assert message in _one_error_line(capsys.readouterr().err)
 
 
-def _wait_for(stage_file: str, parent: Path, name: str, process: subprocess.Popen,
-              timeout: float = 120) -> bool:
-    """Poll until a stage folder of `name` holds `stage_file` (True), or the process ends."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end and process.poll() is None:
-        if any((stage / stage_file).exists() for stage in parent.glob(f".{name}.new-*")):
-            return True
-        time.sleep(0.005)
-    return False
+# Runs the CLI with Path.write_text wrapped: right after the file named in
+# argv[1] is written, the process sends itself the signal numbered in argv[2].
+# Waiting from outside for the file to appear races the rest of the compile,
+# which on a fast machine can finish first.
+_SIGNAL_AFTER = """
+import os, pathlib, sys
+point, sig = sys.argv[1], int(sys.argv[2])
+del sys.argv[1:3]
+write_text = pathlib.Path.write_text
+def write_then_signal(self, *args, **kwargs):
+    written = write_text(self, *args, **kwargs)
+    if self.name == point and self.parent.name.startswith('.b.new-'):
+        os.kill(os.getpid(), sig)
+    return written
+pathlib.Path.write_text = write_then_signal
+from edgeft.driver.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 @pytest.mark.parametrize("point,sig", [
@@ -153,15 +162,17 @@ def test_an_interrupted_recompile_leaves_the_old_build(point: str, sig: signal.S
     build = tmp_path / "b"
     shutil.copytree(mlp_build, build)
     before = _snapshot(build)
-    process = subprocess.Popen([*CLI, "compile", *MLP, "--strategy", "ft-all", "-o",
-                                str(build)], stderr=subprocess.PIPE, text=True)
+    arguments = ["compile", *MLP, "--strategy", "ft-all", "-o", str(build)]
     if point:
-        assert _wait_for(point, tmp_path, "b", process), "the compile ended before the point"
+        command = [sys.executable, "-c", _SIGNAL_AFTER, point, str(int(sig)), *arguments]
     else:
+        command = [*CLI, *arguments]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    if not point:
         time.sleep(1.0)
-    process.send_signal(sig)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode != 0
+        process.send_signal(sig)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode != 0, "the compile was not interrupted"
     assert "Traceback" not in err
     assert _snapshot(build) == before
     builddir.verify(build)
