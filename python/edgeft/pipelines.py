@@ -105,6 +105,7 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
     # then compute the same f32 arithmetic and stay bit-identical.
     steps: list[tuple[str, dict[str, Any]]] = [("edgeft-demote-f64", {}),
                                                ("edgeft-derive-predict", {}),
+                                               ("edgeft-fuse-elementwise", {}),
                                                ("edgeft-bufferize", {}),
                                                ("edgeft-update-in-place", {})]
     if "L1" in target.levels:
@@ -140,10 +141,10 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
 
 def lowering(target: Target) -> str:
     """The textual pipeline from a training step to lowered, planned IR for `target`:
-    f64 arithmetic demoted to f32, @predict, bufferization, updates written into
-    their globals, [generalization, tiling, promotion to L1, RedMulE offload, the
-    core split | on the flat host: generalization, the split into slices,] register
-    blocks, loops, globals written in place, the memory plan."""
+    f64 arithmetic demoted to f32, @predict, elementwise chains fused, bufferization,
+    updates written into their globals, [generalization, tiling, promotion to L1,
+    RedMulE offload, the core split | on the flat host: generalization, the split
+    into slices,] register blocks, loops, globals written in place, the memory plan."""
     return "builtin.module(" + ",".join(_text(a, o) for a, o in lowering_steps(target)) + ")"
 
 

@@ -39,6 +39,7 @@ PASSES: dict[str, str] = {
     "edgeft-forward-cache": "edgeft.passes.forward_cache:ForwardCache",
     "edgeft-demote-f64": "edgeft.passes.demote_f64:DemoteF64",
     "edgeft-derive-predict": "edgeft.passes.derive_predict:DerivePredict",
+    "edgeft-fuse-elementwise": "edgeft.passes.fuse_elementwise:FuseElementwise",
     "edgeft-bufferize": "edgeft.passes.bufferize:Bufferize",
     "edgeft-update-in-place": "edgeft.passes.update_in_place:UpdateInPlace",
     "edgeft-tile": "edgeft.passes.tile:Tile",
