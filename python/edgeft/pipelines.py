@@ -113,7 +113,8 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
         tile: dict[str, Any] = {"target": target.name, "l1": l1}
         if target.redmule is not None:
             tile["redmule-format"] = target.redmule.format
-        steps += [("func.func(linalg-generalize-named-ops)", {}), ("edgeft-tile", tile),
+        steps += [("edgeft-copies-to-kernels", {}),
+                  ("func.func(linalg-generalize-named-ops)", {}), ("edgeft-tile", tile),
                   ("edgeft-promote", {"target": target.name, "l1": l1})]
         if target.redmule is not None:
             steps.append(("edgeft-offload-redmule", {"format": target.redmule.format,
@@ -142,9 +143,10 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
 def lowering(target: Target) -> str:
     """The textual pipeline from a training step to lowered, planned IR for `target`:
     f64 arithmetic demoted to f32, @predict, elementwise chains fused, bufferization,
-    updates written into their globals, [generalization, tiling, promotion to L1,
-    RedMulE offload, the core split | on the flat host: generalization, the split
-    into slices,] register blocks, loops, globals written in place, the memory plan."""
+    updates written into their globals, [copies as kernels, generalization, tiling,
+    promotion to L1, RedMulE offload, the core split | on the flat host:
+    generalization, the split into slices,] register blocks, loops, globals written
+    in place, the memory plan."""
     return "builtin.module(" + ",".join(_text(a, o) for a, o in lowering_steps(target)) + ")"
 
 

@@ -42,6 +42,7 @@ PASSES: dict[str, str] = {
     "edgeft-fuse-elementwise": "edgeft.passes.fuse_elementwise:FuseElementwise",
     "edgeft-bufferize": "edgeft.passes.bufferize:Bufferize",
     "edgeft-update-in-place": "edgeft.passes.update_in_place:UpdateInPlace",
+    "edgeft-copies-to-kernels": "edgeft.passes.copies_to_kernels:CopiesToKernels",
     "edgeft-tile": "edgeft.passes.tile:Tile",
     "edgeft-promote": "edgeft.passes.promote:Promote",
     "edgeft-offload-redmule": "edgeft.passes.offload_redmule:OffloadRedmule",
