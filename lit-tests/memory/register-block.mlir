@@ -111,12 +111,33 @@ func.func @indexed(%x: memref<4x2xi32>, %y: memref<4xi32>) {
 
 // -----
 
-// An output indexed by a reduction loop (a scatter, as a convolution's input
-// gradient is) keeps its accumulation in memory: the op is left to
-// convert-linalg-to-loops.
+// A 1-D scatter slides: the window of 3 outputs d0 + 0 .. d0 + 2 rides in the
+// loop's accumulators, the kernel values are loaded before it and dy once per
+// step; each step stores the output it completes and loads the next, the last
+// step (d0 = 3) stores the whole window.
 // CHECK-LABEL: func.func @scatter
-// CHECK-NOT:     scf.execute_region
-// CHECK:         linalg.generic
+// CHECK:         scf.execute_region no_inline {
+// CHECK-DAG:       %[[W0:.*]] = memref.load %arg1[%c0]
+// CHECK-DAG:       %[[W1:.*]] = memref.load %arg1[%c1]
+// CHECK-DAG:       %[[W2:.*]] = memref.load %arg1[%c2]
+// CHECK-DAG:       %[[X0:.*]] = memref.load %arg2[%c0]
+// CHECK-DAG:       %[[X1:.*]] = memref.load %arg2[%c1]
+// CHECK-DAG:       %[[X2:.*]] = memref.load %arg2[%c2]
+// CHECK:           %[[R:.*]]:3 = scf.for %[[S:.*]] = %c0 to %c3 step %c1 iter_args(%[[A0:.*]] = %[[X0]], %[[A1:.*]] = %[[X1]], %[[A2:.*]] = %[[X2]])
+// CHECK-NEXT:        %[[G:.*]] = memref.load %arg0[%[[S]]]
+// CHECK-NEXT:        %[[M0:.*]] = arith.mulf %[[G]], %[[W0]]
+// CHECK-NEXT:        %[[S0:.*]] = arith.addf %[[A0]], %[[M0]]
+// CHECK-NEXT:        %[[M1:.*]] = arith.mulf %[[G]], %[[W1]]
+// CHECK-NEXT:        %[[S1:.*]] = arith.addf %[[A1]], %[[M1]]
+// CHECK-NEXT:        %[[M2:.*]] = arith.mulf %[[G]], %[[W2]]
+// CHECK-NEXT:        %[[S2:.*]] = arith.addf %[[A2]], %[[M2]]
+// CHECK-NEXT:        memref.store %[[S0]], %arg2[%[[S]]]
+// CHECK:             %[[NEXT:.*]] = memref.load %arg2[
+// CHECK-NEXT:        scf.yield %[[S1]], %[[S2]], %[[NEXT]]
+// CHECK-NEXT:      } {edgeft.unroll = 3 : i64}
+// CHECK:           memref.load %arg0[%c3]
+// CHECK-COUNT-3:   memref.store %{{.*}}, %arg2[%c{{[345]}}]
+// CHECK-NOT:     linalg.generic
 #dy = affine_map<(d0, d1) -> (d0)>
 #w = affine_map<(d0, d1) -> (d1)>
 #dx = affine_map<(d0, d1) -> (d0 + d1)>
@@ -126,6 +147,72 @@ func.func @scatter(%dy: memref<4xf32>, %w: memref<3xf32>, %dx: memref<6xf32>) {
   ^bb0(%g: f32, %k: f32, %acc: f32):
     %m = arith.mulf %g, %k : f32
     %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A convolution's input gradient (the loops n, f, oh, ow, c, kh, kw of
+// autodiff): ow slides inside kh, which the row oh + kh fixes for each output
+// with oh, so every output keeps its order (f, oh, ow). The loops n, f, oh, c,
+// kh stay around the window.
+// CHECK-LABEL: func.func @conv_input_gradient
+// CHECK:         scf.for %[[F:.*]] = %c0 to %c2 step %c1 {
+// CHECK-NEXT:      scf.for %[[OH:.*]] = %c0 to %c4 step %c1 {
+// CHECK-NEXT:        scf.for %[[KH:.*]] = %c0 to %c3 step %c1 {
+// CHECK-COUNT-3:       memref.load %arg0[%[[F]], %c0, %[[KH]], %c{{[012]}}]
+// CHECK:               %[[Y:.*]] = affine.apply #{{.*}}(%[[OH]], %[[KH]])
+// CHECK-COUNT-3:       memref.load %arg2[%c0, %c0, %[[Y]], %c{{[012]}}]
+// CHECK:               scf.for %[[OW:.*]] = %c0 to %c3 step %c1 iter_args({{.*}}) -> (f32, f32, f32) {
+// CHECK-NEXT:            memref.load %arg1[%c0, %[[F]], %[[OH]], %[[OW]]]
+// CHECK:                 memref.store %{{.*}}, %arg2[%c0, %c0, %[[Y]], %[[OW]]]
+#w = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
+#dy = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+#dx = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 + d5, d3 + d6)>
+func.func @conv_input_gradient(%w: memref<2x1x3x3xf32>, %dy: memref<1x2x4x4xf32>, %dx: memref<1x1x6x6xf32>) {
+  linalg.generic {indexing_maps = [#w, #dy, #dx], iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel", "reduction", "reduction"]}
+      ins(%w, %dy : memref<2x1x3x3xf32>, memref<1x2x4x4xf32>) outs(%dx : memref<1x1x6x6xf32>) {
+  ^bb0(%k: f32, %g: f32, %acc: f32):
+    %m = arith.mulf %g, %k : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Scatters the window cannot take keep their accumulation in memory and are
+// left to convert-linalg-to-loops: here f (d1) lies between the slide loop ow
+// (d0) and kw (d2) and is not fixed per output, so moving ow inside it would
+// reorder each output's sum; a strided window (pooling's gradient, 2 * d0 +
+// d1) has no sum of two loops.
+// CHECK-LABEL: func.func @scatter_kept
+// CHECK-NOT:     scf.execute_region
+// CHECK:         linalg.generic
+// CHECK:         linalg.generic
+#dy = affine_map<(d0, d1, d2) -> (d1, d0)>
+#w = affine_map<(d0, d1, d2) -> (d1, d2)>
+#dx = affine_map<(d0, d1, d2) -> (d0 + d2)>
+#dyp = affine_map<(d0, d1) -> (d0)>
+#wp = affine_map<(d0, d1) -> (d1)>
+#dxp = affine_map<(d0, d1) -> (d0 * 2 + d1)>
+func.func @scatter_kept(%dy: memref<2x4xf32>, %w: memref<2x3xf32>, %dx: memref<6xf32>,
+                        %g: memref<3xf32>, %m: memref<2xf32>, %dp: memref<6xf32>) {
+  linalg.generic {indexing_maps = [#dy, #w, #dx], iterator_types = ["reduction", "reduction", "reduction"]}
+      ins(%dy, %w : memref<2x4xf32>, memref<2x3xf32>) outs(%dx : memref<6xf32>) {
+  ^bb0(%a: f32, %k: f32, %acc: f32):
+    %p = arith.mulf %a, %k : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#dyp, #wp, #dxp], iterator_types = ["parallel", "reduction"]}
+      ins(%g, %m : memref<3xf32>, memref<2xf32>) outs(%dp : memref<6xf32>) {
+  ^bb0(%a: f32, %k: f32, %acc: f32):
+    %p = arith.mulf %a, %k : f32
+    %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
   }
   return

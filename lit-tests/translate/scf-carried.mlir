@@ -63,3 +63,30 @@ module attributes {edgeft.arena = 0 : i64} {
     return
   }
 }
+
+// -----
+
+// A loop's edgeft.unroll (edgeft-register-block's sliding window) is a pragma
+// that gcc and clang both read, right before the loop.
+// CHECK-LABEL: static void k0_unrolled(
+// CHECK:         float [[ACC:acc[0-9]+]] = 0.0f;
+// CHECK-NEXT:    #pragma GCC unroll 5
+// CHECK-NEXT:    for (long [[K:i[0-9]+]] = 0; [[K]] < 8; [[K]] += 1) {
+module attributes {edgeft.arena = 0 : i64} {
+  func.func @unrolled(%x: memref<8xf32>, %y: memref<1xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %zero = arith.constant 0.0 : f32
+    scf.execute_region no_inline {
+      %r = scf.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (f32) {
+        %v = memref.load %x[%k] : memref<8xf32>
+        %s = arith.addf %acc, %v : f32
+        scf.yield %s : f32
+      } {edgeft.unroll = 5 : i64}
+      memref.store %r, %y[%c0] : memref<1xf32>
+      scf.yield
+    }
+    return
+  }
+}

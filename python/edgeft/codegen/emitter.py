@@ -503,7 +503,8 @@ def _unsigned_cast(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int
 @handles("scf.for")
 def _for(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     """A C for loop; loop-carried values (accumulators) are C locals declared
-    before it, assigned at its yield, and they are the loop's results."""
+    before it, assigned at its yield, and they are the loop's results. An
+    `edgeft.unroll` of N becomes `#pragma GCC unroll N`."""
     operands = list(op.operands)
     lb, ub, step = (e.value(v) for v in operands[:3])
     block = op.regions[0].blocks[0]
@@ -518,6 +519,10 @@ def _for(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[
         e.values[arg] = name
         e.values[result] = name
         carried.append((name, ctype(result.type)))
+    unroll = attrs.integer(op, attrs.UNROLL)
+    if unroll is not None:
+        # gcc and clang both read this spelling
+        lines.append(f"{indent}#pragma GCC unroll {unroll}")
     lines.append(f"{indent}for (long {iv} = {lb}; {iv} < {ub}; {iv} += {step}) {{")
     inner_indent = indent + "    "
     for inner in block.operations:

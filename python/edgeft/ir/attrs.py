@@ -36,6 +36,7 @@ PROMOTED = "edgeft.promoted"        # unit on a linalg op whose operands are in 
 BUFFERING = "edgeft.buffering"      # i64: 2 on ops whose loop prefetches the next tile
 REDMULE_OPS = "edgeft.redmule_ops"  # i64 on the module: RedMulE jobs in the IR
 CORES = "edgeft.cores"              # i64 on a parallelized op: the cores it is split over
+UNROLL = "edgeft.unroll"            # i64 on an scf.for: the C compiler unrolls it that often
 
 # The performance estimate's marks on its own copy of the module.
 SERIAL = "edgeft.serial"            # unit on a one-core pulp.parallel the estimate wrapped

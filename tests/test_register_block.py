@@ -1,0 +1,84 @@
+"""edgeft-register-block's sliding window for scatters: the same bits as the plain loops."""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+import pytest
+from torch_mlir import ir, passmanager
+from torch_mlir.execution_engine import ExecutionEngine
+from torch_mlir.runtime import np_to_memref
+
+from edgeft.backends.executor import LOWER_TO_LLVM
+from edgeft.ir.context import make_context
+from edgeft.passes.register_block import RegisterBlock
+
+# A convolution's input gradient as autodiff builds it: loops n, f, oh, ow, c,
+# kh, kw; dx[n, c, oh + kh, ow + kw] += dy[n, f, oh, ow] * w[f, c, kh, kw].
+CONV_INPUT_GRADIENT = """
+#w = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
+#dy = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+#dx = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 + d5, d3 + d6)>
+func.func @grad(%w: memref<{W}xf32>, %dy: memref<{DY}xf32>, %dx: memref<{DX}xf32>)
+    attributes {{llvm.emit_c_interface}} {{
+  linalg.generic {{indexing_maps = [#w, #dy, #dx], iterator_types = ["parallel", "reduction",
+      "reduction", "reduction", "parallel", "reduction", "reduction"]}}
+      ins(%w, %dy : memref<{W}xf32>, memref<{DY}xf32>) outs(%dx : memref<{DX}xf32>) {{
+  ^bb0(%k: f32, %g: f32, %acc: f32):
+    %m = arith.mulf %g, %k : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }}
+  return
+}}
+"""
+
+
+def _run(source: str, blocked: bool, arrays: list[np.ndarray]) -> np.ndarray:
+    """@grad JIT-compiled, with or without edgeft-register-block first; the dx it leaves."""
+    with make_context():
+        module = ir.Module.parse(source)
+        if blocked:
+            pm = passmanager.PassManager()
+            pm.add(RegisterBlock())
+            pm.run(module.operation)
+            assert "linalg.generic" not in str(module)  # the window took the op
+        passmanager.PassManager.parse(LOWER_TO_LLVM).run(module.operation)
+        engine = ExecutionEngine(module, opt_level=0)
+        copies = [a.copy() for a in arrays]
+        engine.invoke("grad", *[ctypes.pointer(ctypes.pointer(
+            np_to_memref.get_ranked_memref_descriptor(a))) for a in copies])
+        return copies[-1]
+
+
+@pytest.mark.parametrize("n, f, c, oh, ow, kh, kw, extra", [
+    (2, 3, 2, 6, 6, 5, 5, 0),   # lenet5's conv2 in small
+    (1, 2, 3, 4, 5, 2, 3, 0),   # a window narrower than its row
+    (1, 2, 1, 3, 2, 3, 4, 2),   # more window than steps; dx wider than the op writes
+])
+def test_sliding_window_equals_the_plain_loops_bit_for_bit(n: int, f: int, c: int, oh: int,
+                                                            ow: int, kh: int, kw: int,
+                                                            extra: int) -> None:
+    """Each dx element takes its products in the same order (f, oh, ow), so the
+    blocked and the plain loops give the same float32 bits; the data spans
+    decades so that another order would round differently (checked below)."""
+    shapes = {"W": (f, c, kh, kw), "DY": (n, f, oh, ow),
+              "DX": (n, c, oh + kh - 1, ow + kw - 1 + extra)}
+    source = CONV_INPUT_GRADIENT.format(**{k: "x".join(map(str, s)) for k, s in shapes.items()})
+    rng = np.random.default_rng(7)
+    arrays = [(rng.standard_normal(shapes[k]) * 10.0 ** rng.integers(-3, 4, shapes[k]))
+              .astype(np.float32) for k in ("W", "DY", "DX")]
+    plain = _run(source, False, arrays)
+    blocked = _run(source, True, arrays)
+    np.testing.assert_array_equal(blocked.view(np.uint32), plain.view(np.uint32))
+    # the same products summed f last instead of first: other bits somewhere
+    reordered = arrays[2].copy()
+    for fi in reversed(range(f)):
+        for y in range(oh):
+            for x in range(ow):
+                for i in range(kh):
+                    for j in range(kw):
+                        reordered[:, :, y + i, x + j] += arrays[1][:, fi, y, x, None] * \
+                            arrays[0][fi, :, i, j]
+    assert f == 1 or not np.array_equal(reordered, plain)
