@@ -180,20 +180,25 @@ def choose_block(shape: Reduction, rows: int, cols: int) -> tuple[int | None, in
     return best, best_rows, column, cols
 
 
+def _kernel_region(op: ir.Operation) -> ir.Operation:
+    """An `scf.execute_region` before `op` for its blocked loops, kept (no_inline)
+    so that the op stays one kernel even where canonicalize folds every loop
+    around its accumulators; returns the region's terminator."""
+    with op.context, op.location, ir.InsertionPoint(op):
+        region = ir.Operation.create("scf.execute_region", regions=1,
+                                     attributes={"no_inline": ir.UnitAttr.get()})
+        block = region.regions[0].blocks.append()
+        with ir.InsertionPoint(block):
+            return scf.YieldOp([]).operation
+
+
 def lower(op: ir.Operation, shape: Reduction, rows: int, cols: int) -> None:
     """Replace `op` by its register-blocked loops."""
     row, rows, column, cols = choose_block(shape, rows, cols)
     blocked = {d: b for d, b in ((row, rows), (column, cols)) if d is not None}
     outer = [d for d in range(len(shape.extents))
              if d not in shape.reductions and d not in blocked]
-    with op.context, op.location, ir.InsertionPoint(op):
-        # One region per op, kept (no_inline) so that the op stays one kernel
-        # even where canonicalize folds every loop around its accumulators.
-        region = ir.Operation.create("scf.execute_region", regions=1,
-                                     attributes={"no_inline": ir.UnitAttr.get()})
-        block = region.regions[0].blocks.append()
-        with ir.InsertionPoint(block):
-            end = scf.YieldOp([])
+    end = _kernel_region(op)
     with op.context, op.location, ir.InsertionPoint(end), contextlib.ExitStack() as nest:
         ivs: dict[int, ir.Value] = {}
         for d in outer:
@@ -426,12 +431,7 @@ def lower_scatter(op: ir.Operation, shape: Scatter) -> None:
     operands = list(op.operands)
     dx = operands[shape.inputs]
     out_map = shape.maps[shape.inputs]
-    with op.context, op.location, ir.InsertionPoint(op):
-        region = ir.Operation.create("scf.execute_region", regions=1,
-                                     attributes={"no_inline": ir.UnitAttr.get()})
-        block = region.regions[0].blocks.append()
-        with ir.InsertionPoint(block):
-            end = scf.YieldOp([])
+    end = _kernel_region(op)
     with op.context, op.location, ir.InsertionPoint(end), contextlib.ExitStack() as nest:
         ivs = {d: _loop(0, shape.extents[d], 1, nest)
                for d in range(len(shape.extents)) if d not in (s, w)}
