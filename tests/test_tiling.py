@@ -124,6 +124,7 @@ def test_tiled_c_equals_untiled_c(tmp_path: Path, flat_builds, model: str, strat
     tiling = json.loads((tmp_path / "report.json").read_text())["tiling"]
     budget = l1 or 128 * 1024
     assert tiling["tiled"] > 0 and 2 * tiling["largest_working_set"] <= budget
+    assert tiling["fused"] > 0  # the comparison covers fused tile groups
     same_two_steps(HostProgram.build(tmp_path), flat_builds(model, strategy))
 
 

@@ -7,7 +7,7 @@
 // whose output tile is 12 rows x 16 columns) picks 32 x 16 x 32: 8,192 bytes
 // per tile, 48 tiles of 1,348 DMA + 973 RedMulE cycles (16 x 24 x 32 would
 // be 64 tiles of 1,090 + 1,229).
-// CHECK-LABEL: module attributes {edgeft.tiling = {largest_working_set = 8192 : i64, ops = 2 : i64, tiled = 1 : i64}}
+// CHECK-LABEL: module attributes {edgeft.tiling = {fused = 0 : i64, largest_working_set = 8192 : i64, ops = 2 : i64, tiled = 1 : i64}}
 // CHECK-LABEL: func.func @matmul
 // CHECK-DAG:     %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index

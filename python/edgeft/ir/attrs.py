@@ -34,6 +34,7 @@ TILE_ID = "edgeft.tile_id"          # i64 on a linalg op, between edgeft-tile's 
 TILING = "edgeft.tiling"            # dict on the module: edgeft-tile's summary
 PROMOTED = "edgeft.promoted"        # unit on a linalg op whose operands are in L1
 BUFFERING = "edgeft.buffering"      # i64: 2 on ops whose loop prefetches the next tile
+GROUP = "edgeft.group"              # i64 on the promoted ops of one fused tile group
 REDMULE_OPS = "edgeft.redmule_ops"  # i64 on the module: RedMulE jobs in the IR
 CORES = "edgeft.cores"              # i64 on a parallelized op: the cores it is split over
 UNROLL = "edgeft.unroll"            # i64 on an scf.for: the C compiler unrolls it that often

@@ -18,6 +18,16 @@ def producer(value: ir.Value) -> ir.Operation | None:
     return value.owner.operation if isinstance(value, ir.OpResult) else None
 
 
+def indexing_maps(op: ir.Operation) -> list[ir.AffineMap]:
+    """A linalg op's indexing maps, one per operand."""
+    return [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+
+
+def input_count(op: ir.Operation) -> int:
+    """How many of an op's operands are inputs (its first operand segment)."""
+    return list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+
+
 def users(value: ir.Value) -> list[ir.Operation]:
     """The ops that read `value`, in use-list order."""
     return [use.owner.operation for use in value.uses]

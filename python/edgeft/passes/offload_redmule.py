@@ -282,7 +282,8 @@ def _dense(t: ir.MemRefType) -> bool:
 def im2col_pays(conv: ConvShape, op: ir.Operation, target: Target) -> bool:
     """Offload when, by the target's cost model, copying the columns of every
     image and running its job beats the convolution on the cores, and the
-    column buffer fits in the target's L1 beside the op's tile buffers."""
+    column buffer fits in the target's L1 beside the tile buffers of the op
+    and of the ops fused with it."""
     column_bytes = conv.rows * conv.columns * 4
     if _l1_in_use(op) + column_bytes > target.levels["L1"].bytes:
         return False
@@ -304,12 +305,18 @@ def im2col_cycles(conv: ConvShape, target: Target) -> float:
 
 
 def _l1_in_use(op: ir.Operation) -> int:
-    """Bytes of the L1 buffers behind the op's operands."""
+    """Bytes of the L1 buffers behind the operands of the op and of the ops
+    fused with it (the linalg ops of its tile loop)."""
     seen, total = set(), 0
-    for value in op.operands:
+    group = [op]
+    if attrs.GROUP in op.attributes:
+        mark = op.attributes[attrs.GROUP]
+        group = [o.operation for o in op.block.operations
+                 if o.operation.attributes.get(attrs.GROUP) == mark]
+    for value in [v for member in group for v in member.operands]:
         value = queries.root_buffer(value)
         owner = queries.producer(value)
-        if owner is None or owner in seen:
+        if owner is None or owner in seen or not isinstance(value.type, ir.MemRefType):
             continue
         seen.add(owner)
         total += shaped_bytes(value.type)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -230,6 +231,7 @@ class Slot:
     double: bool
     fetch: bool            # copied in before the compute
     write: bool            # copied back after it
+    local: bool = False    # a fused group's intermediate: in L1 only, never moved
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,12 @@ class Promote(EdgeftPass):
     tile i+1 into the other half while tile i computes; a prologue fetches
     the first tile and an epilogue computes the last. Operands that do not
     change with the loop (an accumulator over a reduction loop) are fetched
-    before it and written back after it.
+    before it and written back after it. The linalg ops of one tile loop (a
+    group edgeft-tile fused) share their L1 buffers: a view is fetched when
+    the first op to use it reads it and written back when any op writes it;
+    a view of a buffer only that loop's ops use, first written there (the
+    accumulator between a convolution and its ReLU), gets one L1 buffer and
+    no transfers at all. The group's ops carry `edgeft.group`.
 
         scf.for %i = 0 to 64 step 16 {
           %a = memref.subview %A[%i, 0] [16, 32] [1, 1]
@@ -285,17 +292,20 @@ class Promote(EdgeftPass):
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Promote the operands of every promotable linalg.generic into L1 tiles."""
         budget = self.budget()
+        groups = itertools.count()  # numbers for the fused groups (attrs.GROUP)
         for func in op.regions[0].blocks[0].operations:
             if func.operation.name != "func.func" or not func.regions[0].blocks:
                 continue
             for target in _promotable(func.operation):
+                if PROMOTED_ATTR in target.attributes:  # promoted with its fused group
+                    continue
                 problem = _check(target, budget)
                 if problem:
                     target.location.emit_error(f"edgeft-promote: {problem}")
                     pass_.signal_pass_failure()
                     return
                 with target.context, target.location:
-                    promote_op(target, func.regions[0].blocks[0])
+                    promote_op(target, func.regions[0].blocks[0], next(groups))
 
 
 def _promotable(func: ir.Operation) -> list[ir.Operation]:
@@ -329,12 +339,16 @@ def _check(op: ir.Operation, budget: int) -> str | None:
 # --- the rewrite ----------------------------------------------------------------------
 
 
-def promote_op(op: ir.Operation, func_block: ir.Block) -> None:
-    """Give `op` L1 operands with the transfers around it (see Promote)."""
+def promote_op(op: ir.Operation, func_block: ir.Block, group: int = 0) -> None:
+    """Give `op` L1 operands with the transfers around it (see Promote): with
+    the other linalg ops of its tile loop (a group edgeft-tile fused) when
+    there are some."""
     loop = op.parent
-    if loop.name == "scf.for" and _only_slices(loop, op) and not list(loop.operands)[3:] \
+    ops = [o.operation for o in loop.regions[0].blocks[0].operations
+           if o.operation.name == "linalg.generic"] if loop.name == "scf.for" else [op]
+    if loop.name == "scf.for" and _only_slices(loop, ops) and not list(loop.operands)[3:] \
             and (trip_count(loop) or 0) >= 2:
-        _promote_in_loop(op, loop, func_block)
+        _promote_in_loop(ops, loop, func_block, group)
     else:
         _promote_alone(op, func_block)
 
@@ -386,29 +400,18 @@ def _promote_alone(op: ir.Operation, func_block: ir.Block) -> None:
         wait(tokens)
     for s in slots:
         op.operands[s.position] = s.buffer
-    _write_back(op, slots, ir.InsertionPoint.after(op))
+    with ir.InsertionPoint.after(op), op.location:
+        _transfers_out([(s.far, s.buffer) for s in slots if s.write])
     _mark(op, False)
 
 
-def _write_back(op: ir.Operation, slots: list[Slot], ip: ir.InsertionPoint | None,
-                views: dict[int, ir.Value] | None = None) -> None:
-    """Copy written operands back (at `ip`, or the current insertion point)."""
-    with ip or ir.InsertionPoint.current, op.location:
-        tokens = []
-        for s in slots:
-            if s.write:
-                source = (views or {}).get(s.position, s.buffer)
-                tokens += start_transfer(source, cast_to_level(s.far, "L2"))
-        wait(tokens)
-
-
-def _only_slices(loop: ir.Operation, op: ir.Operation) -> bool:
-    """The loop body is view arithmetic for `op`, `op` and the yield."""
+def _only_slices(loop: ir.Operation, ops: list[ir.Operation]) -> bool:
+    """The loop body is view arithmetic for `ops`, `ops` and the yield."""
     allowed = ("memref.subview", "affine.apply", "arith.constant", "arith.addi",
                "arith.muli", "scf.yield")
     for inner in loop.regions[0].blocks[0].operations:
         inner = inner.operation
-        if inner != op and inner.name not in allowed:
+        if inner not in ops and inner.name not in allowed:
             return False
     return True
 
@@ -460,24 +463,74 @@ def _remap_nested(op: ir.Operation, old: ir.Value, new: ir.Value) -> None:
                 inner.operands[i] = new
 
 
-def _promote_in_loop(op: ir.Operation, loop: ir.Operation, func_block: ir.Block) -> None:
-    """Double-buffer the operands that move with `loop` (see Promote)."""
+def _private_to(far: ir.Value, loop: ir.Operation, ops: list[ir.Operation]) -> bool:
+    """`far` is a view of a function-level buffer that only views in `loop`'s
+    body read, and only the ops of `ops` use those views."""
+    view = queries.producer(far)
+    if view is None or view.name != "memref.subview":
+        return False
+    root = queries.producer(view.operands[0])
+    if root is None or root.name != "memref.alloc":
+        return False
+    for user in queries.users(root.results[0]):
+        if user.name != "memref.subview" or user.parent.operation != loop.operation:
+            return False
+        if any(u not in ops for u in queries.users(user.results[0])):
+            return False
+    return True
+
+
+def _group_slots(ops: list[ir.Operation], loop: ir.Operation, anchor: ir.Operation,
+                 iv: ir.Value, body: ir.Block) -> tuple[list[Slot], list[tuple[ir.Operation,
+                                                                              int, Slot]]]:
+    """One slot per view the ops use, with every (op, operand, slot) use. A view
+    is fetched if the first op to use it reads it, written back if any op
+    writes it; a view of a buffer only this loop's ops touch, first written,
+    stays in one L1 buffer and never moves (a fused group's intermediate)."""
+    slots: list[Slot] = []
+    by_far: dict[ir.Value, Slot] = {}
+    uses = []
+    for op in ops:
+        for position, fetch, write in _operand_kinds(op):
+            far = op.operands[position]
+            s = by_far.get(far)
+            if s is None:
+                s = Slot(position, far, far, _depends_on(far, iv, body), fetch, write)
+                by_far[far] = s
+                slots.append(s)
+            else:
+                s.write |= write
+            uses.append((op, position, s))
+    for s in slots:
+        if len(ops) > 1 and s.double and not s.fetch and _private_to(s.far, loop, ops):
+            s.local, s.double, s.write = True, False, False
+        t = ir.MemRefType(s.far.type)
+        s.buffer = alloc_l1(([2] if s.double else []) + list(t.shape), t.element_type, anchor)
+    return slots, uses
+
+
+def _promote_in_loop(ops: list[ir.Operation], loop: ir.Operation, func_block: ir.Block,
+                     group: int = 0) -> None:
+    """Double-buffer the operands that move with `loop` (see Promote); `ops`
+    are the loop's linalg ops, one or a fused group."""
     body = loop.regions[0].blocks[0]
     iv = body.arguments[0]
     lb, ub, step = (constant_int(v) for v in list(loop.operands)[:3])
     count = (ub - lb) // step
-    anchor = ancestor_in(op, func_block)
-    slots: list[Slot] = []
-    for position, fetch, write in _operand_kinds(op):
-        far = op.operands[position]
-        t = ir.MemRefType(far.type)
-        double = _depends_on(far, iv, body)
-        shape = ([2] if double else []) + list(t.shape)
-        buffer = alloc_l1(shape, t.element_type, anchor)
-        slots.append(Slot(position, far, buffer, double, fetch, write))
+    anchor = ancestor_in(ops[0], func_block)
+    slots, uses = _group_slots(ops, loop, anchor, iv, body)
+    if len(ops) > 1:
+        i64 = ir.IntegerType.get_signless(64)
+        for op in ops:  # the epilogue's clones keep it
+            op.attributes[attrs.GROUP] = ir.IntegerAttr.get(i64, group)
     moving = [s for s in slots if s.double]
-    still = [s for s in slots if not s.double]
-    loc = op.location
+    still = [s for s in slots if not s.double and not s.local]
+    loc = ops[0].location
+
+    def bind(op: ir.Operation, clone: ir.Operation, views: dict[int, ir.Value]) -> None:
+        for user, position, s in uses:
+            if user == op:
+                clone.operands[position] = views.get(id(s), s.buffer)
 
     # Before the loop: operands that stay put, and the first tile of the others.
     with ir.InsertionPoint(loop), loc:
@@ -498,27 +551,23 @@ def _promote_in_loop(op: ir.Operation, loop: ir.Operation, func_block: ir.Block)
         last = index_constant(ub - step)
         fars = _clone_slice([s.far for s in moving], body, iv, last)
         parity = index_constant((count - 1) % 2)
-        views = {s.position: slot_view(s.buffer, parity) for s in moving}
-        epilogue = op.clone()
-        _remap_nested(epilogue, iv, last)  # a tiled body may read the tile's position
-        for s in moving:
-            epilogue.operands[s.position] = views[s.position]
-        for s in still:
-            epilogue.operands[s.position] = s.buffer
-        _mark(epilogue, True)
-        late = [Slot(s.position, far, s.buffer, True, s.fetch, s.write)
-                for s, far in zip(moving, fars, strict=True)]
-        _write_back(epilogue, late, None, views)
+        views = {id(s): slot_view(s.buffer, parity) for s in moving}
+        for op in ops:
+            epilogue = op.clone()
+            _remap_nested(epilogue, iv, last)  # a tiled body may read the tile's position
+            bind(op, epilogue, views)
+            _mark(epilogue, True)
+        _transfers_out([(far, views[id(s)]) for s, far in zip(moving, fars, strict=True)
+                        if s.write])
         fars = _clone_slice([s.far for s in still if s.write], body, iv, None)
-        kept = [Slot(s.position, far, s.buffer, False, s.fetch, s.write)
-                for s, far in zip([s for s in still if s.write], fars, strict=True)]
-        _write_back(epilogue, kept, None)
+        _transfers_out([(far, s.buffer) for s, far in
+                        zip([s for s in still if s.write], fars, strict=True)])
 
     # The loop: one iteration short; prefetch tile i+1, compute tile i.
     with ir.InsertionPoint(loop), loc:
         new_ub = index_constant(ub - step)
     loop.operands[1] = new_ub
-    with ir.InsertionPoint(op), loc:
+    with ir.InsertionPoint(ops[0]), loc:
         k = index_op("arith.divui", index_op("arith.subi", iv, index_constant(lb)),
                      index_constant(step))
         current = index_op("arith.remui", k, index_constant(2))
@@ -528,15 +577,20 @@ def _promote_in_loop(op: ir.Operation, loop: ir.Operation, func_block: ir.Block)
         tokens = []
         for s, far in zip([s for s in moving if s.fetch], fars, strict=True):
             tokens += start_transfer(cast_to_level(far, "L2"), slot_view(s.buffer, following))
-        views = {}
-        for s in moving:
-            views[s.position] = slot_view(s.buffer, current)
-    for s in moving:
-        op.operands[s.position] = views[s.position]
-    for s in still:
-        op.operands[s.position] = s.buffer
-    _mark(op, True)
-    _write_back(op, moving, ir.InsertionPoint.after(op), views)
+        views = {id(s): slot_view(s.buffer, current) for s in moving}
+    for op in ops:
+        bind(op, op, views)
+        _mark(op, True)
+    with ir.InsertionPoint.after(ops[-1]), loc:
+        _transfers_out([(s.far, views[id(s)]) for s in moving if s.write])
     terminator = list(body.operations)[-1]
     with ir.InsertionPoint(terminator), loc:
         wait(tokens)
+
+
+def _transfers_out(pairs: list[tuple[ir.Value, ir.Value]]) -> None:
+    """Copy each L1 view back to its far view and wait (at the current insertion point)."""
+    tokens = []
+    for far, source in pairs:
+        tokens += start_transfer(source, cast_to_level(far, "L2"))
+    wait(tokens)

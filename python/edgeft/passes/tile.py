@@ -12,6 +12,7 @@ from torch_mlir import ir
 from edgeft.ir import attrs, queries
 from edgeft.ir.errors import UserError
 from edgeft.ir.types import element_bytes
+from edgeft.passes import tile_fusion
 from edgeft.passes.base import EdgeftPass, budget_option
 from edgeft.target import Target, get, perf
 
@@ -29,6 +30,7 @@ class Operand:
     element_bytes: int
     output: bool
     read: bool            # outputs: whether the body reads the old value
+    moves: bool = True    # False: a fused group's buffer that lives only in L1
 
 
 @dataclass
@@ -73,11 +75,29 @@ class Tile(EdgeftPass):
     they are. The tiling itself is upstream's
     `transform.structured.tile_using_for`, run from Python.
 
+    Tile-level fusion (edgeft.passes.tile_fusion): an op's initialisation
+    (the all-parallel op just before it that writes all of its output: a
+    bias broadcast, a fill, a copy) and its elementwise readers (the
+    all-parallel ops just after it reading the output, or the reader before
+    them, element for element: ReLU, a bias add, a copy out) are tiled with
+    it over the output's dimensions, with the op's reductions whole, and
+    their tile loops merged into one: each output tile is initialised,
+    accumulated and read while it is in L1. The group is costed as one nest
+    (each buffer once; a buffer only the group touches never moves) and
+    fused when that beats its members tiled apart. Each op keeps its loops
+    and sums; only the interleaving of the ops' tiles changes.
+
         linalg.generic ... ins(%a : memref<512x400xf32>) ...
       becomes
         scf.for %i = 0 to 512 step 64 {
           %t = memref.subview %a[%i, 0] [64, 400] [1, 1]
           linalg.generic {edgeft.tile = [64, 400]} ins(%t ...)
+        }
+
+        fused:  scf.for %n = 0 to 20 {
+          linalg.generic <bias>  outs(%acc[%n])
+          linalg.generic <conv>  ins(%x[%n], %w) outs(%acc[%n])
+          linalg.generic <relu>  ins(%acc[%n]) outs(%y[%n])
         }
     """
 
@@ -118,9 +138,13 @@ class Tile(EdgeftPass):
                 return
             nests.append(nest)
         i64 = ir.IntegerType.get_signless(64)
-        plans = []
+        groups = _fusion_plans(nests, budget, target)
+        fused = {m for group, _ in groups for m in group.members()}
+        plans: list[tuple[Nest, Choice]] = []
         largest = 0
         for nest in nests:
+            if nest.op in fused:
+                continue
             choice = choose_tiles(nest, budget, target)
             if choice is None:
                 nest.op.location.emit_error(
@@ -131,10 +155,19 @@ class Tile(EdgeftPass):
             largest = max(largest, choice.working_set)
             if choice.tiles == nest.sizes:
                 continue
-            with op.context:
-                nest.op.attributes[TILE_ID_ATTR] = ir.IntegerAttr.get(i64, len(plans))
-                nest.op.attributes[TILE_ATTR] = ir.DenseI64ArrayAttr.get(choice.tiles)
             plans.append((nest, choice))
+        with op.context:
+            for index, (group, choice) in enumerate(groups):
+                largest = max(largest, choice.working_set)
+                for role, member in _roles(group):
+                    tiles = choice.tiles if member == group.main else \
+                        tile_fusion.member_tiles(choice.tiles, group.dims)
+                    member.attributes[tile_fusion.FUSION_ATTR] = \
+                        ir.DenseI64ArrayAttr.get([index, role])
+                    plans.append((nest_of(member), Choice(tiles, choice.working_set, 0.0)))
+            for i, (nest, choice) in enumerate(plans):
+                nest.op.attributes[TILE_ID_ATTR] = ir.IntegerAttr.get(i64, i)
+                nest.op.attributes[TILE_ATTR] = ir.DenseI64ArrayAttr.get(choice.tiles)
         if plans:
             try:
                 _apply(op, plans)
@@ -143,10 +176,12 @@ class Tile(EdgeftPass):
                 op.location.emit_error(f"edgeft-tile: tiling failed: {detail.strip()}")
                 pass_.signal_pass_failure()
                 return
+            _fuse_loops(op)
         with op.context:
             op.attributes[SUMMARY_ATTR] = ir.DictAttr.get({
                 "ops": ir.IntegerAttr.get(i64, len(nests)),
                 "tiled": ir.IntegerAttr.get(i64, len(plans)),
+                "fused": ir.IntegerAttr.get(i64, len(groups)),
                 "largest_working_set": ir.IntegerAttr.get(i64, largest)})
 
 
@@ -167,9 +202,9 @@ def nest_of(op: ir.Operation) -> Nest | None:
     """The loop nest of a linalg.generic on static memrefs, or None."""
     if op.name != "linalg.generic":
         return None
-    maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    maps = queries.indexing_maps(op)
     kinds = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
-    n_in = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+    n_in = queries.input_count(op)
     body = op.regions[0].blocks[0]
     operands, sizes = [], {}
     for i, (value, m) in enumerate(zip(op.operands, maps, strict=True)):
@@ -292,6 +327,8 @@ def cost(nest: Nest, tiles: list[int], target: Target) -> float:
     count = math.prod(s // t for s, t in zip(nest.sizes, tiles, strict=True))
     per_tile = 0.0
     for operand in nest.operands:
+        if not operand.moves:
+            continue
         size = footprint(operand, tiles)
         if not operand.output or operand.read:
             per_tile += perf.dma_cycles(target, "L2", "L1", size)
@@ -306,12 +343,16 @@ def cost(nest: Nest, tiles: list[int], target: Target) -> float:
     return cycles
 
 
-def choose_tiles(nest: Nest, budget: int, target: Target) -> Choice | None:
-    """Greedy: from the whole op, shrink the cheapest loop until it fits."""
+def choose_tiles(nest: Nest, budget: int, target: Target,
+                 whole_reductions: bool = False) -> Choice | None:
+    """Greedy: from the whole op, shrink the cheapest loop until it fits
+    (`whole_reductions`: never a reduction loop)."""
     tiles = list(nest.sizes)
     while 2 * working_set(nest, tiles) > budget:
         best = None
         for d in _shrinkable(nest, tiles):
+            if whole_reductions and d in nest.reductions:
+                continue
             smaller = _next_divisor(nest.sizes[d], tiles[d], nest.steps.get(d, set()))
             if smaller is None:
                 continue
@@ -378,3 +419,83 @@ def _apply(module: ir.Operation, plans: list[tuple[Nest, Choice]]) -> None:
             if TILE_ID_ATTR in op.attributes:
                 del op.attributes[TILE_ID_ATTR]
 
+
+
+# --- fusion groups (edgeft.passes.tile_fusion) ------------------------------------------
+
+
+def _fusion_plans(nests: list[Nest], budget: int,
+                  target: Target) -> list[tuple[tile_fusion.Group, Choice]]:
+    """The groups worth fusing, each with the tiling of its main op: one whose
+    reductions stay whole, that fits L1 and costs fewer cycles than the
+    members tiled apart. Contractions and reductions claim their neighbours
+    first."""
+    by_op = {n.op: n for n in nests}
+    taken: set[ir.Operation] = set()
+    out = []
+    for nest in [n for n in nests if n.reductions] + [n for n in nests if not n.reductions]:
+        if nest.op in taken:
+            continue
+        group = tile_fusion.find_group(nest.op, taken)
+        if group is None or any(m not in by_op for m in group.members()):
+            continue
+        choice = choose_tiles(_fused_nest(group, nest), budget, target, whole_reductions=True)
+        if choice is None or choice.tiles == nest.sizes:
+            continue
+        apart = [choose_tiles(by_op[m], budget, target) for m in group.members()]
+        if any(a is None for a in apart) or choice.cycles >= sum(a.cycles for a in apart):
+            continue
+        taken.update(group.members())
+        out.append((group, choice))
+    return out
+
+
+def _fused_nest(group: tile_fusion.Group, main: Nest) -> Nest:
+    """The group as one nest over the main op's loops: each buffer once, the
+    chain buffers nothing else reads kept in L1 (no transfers), a buffer
+    fetched only if the first member to touch it reads it."""
+    n_dims = len(main.sizes)
+    local = tile_fusion.local_values(group)
+    entries: dict[ir.Value, Operand] = {}
+    for member in group.members():
+        maps = queries.indexing_maps(member)
+        n_in = queries.input_count(member)
+        body = member.regions[0].blocks[0]
+        for i, (value, m) in enumerate(zip(member.operands, maps, strict=True)):
+            if not isinstance(value.type, ir.MemRefType):
+                continue
+            output = i >= n_in
+            if value in entries:
+                entries[value].output |= output
+                continue
+            if member != group.main:
+                m = tile_fusion.composed(m, group.dims, n_dims)
+            t = ir.MemRefType(value.type)
+            read = output and any(True for _ in body.arguments[i].uses)
+            entries[value] = Operand(m, list(t.shape), element_bytes(t.element_type), output,
+                                     read, moves=value not in local)
+    operands = list(entries.values())
+    return Nest(main.op, main.sizes, main.reductions, operands, main.gemm,
+                _steps([o.map for o in operands]))
+
+
+def _roles(group: tile_fusion.Group) -> list[tuple[int, ir.Operation]]:
+    """(role, member): -1 the prologue, 0 the main op, k the k-th epilogue."""
+    out = [(-1, group.prologue)] if group.prologue is not None else []
+    return out + [(0, group.main)] + [(k + 1, e) for k, e in enumerate(group.epilogues)]
+
+
+def _fuse_loops(module: ir.Operation) -> None:
+    """Merge each group's tile loop nests into its main op's (see tile_fusion)."""
+    members: dict[int, dict[int, ir.Operation]] = {}
+    for inner in queries.nested(module, "linalg.generic"):
+        if tile_fusion.FUSION_ATTR in inner.attributes:
+            index, role = ir.DenseI64ArrayAttr(inner.attributes[tile_fusion.FUSION_ATTR])
+            members.setdefault(index, {})[role] = inner
+            del inner.attributes[tile_fusion.FUSION_ATTR]
+    for roles in members.values():
+        main = roles[0]
+        for role in sorted(roles):
+            if role != 0 and tile_fusion.same_nest(roles[role], main):
+                tile_fusion.merge_into(roles[role], main, before=role < 0)
+        tile_fusion.dedupe_views(main.block)
