@@ -10,9 +10,9 @@
 // TILE:         memref.alloc() : memref<4x4x10x10xf32>
 // TILE:         scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // TILE:           %[[ACC:.*]] = memref.subview %{{.*}}[%[[N]], 0, 0, 0] [1, 4, 10, 10]
-// TILE:           linalg.generic {{.*}} ins(%{{.*}} : memref<4xf32{{.*}}>) outs(%[[ACC]] : {{.*}}) attrs = {edgeft.tile = array<i64: 1, 4, 10, 10>}
-// TILE:           linalg.generic {{.*}} outs(%[[ACC]] : {{.*}}) attrs = {edgeft.tile = array<i64: 1, 4, 10, 10, 2, 3, 3>}
-// TILE:           linalg.generic {{.*}} ins(%[[ACC]] : {{.*}}) outs(%{{.*}} : {{.*}}) attrs = {edgeft.tile = array<i64: 1, 4, 10, 10>}
+// TILE:           linalg.generic {{.*}} ins(%{{.*}} : memref<4xf32{{.*}}>) outs(%[[ACC]] : {{.*}}) attrs = {edgeft.group = 0 : i64, edgeft.tile = array<i64: 1, 4, 10, 10>}
+// TILE:           linalg.generic {{.*}} outs(%[[ACC]] : {{.*}}) attrs = {edgeft.group = 0 : i64, edgeft.tile = array<i64: 1, 4, 10, 10, 2, 3, 3>}
+// TILE:           linalg.generic {{.*}} ins(%[[ACC]] : {{.*}}) outs(%{{.*}} : {{.*}}) attrs = {edgeft.group = 0 : i64, edgeft.tile = array<i64: 1, 4, 10, 10>}
 // TILE:         {{^ {4}\}$}}
 // TILE-NEXT:    return
 

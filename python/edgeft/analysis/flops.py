@@ -38,7 +38,7 @@ def _body_flops(block: ir.Block) -> int:
 
 def _iteration_points(op: ir.Operation) -> int:
     """Size of a linalg op's iteration space, from its maps and operand shapes."""
-    maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    maps = queries.indexing_maps(op)
     sizes: dict[int, int] = {}
     for value, m in zip(op.operands, maps, strict=False):
         if not isinstance(value.type, ir.RankedTensorType):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from torch_mlir import ir
 
+from edgeft.ir import attrs
+
 # The ops that make a view of a buffer without touching its data.
 VIEW_OPS = frozenset({"memref.reinterpret_cast", "memref.subview", "memref.collapse_shape",
                       "memref.expand_shape", "memref.cast", "memref.extract_strided_metadata",
@@ -26,6 +28,13 @@ def indexing_maps(op: ir.Operation) -> list[ir.AffineMap]:
 def input_count(op: ir.Operation) -> int:
     """How many of an op's operands are inputs (its first operand segment)."""
     return list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+
+
+def fused_group(op: ir.Operation) -> int | None:
+    """The fused tile group an op belongs to (`edgeft.group`), or None."""
+    if attrs.GROUP not in op.attributes:
+        return None
+    return ir.IntegerAttr(op.attributes[attrs.GROUP]).value
 
 
 def users(value: ir.Value) -> list[ir.Operation]:

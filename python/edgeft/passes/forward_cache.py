@@ -512,15 +512,15 @@ def _major_result(value: ir.OpResult, batch: int, split: Split,
     if name == "linalg.batch_matmul":
         return major(operands[0]) or major(operands[1])
     if name in _ELEMENTWISE_NAMED:
-        n_in = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+        n_in = queries.input_count(op)
         return any(major(v) for v in operands[:n_in])
     return False
 
 
 def _generic_major(op: ir.Operation, result: int, major: Callable[[ir.Value], bool]) -> bool:
     """The result's dim 0 is a loop that dim 0 of a batch-major input also runs over."""
-    maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
-    n_in = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+    maps = queries.indexing_maps(op)
+    n_in = queries.input_count(op)
     out_map = maps[n_in + result]
     loop = _first_dim(out_map)
     if loop is None:

@@ -10,7 +10,7 @@ from torch_mlir.dialects import linalg
 
 from edgeft.ir import builders as b
 from edgeft.ir.builders import clone_mapped
-from edgeft.ir.queries import functions, nested, producer
+from edgeft.ir.queries import functions, indexing_maps, nested, producer
 from edgeft.passes.base import EdgeftPass
 
 # On a fused op: how many linalg.generic ops of the unfused program it stands for.
@@ -73,10 +73,6 @@ def _permutation(m: ir.AffineMap) -> list[int] | None:
     return [ir.AffineDimExpr(e).position for e in m.results]
 
 
-def _maps(op: ir.Operation) -> list[ir.AffineMap]:
-    return [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
-
-
 def _iterators(op: ir.Operation) -> list[str]:
     return [str(ir.Attribute(a)).split("<")[-1].rstrip(">")
             for a in ir.ArrayAttr(op.attributes["iterator_types"])]
@@ -99,7 +95,8 @@ def _fusable_producer(consumer: ir.Operation, index: int) -> ir.Operation | None
         return None   # it reads its init: not an elementwise function of its inputs
     if any(o.operation.name == "linalg.index" for o in body.operations):
         return None
-    if _permutation(_maps(p)[-1]) is None or _permutation(_maps(consumer)[index]) is None:
+    if _permutation(indexing_maps(p)[-1]) is None or \
+            _permutation(indexing_maps(consumer)[index]) is None:
         return None
     return p
 
@@ -117,8 +114,8 @@ def _fuse_into(consumer: ir.Operation) -> bool:
 
 def _loops_of_producer(p: ir.Operation, consumer: ir.Operation, index: int) -> list[ir.AffineExpr]:
     """Each producer loop as an expression of the consumer's loops."""
-    out = _permutation(_maps(p)[-1])
-    read = _maps(consumer)[index]
+    out = _permutation(indexing_maps(p)[-1])
+    read = indexing_maps(consumer)[index]
     exprs: list[ir.AffineExpr | None] = [None] * len(out)
     for result, loop in enumerate(out):
         exprs[loop] = read.results[result]
@@ -126,11 +123,11 @@ def _loops_of_producer(p: ir.Operation, consumer: ir.Operation, index: int) -> l
 
 
 def _fuse(p: ir.Operation, consumer: ir.Operation, index: int) -> None:
-    consumer_maps = _maps(consumer)
+    consumer_maps = indexing_maps(consumer)
     loops = consumer_maps[0].n_dims
     to_consumer = ir.AffineMap.get(loops, 0, _loops_of_producer(p, consumer, index))
     p_inputs = len(p.operands) - 1
-    p_maps = _maps(p)
+    p_maps = indexing_maps(p)
     c_inputs = len(consumer.operands) - len(consumer.results)
     # (value, map) of each input of the fused op; where an input comes from
     inputs: list[tuple[ir.Value, ir.AffineMap]] = []

@@ -308,11 +308,9 @@ def _l1_in_use(op: ir.Operation) -> int:
     """Bytes of the L1 buffers behind the operands of the op and of the ops
     fused with it (the linalg ops of its tile loop)."""
     seen, total = set(), 0
-    group = [op]
-    if attrs.GROUP in op.attributes:
-        mark = op.attributes[attrs.GROUP]
-        group = [o.operation for o in op.block.operations
-                 if o.operation.attributes.get(attrs.GROUP) == mark]
+    mark = queries.fused_group(op)
+    group = [o.operation for o in op.block.operations
+             if mark is not None and queries.fused_group(o.operation) == mark] or [op]
     for value in [v for member in group for v in member.operands]:
         value = queries.root_buffer(value)
         owner = queries.producer(value)

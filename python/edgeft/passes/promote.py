@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -292,7 +292,6 @@ class Promote(EdgeftPass):
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Promote the operands of every promotable linalg.generic into L1 tiles."""
         budget = self.budget()
-        groups = itertools.count()  # numbers for the fused groups (attrs.GROUP)
         for func in op.regions[0].blocks[0].operations:
             if func.operation.name != "func.func" or not func.regions[0].blocks:
                 continue
@@ -305,7 +304,7 @@ class Promote(EdgeftPass):
                     pass_.signal_pass_failure()
                     return
                 with target.context, target.location:
-                    promote_op(target, func.regions[0].blocks[0], next(groups))
+                    promote_op(target, func.regions[0].blocks[0])
 
 
 def _promotable(func: ir.Operation) -> list[ir.Operation]:
@@ -339,23 +338,28 @@ def _check(op: ir.Operation, budget: int) -> str | None:
 # --- the rewrite ----------------------------------------------------------------------
 
 
-def promote_op(op: ir.Operation, func_block: ir.Block, group: int = 0) -> None:
+def promote_op(op: ir.Operation, func_block: ir.Block) -> None:
     """Give `op` L1 operands with the transfers around it (see Promote): with
-    the other linalg ops of its tile loop (a group edgeft-tile fused) when
-    there are some."""
+    the other linalg ops of its tile loop, or of its untiled fused group
+    (`edgeft.group`), when there are some."""
     loop = op.parent
-    ops = [o.operation for o in loop.regions[0].blocks[0].operations
-           if o.operation.name == "linalg.generic"] if loop.name == "scf.for" else [op]
-    if loop.name == "scf.for" and _only_slices(loop, ops) and not list(loop.operands)[3:] \
-            and (trip_count(loop) or 0) >= 2:
-        _promote_in_loop(ops, loop, func_block, group)
-    else:
-        _promote_alone(op, func_block)
+    if loop.name == "scf.for":
+        ops = [o.operation for o in loop.regions[0].blocks[0].operations
+               if o.operation.name == "linalg.generic"]
+        if _only_slices(loop, ops) and not list(loop.operands)[3:] \
+                and (trip_count(loop) or 0) >= 2:
+            _promote_in_loop(ops, loop, func_block)
+            return
+    mark = queries.fused_group(op)
+    ops = [o.operation for o in op.block.operations if mark is not None
+           and o.operation.name == "linalg.generic" and queries.fused_group(o.operation) == mark
+           ] or [op]
+    _promote_alone(ops, func_block)
 
 
 def _operand_kinds(op: ir.Operation) -> list[tuple[int, bool, bool]]:
     """(position, fetch, write) per memref operand."""
-    n_in = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+    n_in = queries.input_count(op)
     body = op.regions[0].blocks[0]
     out = []
     for i, value in enumerate(op.operands):
@@ -383,26 +387,30 @@ def _mark(op: ir.Operation, double: bool) -> None:
         op.attributes[BUFFERING_ATTR] = ir.IntegerAttr.get(i64, 2)
 
 
-def _promote_alone(op: ir.Operation, func_block: ir.Block) -> None:
-    """Single buffers: fetch, wait, compute, write back, wait."""
-    anchor = ancestor_in(op, func_block)
-    slots = []
-    for position, fetch, write in _operand_kinds(op):
-        far = op.operands[position]
-        t = ir.MemRefType(far.type)
-        buffer = alloc_l1(list(t.shape), t.element_type, anchor)
-        slots.append(Slot(position, far, buffer, False, fetch, write))
-    with ir.InsertionPoint(op), op.location:
+def _promote_alone(ops: list[ir.Operation], func_block: ir.Block) -> None:
+    """Single buffers: fetch, wait, compute (every op of the group), write back, wait."""
+    anchor = ancestor_in(ops[0], func_block)
+    slots, uses = _group_slots(ops, anchor, lambda far: False,
+                               lambda far: _private_alone(far, ops))
+    with ir.InsertionPoint(ops[0]), ops[0].location:
         tokens = []
         for s in slots:
             if s.fetch:
                 tokens += start_transfer(cast_to_level(s.far, "L2"), s.buffer)
         wait(tokens)
-    for s in slots:
-        op.operands[s.position] = s.buffer
-    with ir.InsertionPoint.after(op), op.location:
+    for op, position, s in uses:
+        op.operands[position] = s.buffer
+    with ir.InsertionPoint.after(ops[-1]), ops[-1].location:
         _transfers_out([(s.far, s.buffer) for s in slots if s.write])
-    _mark(op, False)
+    for op in ops:
+        _mark(op, False)
+
+
+def _private_alone(far: ir.Value, ops: list[ir.Operation]) -> bool:
+    """`far` is a function-level buffer only the ops of `ops` use."""
+    owner = queries.producer(far)
+    return owner is not None and owner.name == "memref.alloc" and \
+        all(u in ops for u in queries.users(far))
 
 
 def _only_slices(loop: ir.Operation, ops: list[ir.Operation]) -> bool:
@@ -480,13 +488,14 @@ def _private_to(far: ir.Value, loop: ir.Operation, ops: list[ir.Operation]) -> b
     return True
 
 
-def _group_slots(ops: list[ir.Operation], loop: ir.Operation, anchor: ir.Operation,
-                 iv: ir.Value, body: ir.Block) -> tuple[list[Slot], list[tuple[ir.Operation,
-                                                                              int, Slot]]]:
+def _group_slots(ops: list[ir.Operation], anchor: ir.Operation,
+                 moves: Callable[[ir.Value], bool], private: Callable[[ir.Value], bool]
+                 ) -> tuple[list[Slot], list[tuple[ir.Operation, int, Slot]]]:
     """One slot per view the ops use, with every (op, operand, slot) use. A view
     is fetched if the first op to use it reads it, written back if any op
-    writes it; a view of a buffer only this loop's ops touch, first written,
-    stays in one L1 buffer and never moves (a fused group's intermediate)."""
+    writes it, double-buffered if it `moves` with the loop; a `private` view
+    (of a buffer only these ops touch) that is first written stays in one L1
+    buffer and never moves (a fused group's intermediate)."""
     slots: list[Slot] = []
     by_far: dict[ir.Value, Slot] = {}
     uses = []
@@ -495,22 +504,21 @@ def _group_slots(ops: list[ir.Operation], loop: ir.Operation, anchor: ir.Operati
             far = op.operands[position]
             s = by_far.get(far)
             if s is None:
-                s = Slot(position, far, far, _depends_on(far, iv, body), fetch, write)
+                s = Slot(position, far, far, moves(far), fetch, write)
                 by_far[far] = s
                 slots.append(s)
             else:
                 s.write |= write
             uses.append((op, position, s))
     for s in slots:
-        if len(ops) > 1 and s.double and not s.fetch and _private_to(s.far, loop, ops):
+        if len(ops) > 1 and not s.fetch and private(s.far):
             s.local, s.double, s.write = True, False, False
         t = ir.MemRefType(s.far.type)
         s.buffer = alloc_l1(([2] if s.double else []) + list(t.shape), t.element_type, anchor)
     return slots, uses
 
 
-def _promote_in_loop(ops: list[ir.Operation], loop: ir.Operation, func_block: ir.Block,
-                     group: int = 0) -> None:
+def _promote_in_loop(ops: list[ir.Operation], loop: ir.Operation, func_block: ir.Block) -> None:
     """Double-buffer the operands that move with `loop` (see Promote); `ops`
     are the loop's linalg ops, one or a fused group."""
     body = loop.regions[0].blocks[0]
@@ -518,11 +526,9 @@ def _promote_in_loop(ops: list[ir.Operation], loop: ir.Operation, func_block: ir
     lb, ub, step = (constant_int(v) for v in list(loop.operands)[:3])
     count = (ub - lb) // step
     anchor = ancestor_in(ops[0], func_block)
-    slots, uses = _group_slots(ops, loop, anchor, iv, body)
-    if len(ops) > 1:
-        i64 = ir.IntegerType.get_signless(64)
-        for op in ops:  # the epilogue's clones keep it
-            op.attributes[attrs.GROUP] = ir.IntegerAttr.get(i64, group)
+    slots, uses = _group_slots(ops, anchor, lambda far: _depends_on(far, iv, body),
+                               lambda far: _depends_on(far, iv, body)
+                               and _private_to(far, loop, ops))
     moving = [s for s in slots if s.double]
     still = [s for s in slots if not s.double and not s.local]
     loc = ops[0].location

@@ -127,7 +127,7 @@ def _common_shape(op: ir.Operation) -> tuple[list[int], list[ir.AffineMap], list
     if not all(isinstance(v.type, ir.MemRefType) and ir.MemRefType(v.type).has_static_shape
                for v in operands):
         return None
-    maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    maps = queries.indexing_maps(op)
     if len(maps) != len(operands) or maps[0].n_symbols:
         return None
     body = op.regions[0].blocks[0]

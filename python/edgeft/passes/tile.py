@@ -159,7 +159,13 @@ class Tile(EdgeftPass):
         with op.context:
             for index, (group, choice) in enumerate(groups):
                 largest = max(largest, choice.working_set)
+                whole = choice.tiles == nest_of(group.main).sizes
+                if whole:
+                    tile_fusion.gather(group)
                 for role, member in _roles(group):
+                    member.attributes[attrs.GROUP] = ir.IntegerAttr.get(i64, index)
+                    if whole:  # promoted together as they are
+                        continue
                     tiles = choice.tiles if member == group.main else \
                         tile_fusion.member_tiles(choice.tiles, group.dims)
                     member.attributes[tile_fusion.FUSION_ATTR] = \
@@ -440,7 +446,7 @@ def _fusion_plans(nests: list[Nest], budget: int,
         if group is None or any(m not in by_op for m in group.members()):
             continue
         choice = choose_tiles(_fused_nest(group, nest), budget, target, whole_reductions=True)
-        if choice is None or choice.tiles == nest.sizes:
+        if choice is None:
             continue
         apart = [choose_tiles(by_op[m], budget, target) for m in group.members()]
         if any(a is None for a in apart) or choice.cycles >= sum(a.cycles for a in apart):

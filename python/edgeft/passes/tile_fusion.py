@@ -125,10 +125,10 @@ def find_group(main: ir.Operation, taken: set[ir.Operation]) -> Group | None:
         for v, m in zip(list(after.operands)[:queries.input_count(after)], maps, strict=False):
             if root_buffer(v) in written and not (v in chain and _is_identity(m)):
                 ok = False
-        if not ok or out in chain:
+        if not ok or out in chain[:-1]:
             break
         epilogues.append(after)
-        chain.append(out)
+        chain.append(out)  # out == chain[-1]: in place, the same tile
         written.add(root_buffer(out))
         after = _neighbour(after, 1)
     if prologue is None and not epilogues:
@@ -160,6 +160,17 @@ def local_values(group: Group) -> set[ir.Value]:
         if all(u in members for u in queries.users(v)):
             out.add(v)
     return out
+
+
+def gather(group: Group) -> None:
+    """Move the inert ops between a group's members in front of its first
+    member, so that the transfers put there see every buffer the group uses."""
+    members = group.members()
+    ops = [o.operation for o in members[0].block.operations]
+    first, last = ops.index(members[0]), ops.index(members[-1])
+    for o in ops[first + 1:last]:
+        if o.name in _INERT:
+            o.move_before(members[0])
 
 
 # --- after tiling: one loop nest ------------------------------------------------------

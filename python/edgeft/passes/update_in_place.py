@@ -8,7 +8,14 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 
 from edgeft.ir.graph import ancestor_in
-from edgeft.ir.queries import producer, referenced_symbol, root_buffer, users
+from edgeft.ir.queries import (
+    indexing_maps,
+    input_count,
+    producer,
+    referenced_symbol,
+    root_buffer,
+    users,
+)
 from edgeft.passes.base import EdgeftPass
 
 
@@ -152,13 +159,13 @@ def _elementwise(op: ir.Operation) -> bool:
     if op.name != "linalg.generic":
         return False
     kinds = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
-    maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    maps = indexing_maps(op)
     return all("parallel" in k for k in kinds) and \
         all(m == ir.AffineMap.get_identity(len(kinds)) for m in maps)
 
 
 def _split(op: ir.Operation) -> int:
-    return list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+    return input_count(op)
 
 
 def _inputs(op: ir.Operation) -> list[ir.Value]:

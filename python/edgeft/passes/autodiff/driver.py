@@ -29,7 +29,7 @@ def data_operands(op: ir.Operation) -> list[ir.Value]:
     """
     operands = list(op.operands)
     if op.name.startswith("linalg.") and "operandSegmentSizes" in op.attributes and op.regions:
-        n_in = list(ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"]))[0]
+        n_in = queries.input_count(op)
         body = op.regions[0].blocks[0]
         operands = operands[:n_in] + [v for j, v in enumerate(operands[n_in:])
                                       if any(True for _ in body.arguments[n_in + j].uses)]

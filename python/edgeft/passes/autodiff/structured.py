@@ -109,7 +109,7 @@ def from_generic(op: ir.Operation) -> Structured:
     """A linalg.generic as it is."""
     n_in = _operand_segment(op, 0)
     operands = list(op.operands)
-    maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    maps = queries.indexing_maps(op)
     iterators = [str(a).split("<")[1].rstrip(">")
                  for a in ir.ArrayAttr(op.attributes["iterator_types"])]
     return Structured(op, operands[:n_in], operands[n_in:], list(op.results), maps, iterators,
