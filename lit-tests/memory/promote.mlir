@@ -116,3 +116,57 @@ module {
     return
   }
 }
+
+// -----
+
+// A copy (edgeft.copy, from edgeft-copies-to-kernels) is the DMA's alone: its
+// input and output tiles share one L1 buffer, double-buffered in the tile
+// loop, and the generic goes. The loop holds transfers only: tile i+1 comes
+// into one half while tile i goes out of the other; both are waited before
+// the next iteration refills the half just written back. The last tile goes
+// out after the loop.
+// CHECK-LABEL: func.func @copy
+// CHECK-SAME:    (%[[X:.*]]: memref<64x64xf32>, %[[Y:.*]]: memref<64x80xf32>)
+// CHECK:         %[[BUF:.*]] = memref.alloc() : memref<2x16x64xf32, #pulp.level<"L1">>
+// CHECK-NOT:     memref.alloc
+// CHECK:         %[[T0:.*]] = "pulp.dma_start_1d"
+// CHECK:         "pulp.dma_wait"(%[[T0]])
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NOT:       linalg.generic
+// CHECK:           %[[CUR:.*]] = arith.remui
+// CHECK:           %[[NXT:.*]] = arith.subi %{{.*}}, %[[CUR]]
+// CHECK:           memref.subview %[[X]][%{{.*}}, 0] [16, 64] [1, 1]
+// CHECK:           memref.subview %[[BUF]][%[[NXT]], 0, 0] [1, 16, 64]
+// CHECK:           %[[IN:.*]] = "pulp.dma_start_1d"
+// CHECK:           %[[TILE:.*]] = memref.subview %[[BUF]][%[[CUR]], 0, 0] [1, 16, 64]
+// CHECK:           %[[OUT:.*]] = "pulp.dma_start_2d"(%[[TILE]], %{{.*}}) : (memref<16x64xf32, strided<[64, 1], offset: ?>, #pulp.level<"L1">>, memref<16x64xf32, strided<[80, 1], offset: ?>, #pulp.level<"L2">>)
+// CHECK:           "pulp.dma_wait"(%[[OUT]])
+// CHECK:           "pulp.dma_wait"(%[[IN]])
+// CHECK-NEXT:    }
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[LAST:.*]] = "pulp.dma_start_2d"(%{{.*}}, %{{.*}}) : (memref<16x64xf32, strided<[64, 1], offset: ?>, #pulp.level<"L1">>
+// CHECK:         "pulp.dma_wait"(%[[LAST]])
+// CHECK-NOT:     linalg.generic
+// CHECK:         return
+
+// Whole, the copy is one transfer into L1 and one out of the same buffer.
+// WHOLE-LABEL: func.func @copy
+// WHOLE:         %[[BUF:.*]] = memref.alloc() : memref<64x64xf32, #pulp.level<"L1">>
+// WHOLE-NOT:     memref.alloc
+// WHOLE:         %[[IN:.*]] = "pulp.dma_start_1d"(%{{.*}}, %{{.*}}) : (memref<4096xf32, #pulp.level<"L2">>, memref<4096xf32, #pulp.level<"L1">>)
+// WHOLE:         "pulp.dma_wait"(%[[IN]])
+// WHOLE:         %[[OUT:.*]] = "pulp.dma_start_2d"(%[[BUF]], %{{.*}}) : (memref<64x64xf32, #pulp.level<"L1">>, memref<64x64xf32, strided<[80, 1], offset: 8>, #pulp.level<"L2">>)
+// WHOLE:         "pulp.dma_wait"(%[[OUT]])
+// WHOLE-NOT:     linalg.generic
+// WHOLE:         return
+#id5 = affine_map<(d0, d1) -> (d0, d1)>
+module {
+  func.func @copy(%x: memref<64x64xf32>, %y: memref<64x80xf32>) {
+    %v = memref.subview %y[0, 8] [64, 64] [1, 1] : memref<64x80xf32> to memref<64x64xf32, strided<[80, 1], offset: 8>>
+    linalg.generic {indexing_maps = [#id5, #id5], iterator_types = ["parallel", "parallel"]} ins(%x : memref<64x64xf32>) outs(%v : memref<64x64xf32, strided<[80, 1], offset: 8>>) attrs = {edgeft.copy} {
+    ^bb0(%a: f32, %o: f32):
+      linalg.yield %a : f32
+    }
+    return
+  }
+}

@@ -33,6 +33,7 @@ TILE = "edgeft.tile"                # i64 array on a tiled linalg op: its tile s
 TILE_ID = "edgeft.tile_id"          # i64 on a linalg op, between edgeft-tile's steps
 TILING = "edgeft.tiling"            # dict on the module: edgeft-tile's summary
 PROMOTED = "edgeft.promoted"        # unit on a linalg op whose operands are in L1
+COPY = "edgeft.copy"                # unit on a linalg.generic that copies its input to its output
 BUFFERING = "edgeft.buffering"      # i64: 2 on ops whose loop prefetches the next tile
 GROUP = "edgeft.group"              # i64 on the linalg ops of one fused tile group
 REDMULE_OPS = "edgeft.redmule_ops"  # i64 on the module: RedMulE jobs in the IR

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from torch_mlir import ir
 from torch_mlir.dialects import linalg
 
+from edgeft.ir import attrs
 from edgeft.ir import builders as b
 from edgeft.ir.queries import functions, nested, producer, root_buffer
 from edgeft.passes.base import EdgeftPass
@@ -17,9 +18,11 @@ from edgeft.passes.base import EdgeftPass
 class CopiesToKernels(EdgeftPass):
     """Turn every `memref.copy` between two buffers that are not globals into
     the linalg.generic that copies element for element (identity maps,
-    parallel loops), so that edgeft-tile, edgeft-promote and
-    edgeft-parallelize treat it as any elementwise op: tiles brought into L1
-    by DMA, copied there by all the cores, written back by DMA. Left as
+    parallel loops, marked `edgeft.copy`), so that edgeft-tile and
+    edgeft-promote treat it as any elementwise op: its tiles are brought into
+    L1 by DMA and written back by DMA, and edgeft-promote, seeing the mark,
+    gives the input and output tile one L1 buffer and drops the generic, so
+    the DMA alone moves the copy and no core works on it. Left as
     memref.copy, the copies bufferization makes (a padded input's interior, an
     inserted slice, a result written to its out-parameter) run on one core
     that loads and stores every word of L2 or L3 itself, 2.5 to 3 cycles a
@@ -33,6 +36,7 @@ class CopiesToKernels(EdgeftPass):
         memref.copy %a, %v : memref<1x64x32x32xf32> to memref<..., strided<...>>
       becomes
         linalg.generic {identity maps, parallel} ins(%a) outs(%v) { linalg.yield %in }
+            {edgeft.copy}
 
     Runs on buffers, before edgeft-tile; a copy is the same values whether a
     core or a DMA moves them, so the numbers do not change.
@@ -81,4 +85,5 @@ def _to_generic(copy: ir.Operation) -> None:
                                             ir.MemRefType(target.type).element_type)
         with ir.InsertionPoint(block):
             linalg.YieldOp([block.arguments[0]])
+        op.operation.attributes[attrs.COPY] = ir.UnitAttr.get()
     copy.erase()

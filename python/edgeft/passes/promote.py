@@ -249,7 +249,16 @@ class Promote(EdgeftPass):
     tile i+1 into the other half while tile i computes; a prologue fetches
     the first tile and an epilogue computes the last. Operands that do not
     change with the loop (an accumulator over a reduction loop) are fetched
-    before it and written back after it. The linalg ops of one tile loop (a
+    before it and written back after it.
+
+    A copy (a generic marked `edgeft.copy` by edgeft-copies-to-kernels, its
+    input and output tiles of one shape and element type) needs no core: its
+    two operands share one L1 buffer, which the input's transfer fills and
+    the output's empties, and the generic goes. Its tile loop holds transfers
+    only (tile i+1 in while tile i goes out, both waited before the next
+    iteration refills the half just emptied), and no kernel is forked for it.
+
+    The linalg ops of one tile loop (a
     group edgeft-tile fused) share their L1 buffers: a view is fetched when
     the first op to use it reads it and written back when any op writes it;
     a view of a buffer only that loop's ops use, first written there (the
@@ -402,6 +411,9 @@ def _promote_alone(ops: list[ir.Operation], func_block: ir.Block) -> None:
         op.operands[position] = s.buffer
     with ir.InsertionPoint.after(ops[-1]), ops[-1].location:
         _transfers_out([(s.far, s.buffer) for s in slots if s.write])
+    if _moved_by_dma(slots):
+        ops[0].erase()
+        return
     for op in ops:
         _mark(op, False)
 
@@ -510,12 +522,45 @@ def _group_slots(ops: list[ir.Operation], anchor: ir.Operation,
             else:
                 s.write |= write
             uses.append((op, position, s))
+    shared = len(ops) == 1 and _dma_copy(ops[0], moves)
     for s in slots:
         if len(ops) > 1 and not s.fetch and private(s.far):
             s.local, s.double, s.write = True, False, False
         t = ir.MemRefType(s.far.type)
+        if shared and s is not slots[0]:
+            s.buffer = slots[0].buffer
+            continue
         s.buffer = alloc_l1(([2] if s.double else []) + list(t.shape), t.element_type, anchor)
     return slots, uses
+
+
+def _dma_copy(op: ir.Operation, moves: Callable[[ir.Value], bool]) -> bool:
+    """Whether `op` is a copy (edgeft.copy, from edgeft-copies-to-kernels) the
+    DMA can do alone: input and output tiles of one shape and element type that
+    move with the same loop, so one L1 buffer takes the input's transfer in and
+    gives the output's out."""
+    if attrs.COPY not in op.attributes or len(op.operands) != 2:
+        return False
+    source, target = (ir.MemRefType(v.type) for v in op.operands)
+    return (list(source.shape) == list(target.shape)
+            and source.element_type == target.element_type
+            and moves(op.operands[0]) == moves(op.operands[1]))
+
+
+def _moved_by_dma(slots: list[Slot]) -> bool:
+    """Whether a copy's two slots share one buffer: the transfers are the copy
+    and its generic goes."""
+    return len(slots) == 2 and slots[0].buffer == slots[1].buffer
+
+
+def _halves(moving: list[Slot], half: ir.Value) -> dict[int, ir.Value]:
+    """The view of half `half` of each double buffer, by slot (one view for the
+    slots of a copy that share a buffer)."""
+    views: dict[ir.Value, ir.Value] = {}
+    for s in moving:
+        if s.buffer not in views:
+            views[s.buffer] = slot_view(s.buffer, half)
+    return {id(s): views[s.buffer] for s in moving}
 
 
 def _promote_in_loop(ops: list[ir.Operation], loop: ir.Operation, func_block: ir.Block) -> None:
@@ -557,12 +602,14 @@ def _promote_in_loop(ops: list[ir.Operation], loop: ir.Operation, func_block: ir
         last = index_constant(ub - step)
         fars = _clone_slice([s.far for s in moving], body, iv, last)
         parity = index_constant((count - 1) % 2)
-        views = {id(s): slot_view(s.buffer, parity) for s in moving}
+        views = _halves(moving, parity)
+        epilogues = []
         for op in ops:
             epilogue = op.clone()
             _remap_nested(epilogue, iv, last)  # a tiled body may read the tile's position
             bind(op, epilogue, views)
             _mark(epilogue, True)
+            epilogues.append(epilogue)
         _transfers_out([(far, views[id(s)]) for s, far in zip(moving, fars, strict=True)
                         if s.write])
         fars = _clone_slice([s.far for s in still if s.write], body, iv, None)
@@ -583,7 +630,7 @@ def _promote_in_loop(ops: list[ir.Operation], loop: ir.Operation, func_block: ir
         tokens = []
         for s, far in zip([s for s in moving if s.fetch], fars, strict=True):
             tokens += start_transfer(cast_to_level(far, "L2"), slot_view(s.buffer, following))
-        views = {id(s): slot_view(s.buffer, current) for s in moving}
+        views = _halves(moving, current)
     for op in ops:
         bind(op, op, views)
         _mark(op, True)
@@ -592,6 +639,9 @@ def _promote_in_loop(ops: list[ir.Operation], loop: ir.Operation, func_block: ir
     terminator = list(body.operations)[-1]
     with ir.InsertionPoint(terminator), loc:
         wait(tokens)
+    if _moved_by_dma(slots):
+        for op in epilogues + ops:
+            op.erase()
 
 
 def _transfers_out(pairs: list[tuple[ir.Value, ir.Value]]) -> None:
