@@ -4,6 +4,7 @@
 // L1 only when nothing else reads the buffer, and is written back otherwise.
 // RUN: edgeft-opt %s -p 'builtin.module(edgeft-tile{l1=16384})' | filecheck %s --check-prefix=TILE
 // RUN: edgeft-opt %s -p 'builtin.module(edgeft-tile{l1=16384},edgeft-promote{l1=16384},canonicalize,cse)' | filecheck %s --check-prefix=L1
+// RUN: edgeft-opt %s -p 'builtin.module(edgeft-tile{l1=16384},edgeft-promote{l1=16384},edgeft-parallelize{cores=8},canonicalize,cse)' | filecheck %s --check-prefix=CORES
 
 // TILE-LABEL: module attributes {edgeft.tiling = {fused = 2 : i64,
 // TILE-LABEL: func.func @layer(
@@ -29,6 +30,19 @@
 // L1-COUNT-1:     "pulp.dma_start_1d"
 // L1-NOT:         "pulp.dma_start_1d"
 // L1:           {{^ {4}\}$}}
+
+// One fork per tile: the bias and the ReLU are cut like the convolution
+// (over its 4 filters), so each core runs its slice of the three in turn and
+// the region has one barrier.
+// CORES-LABEL: func.func @layer(
+// CORES:         scf.for
+// CORES:           "pulp.dma_start_1d"
+// CORES:           "pulp.parallel"() ({
+// CORES-COUNT-3:     linalg.generic
+// CORES:             "pulp.barrier"
+// CORES:         }) {cores = 4 : i64}
+// CORES-NOT:       "pulp.parallel"
+// CORES:           "pulp.dma_start_1d"
 
 // TILE-LABEL: func.func @kept(
 // TILE:         scf.for

@@ -16,6 +16,10 @@ from edgeft.passes.tile import Nest, nest_of
 
 CORES_ATTR = attrs.CORES
 
+# Ops that may sit between two regions merged into one (edgeft-promote's views).
+_PURE = ("memref.subview", "memref.collapse_shape", "memref.expand_shape", "memref.cast",
+         "memref.memory_space_cast", "arith.constant", "affine.apply")
+
 
 @dataclass(frozen=True)
 class Parallelize(EdgeftPass):
@@ -34,6 +38,14 @@ class Parallelize(EdgeftPass):
     that: its join is the barrier). Ops without such a loop (a full reduction
     to a scalar) stay on one core. Slices split only parallel loops, so every
     element is computed by the same statements in the same order as unsplit.
+
+    The members of a fused tile group (`edgeft.group`, edgeft-tile) share one
+    region where their cuts agree: the member with reductions is split
+    first, the others take the loop that cuts the buffers they share with it
+    the same way (same dimension, same rows per core) when they can, and
+    consecutive regions whose written buffers are cut alike become one. Core
+    c then runs its slice of each member in turn and reads only what it
+    wrote itself: one fork and one barrier per tile.
 
         linalg.generic {iterator_types = ["parallel", ...]} ins(%a : memref<16x8xf32, L1>) ...
       becomes
@@ -59,14 +71,30 @@ class Parallelize(EdgeftPass):
             return
         candidates = promoted_ops(op) if self.ops == "promoted" else \
             queries.nested(op, "linalg.generic")
+        slices: dict[ir.Operation, dict[ir.Value, tuple[int, int] | None]] = {}
+        written: dict[ir.Operation, set[ir.Value]] = {}
+        # a fused group's main op first (the member with reductions): the
+        # others follow its cut where they can, so one fork runs them all
+        candidates = sorted(candidates, key=lambda c: _main_first(c, candidates))
         for candidate in candidates:
             if candidate.parent.name == "pulp.parallel":
                 continue
-            choice = split_loop(candidate, self.cores)
+            group = queries.fused_group(candidate)
+            choice = None
+            leader = _leader(candidate, slices)
+            if leader is not None:
+                choice = split_like(candidate, slices[leader],
+                                    ir.IntegerAttr(leader.attributes["cores"]).value)
+            choice = choice or split_loop(candidate, self.cores)
             if choice is None:
                 continue
+            outputs = set(list(candidate.operands)[queries.input_count(candidate):])
             with candidate.context, candidate.location:
-                _split(candidate, *choice)
+                region, cut = _split(candidate, *choice)
+            if group is not None:
+                slices[region] = cut
+                written[region] = outputs
+        _merge_group_regions(slices, written)
 
 
 def split_loop(op: ir.Operation, cores: int) -> tuple[int, int] | None:
@@ -74,18 +102,46 @@ def split_loop(op: ir.Operation, cores: int) -> tuple[int, int] | None:
     nest = nest_of(op)
     if nest is None:
         return None
-    kinds = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
-    indexed = _indexed_dims(op)
     best = None
     for d, size in enumerate(nest.sizes):
-        if "parallel" not in kinds[d] or d in indexed or not _plain_everywhere(nest, d):
-            continue
-        if not _in_every_output(nest, d):
+        if not _splittable(op, nest, d):
             continue
         workers = max(w for w in range(1, cores + 1) if size % w == 0)
         if workers > 1 and (best is None or workers > best[1]):
             best = (d, workers)
     return best
+
+
+def _splittable(op: ir.Operation, nest: Nest, d: int) -> bool:
+    """Loop d may be split: parallel, not read by linalg.index, indexed
+    plainly by every operand and indexed by every output."""
+    kinds = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
+    return "parallel" in kinds[d] and d not in _indexed_dims(op) \
+        and _plain_everywhere(nest, d) and _in_every_output(nest, d)
+
+
+def split_like(op: ir.Operation, cut: dict[ir.Value, tuple[int, int] | None],
+               workers: int) -> tuple[int, int] | None:
+    """The split of `op` that cuts the buffers it shares with a split already
+    made (`cut`: buffer -> (dim, rows per core)) the same way, or None."""
+    nest = nest_of(op)
+    if nest is None:
+        return None
+    maps = iter(nest.operands)
+    for value in op.operands:
+        if not isinstance(value.type, ir.MemRefType):
+            continue
+        m = next(maps).map
+        if cut.get(value) is None:
+            continue
+        dim, rows = cut[value]
+        e = m.results[dim]
+        if not isinstance(e, ir.AffineDimExpr):
+            continue
+        d = ir.AffineDimExpr(e).position
+        if _splittable(op, nest, d) and nest.sizes[d] == rows * workers:
+            return d, workers
+    return None
 
 
 def _indexed_dims(op: ir.Operation) -> set[int]:
@@ -117,7 +173,11 @@ def _in_every_output(nest: Nest, d: int) -> bool:
                for operand in nest.operands if operand.output)
 
 
-def _split(op: ir.Operation, d: int, workers: int) -> None:
+def _split(op: ir.Operation, d: int, workers: int
+           ) -> tuple[ir.Operation, dict[ir.Value, tuple[int, int] | None]]:
+    """Replace `op` by a pulp.parallel of its slices along loop d. Returns the
+    region and, per memref operand, how it is cut: (dim, rows per core), or
+    None when every core sees it whole."""
     nest = nest_of(op)
     chunk = nest.sizes[d] // workers
     i64 = ir.IntegerType.get_signless(64)
@@ -129,10 +189,15 @@ def _split(op: ir.Operation, d: int, workers: int) -> None:
     with ir.InsertionPoint(block):
         start = index_op("arith.muli", core, index_constant(chunk))
         views = []
+        cut: dict[ir.Value, tuple[int, int] | None] = {}
         maps = iter(nest.operands)  # one per memref operand; scalars stay
         for value in op.operands:
             if isinstance(value.type, ir.MemRefType):
-                views.append(_slice(value, next(maps).map, d, start, chunk))
+                m = next(maps).map
+                views.append(_slice(value, m, d, start, chunk))
+                cut[value] = next(((p, chunk) for p, e in enumerate(m.results)
+                                   if isinstance(e, ir.AffineDimExpr)
+                                   and ir.AffineDimExpr(e).position == d), None)
             else:
                 views.append(value)
         clone = op.clone()
@@ -142,6 +207,105 @@ def _split(op: ir.Operation, d: int, workers: int) -> None:
         ir.Operation.create("pulp.barrier")
         ir.Operation.create("pulp.yield")
     op.erase()
+    return region, cut
+
+
+def _main_first(op: ir.Operation, ops: list[ir.Operation]) -> tuple[int, int]:
+    """Sort key: program order, except that a fused group's member with
+    reductions comes before the other members of its group."""
+    i = ops.index(op)
+    group = queries.fused_group(op)
+    if group is None:
+        return i, 0
+    members = [o for o in ops if queries.fused_group(o) == group and o.block == op.block]
+    first = min(ops.index(o) for o in members)
+    reduces = any("reduction" in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"]))
+    return first, 0 if reduces else 1 + i
+
+
+def _leader(op: ir.Operation, slices: dict[ir.Operation, dict]) -> ir.Operation | None:
+    """The region already made for a member of `op`'s fused group in its block."""
+    group = queries.fused_group(op)
+    if group is None:
+        return None
+    for region in slices:
+        if region.block == op.block and _group_of(region) == group:
+            return region
+    return None
+
+
+def _merge_group_regions(slices: dict[ir.Operation, dict[ir.Value, tuple[int, int] | None]],
+                         written: dict[ir.Operation, set[ir.Value]]) -> None:
+    """One region for consecutive members of a fused tile group (edgeft-tile)
+    whose slices agree: every buffer one of them writes that both touch is
+    cut along the same dimension into the same rows per core. Core c then
+    runs its slice of each member in turn and reads only what it wrote
+    itself, so no barrier is needed between them: one fork, one barrier."""
+    chains = []
+    taken: set[ir.Operation] = set()
+    blocks: list[list[ir.Operation]] = []
+    for region in slices:
+        ops = [o.operation for o in region.block.operations]
+        if ops[0] not in [b[0] for b in blocks]:
+            blocks.append(ops)
+    starts = [(ops, i) for ops in blocks for i, o in enumerate(ops) if o in slices]
+    for ops, i in starts:  # in program order; plan first, erase after
+        region = ops[i]
+        if region in taken:
+            continue
+        i += 1
+        chain, between = [region], []
+        while True:
+            j = i
+            while j < len(ops) and ops[j].name in _PURE:
+                j += 1
+            if j >= len(ops) or ops[j] not in slices or \
+                    not _agree(region, ops[j], slices, written):
+                break
+            slices[region] = {**slices[ops[j]], **slices[region]}
+            written[region] = written[region] | written[ops[j]]
+            between += ops[i:j]
+            chain.append(ops[j])
+            taken.add(ops[j])
+            i = j + 1
+        chains.append((chain, between))
+    for (region, *followers), between in chains:
+        for o in between:  # views and constants: nothing in a region makes them
+            o.move_before(region)
+        for follower in followers:
+            _append_region(region, follower)
+            follower.erase()
+
+
+def _agree(a: ir.Operation, b: ir.Operation,
+           slices: dict[ir.Operation, dict[ir.Value, tuple[int, int] | None]],
+           written: dict[ir.Operation, set[ir.Value]]) -> bool:
+    if ir.IntegerAttr(a.attributes["cores"]).value != ir.IntegerAttr(b.attributes["cores"]).value:
+        return False
+    if _group_of(a) != _group_of(b):
+        return False
+    for value in written[a] | written[b]:
+        if value in slices[a] and value in slices[b]:
+            if slices[a][value] is None or slices[a][value] != slices[b][value]:
+                return False
+    return True
+
+
+def _group_of(region: ir.Operation) -> int | None:
+    inner = [o.operation for o in region.regions[0].blocks[0].operations
+             if o.operation.name == "linalg.generic"]
+    return queries.fused_group(inner[0]) if inner else None
+
+
+def _append_region(region: ir.Operation, follower: ir.Operation) -> None:
+    """Move the follower's body (its slices, not its barrier) in front of the
+    region's barrier, on the region's core index."""
+    body = region.regions[0].blocks[0]
+    barrier = [o.operation for o in body.operations][-2]
+    source = follower.regions[0].blocks[0]
+    source.arguments[0].replace_all_uses_with(body.arguments[0])
+    for o in [o.operation for o in source.operations][:-2]:
+        o.move_before(barrier)
 
 
 def _slice(value: ir.Value, map_: ir.AffineMap, d: int, start: ir.Value,
