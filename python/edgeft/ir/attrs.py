@@ -31,6 +31,7 @@ L2_BUDGET = "edgeft.l2_budget"      # dict on the module: the L2 budget the prog
 # Tiling, promotion, offload and the core split.
 TILE = "edgeft.tile"                # i64 array on a tiled linalg op: its tile sizes
 TILE_ID = "edgeft.tile_id"          # i64 on a linalg op, between edgeft-tile's steps
+FUSION = "edgeft.fusion"            # i64 array [group, role], between edgeft-tile's steps
 TILING = "edgeft.tiling"            # dict on the module: edgeft-tile's summary
 PROMOTED = "edgeft.promoted"        # unit on a linalg op whose operands are in L1
 COPY = "edgeft.copy"                # unit on a linalg.generic that copies its input to its output

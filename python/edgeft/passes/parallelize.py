@@ -73,27 +73,26 @@ class Parallelize(EdgeftPass):
             queries.nested(op, "linalg.generic")
         slices: dict[ir.Operation, dict[ir.Value, tuple[int, int] | None]] = {}
         written: dict[ir.Operation, set[ir.Value]] = {}
-        # a fused group's main op first (the member with reductions): the
-        # others follow its cut where they can, so one fork runs them all
-        candidates = sorted(candidates, key=lambda c: _main_first(c, candidates))
-        for candidate in candidates:
-            if candidate.parent.name == "pulp.parallel":
-                continue
-            group = queries.fused_group(candidate)
-            choice = None
-            leader = _leader(candidate, slices)
-            if leader is not None:
-                choice = split_like(candidate, slices[leader],
-                                    ir.IntegerAttr(leader.attributes["cores"]).value)
-            choice = choice or split_loop(candidate, self.cores)
-            if choice is None:
-                continue
-            outputs = set(list(candidate.operands)[queries.input_count(candidate):])
-            with candidate.context, candidate.location:
-                region, cut = _split(candidate, *choice)
-            if group is not None:
-                slices[region] = cut
-                written[region] = outputs
+        for run in _runs(candidates):
+            leader = None  # the region of the run's first split: the others cut like it
+            for candidate in run:
+                if candidate.parent.name == "pulp.parallel":
+                    continue
+                choice = None
+                if leader is not None:
+                    choice = split_like(candidate, slices[leader],
+                                        ir.IntegerAttr(leader.attributes["cores"]).value)
+                choice = choice or split_loop(candidate, self.cores)
+                if choice is None:
+                    continue
+                outputs = set(list(candidate.operands)[queries.input_count(candidate):])
+                group = queries.fused_group(candidate)
+                with candidate.context, candidate.location:
+                    region, cut = _split(candidate, *choice)  # erases the candidate
+                if group is not None:
+                    slices[region] = cut
+                    written[region] = outputs
+                    leader = leader or region
         _merge_group_regions(slices, written)
 
 
@@ -210,28 +209,24 @@ def _split(op: ir.Operation, d: int, workers: int
     return region, cut
 
 
-def _main_first(op: ir.Operation, ops: list[ir.Operation]) -> tuple[int, int]:
-    """Sort key: program order, except that a fused group's member with
-    reductions comes before the other members of its group."""
-    i = ops.index(op)
-    group = queries.fused_group(op)
-    if group is None:
-        return i, 0
-    members = [o for o in ops if queries.fused_group(o) == group and o.block == op.block]
-    first = min(ops.index(o) for o in members)
-    reduces = any("reduction" in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"]))
-    return first, 0 if reduces else 1 + i
+def _runs(ops: list[ir.Operation]) -> list[list[ir.Operation]]:
+    """`ops` in program order, cut into runs: the consecutive members of one
+    fused group in one block form a run, with its member with reductions
+    (the main op) first; any other op is a run alone."""
+    runs: list[list[ir.Operation]] = []
+    for op in ops:
+        group = queries.fused_group(op)
+        last = runs[-1][-1] if runs else None
+        if group is not None and last is not None and queries.fused_group(last) == group \
+                and last.block == op.block:
+            runs[-1].append(op)
+        else:
+            runs.append([op])
+    return [sorted(run, key=lambda o: not _reduces(o)) for run in runs]
 
 
-def _leader(op: ir.Operation, slices: dict[ir.Operation, dict]) -> ir.Operation | None:
-    """The region already made for a member of `op`'s fused group in its block."""
-    group = queries.fused_group(op)
-    if group is None:
-        return None
-    for region in slices:
-        if region.block == op.block and _group_of(region) == group:
-            return region
-    return None
+def _reduces(op: ir.Operation) -> bool:
+    return any("reduction" in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"]))
 
 
 def _merge_group_regions(slices: dict[ir.Operation, dict[ir.Value, tuple[int, int] | None]],

@@ -168,7 +168,7 @@ class Tile(EdgeftPass):
                         continue
                     tiles = choice.tiles if member == group.main else \
                         tile_fusion.member_tiles(choice.tiles, group.dims)
-                    member.attributes[tile_fusion.FUSION_ATTR] = \
+                    member.attributes[attrs.FUSION] = \
                         ir.DenseI64ArrayAttr.get([index, role])
                     plans.append((nest_of(member), Choice(tiles, choice.working_set, 0.0)))
             for i, (nest, choice) in enumerate(plans):
@@ -495,10 +495,10 @@ def _fuse_loops(module: ir.Operation) -> None:
     """Merge each group's tile loop nests into its main op's (see tile_fusion)."""
     members: dict[int, dict[int, ir.Operation]] = {}
     for inner in queries.nested(module, "linalg.generic"):
-        if tile_fusion.FUSION_ATTR in inner.attributes:
-            index, role = ir.DenseI64ArrayAttr(inner.attributes[tile_fusion.FUSION_ATTR])
+        if attrs.FUSION in inner.attributes:
+            index, role = ir.DenseI64ArrayAttr(inner.attributes[attrs.FUSION])
             members.setdefault(index, {})[role] = inner
-            del inner.attributes[tile_fusion.FUSION_ATTR]
+            del inner.attributes[attrs.FUSION]
     for roles in members.values():
         main = roles[0]
         for role in sorted(roles):

@@ -19,15 +19,12 @@ allow (each tile of an epilogue reads only the same tile of B).
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from torch_mlir import ir
 
 from edgeft.ir import queries
 from edgeft.ir.queries import root_buffer
-
-FUSION_ATTR = "edgeft.fusion"    # i64 array [group, member] between edgeft-tile's steps
 
 # Ops between the members of a group that touch no buffer's contents.
 _INERT = ("memref.alloc", "arith.constant", "memref.subview", "memref.collapse_shape",
@@ -42,7 +39,7 @@ class Group:
     prologue: ir.Operation | None
     epilogues: list[ir.Operation]
     dims: list[int]                  # per dim of B: the main op's loop that indexes it
-    chain: list[ir.Value] = field(default_factory=list)   # B, then each epilogue's output
+    chain: list[ir.Value]            # B, then each epilogue's output
 
     def members(self) -> list[ir.Operation]:
         """The ops in program order."""
@@ -55,9 +52,7 @@ def _all_parallel(op: ir.Operation) -> bool:
 
 
 def _is_identity(m: ir.AffineMap) -> bool:
-    return m.n_dims == len(m.results) and all(
-        isinstance(e, ir.AffineDimExpr) and ir.AffineDimExpr(e).position == i
-        for i, e in enumerate(m.results))
+    return m == ir.AffineMap.get_identity(m.n_dims, context=m.context)
 
 
 def _elementwise_shape(op: ir.Operation, value: ir.Value) -> bool:
@@ -239,8 +234,3 @@ def dedupe_views(block: ir.Block) -> None:
 def member_tiles(main_tiles: list[int], dims: list[int]) -> list[int]:
     """A member's tile sizes: the main op's on the loops that index B."""
     return [main_tiles[d] for d in dims]
-
-
-def count(tiles: list[int], sizes: list[int]) -> int:
-    """Tiles of a tiling."""
-    return math.prod(s // t for s, t in zip(sizes, tiles, strict=True))
