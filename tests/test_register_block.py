@@ -1,4 +1,5 @@
-"""edgeft-register-block's sliding window for scatters: the same bits as the plain loops."""
+"""edgeft-register-block's sliding window for scatters and its host vector blocks: the same
+bits as the plain loops."""
 
 from __future__ import annotations
 
@@ -35,16 +36,18 @@ func.func @grad(%w: memref<{W}xf32>, %dy: memref<{DY}xf32>, %dx: memref<{DX}xf32
 """
 
 
-def _run(source: str, blocked: bool, arrays: list[np.ndarray]) -> np.ndarray:
-    """@grad JIT-compiled, with or without edgeft-register-block first; the dx it leaves."""
+def _run(source: str, blocked: bool, arrays: list[np.ndarray],
+         block: RegisterBlock | None = None, lowering: str = LOWER_TO_LLVM) -> np.ndarray:
+    """@grad JIT-compiled, with or without edgeft-register-block (`block`, by
+    default its defaults) first; the output it leaves."""
     with make_context():
         module = ir.Module.parse(source)
         if blocked:
             pm = passmanager.PassManager()
-            pm.add(RegisterBlock())
+            pm.add(block or RegisterBlock())
             pm.run(module.operation)
-            assert "linalg.generic" not in str(module)  # the window took the op
-        passmanager.PassManager.parse(LOWER_TO_LLVM).run(module.operation)
+            assert "linalg.generic" not in str(module)  # the blocks took the op
+        passmanager.PassManager.parse(lowering).run(module.operation)
         engine = ExecutionEngine(module, opt_level=0)
         copies = [a.copy() for a in arrays]
         engine.invoke("grad", *[ctypes.pointer(ctypes.pointer(
@@ -82,3 +85,53 @@ def test_sliding_window_equals_the_plain_loops_bit_for_bit(n: int, f: int, c: in
                         reordered[:, :, y + i, x + j] += arrays[1][:, fi, y, x, None] * \
                             arrays[0][fi, :, i, j]
     assert f == 1 or not np.array_equal(reordered, plain)
+
+
+# A convolution as linalg generalizes it: loops n, f, oh, ow, c, kh, kw.
+CONV = """
+#x = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 + d5, d3 + d6)>
+#w = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
+#y = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+func.func @grad(%x: memref<{X}xf32>, %w: memref<{W}xf32>, %y: memref<{Y}xf32>)
+    attributes {{llvm.emit_c_interface}} {{
+  linalg.generic {{indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel",
+      "parallel", "parallel", "reduction", "reduction", "reduction"]}}
+      ins(%x, %w : memref<{X}xf32>, memref<{W}xf32>) outs(%y : memref<{Y}xf32>) {{
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }}
+  return
+}}
+"""
+# the JIT's lowering with the vector dialect's conversion
+LOWER_VECTORS = LOWER_TO_LLVM.replace("lower-affine,", "lower-affine,convert-vector-to-llvm,")
+
+
+@pytest.mark.parametrize("n, f, c, oh, ow, kh, kw", [
+    (2, 16, 6, 10, 10, 5, 5),   # lenet5's conv2: one vector of 8 and 2 scalar columns
+    (1, 3, 2, 4, 28, 5, 5),     # conv1's rows: 3 vectors and 4 scalar columns
+    (2, 2, 3, 3, 5, 2, 1),      # 5 columns: a vector of 4 and one scalar column
+])
+def test_vector_blocks_equal_the_plain_loops_bit_for_bit(n: int, f: int, c: int, oh: int,
+                                                          ow: int, kh: int, kw: int) -> None:
+    """The host's vector blocks (vector=8) sum each output element in its order,
+    lane by lane: the same float32 bits as the plain loops, on data spanning
+    decades (another order would round differently)."""
+    shapes = {"X": (n, c, oh + kh - 1, ow + kw - 1), "W": (f, c, kh, kw), "Y": (n, f, oh, ow)}
+    source = CONV.format(**{k: "x".join(map(str, s)) for k, s in shapes.items()})
+    rng = np.random.default_rng(11)
+    arrays = [(rng.standard_normal(shapes[k]) * 10.0 ** rng.integers(-3, 4, shapes[k]))
+              .astype(np.float32) for k in ("X", "W", "Y")]
+    lanes = 8 if ow >= 8 else 4
+    with make_context():
+        module = ir.Module.parse(source)
+        pm = passmanager.PassManager()
+        pm.add(RegisterBlock(rows=4, cols=8, vector=8))
+        pm.run(module.operation)
+        assert f"vector<{lanes}xf32>" in str(module)
+    plain = _run(source, False, arrays)
+    blocked = _run(source, True, arrays, RegisterBlock(rows=4, cols=8, vector=8),
+                   LOWER_VECTORS)
+    np.testing.assert_array_equal(blocked.view(np.uint32), plain.view(np.uint32))

@@ -127,7 +127,10 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
         steps += [("func.func(linalg-generalize-named-ops)", {}),
                   ("edgeft-parallelize", {"cores": target.cores, "ops": "all"})]
     rows, cols = target.register_block
-    steps.append(("edgeft-register-block", {"rows": rows, "cols": cols}))
+    block: dict[str, Any] = {"rows": rows, "cols": cols}
+    if target.vector_lanes:
+        block["vector"] = target.vector_lanes
+    steps.append(("edgeft-register-block", block))
     steps += [(name, {}) for name in LOOPS]
     steps.append(("edgeft-write-globals-in-place", {}))
     plan: dict[str, Any] = {"target": target.name}

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "edgeft_minmax.h"
+#include "edgeft_vector.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -48,12 +48,21 @@ class EmitError(UserError):
     """An op or type the emitter cannot translate (names it and its layer)."""
 
 
+# vector<N x f32> of the host's register blocks: edgeft_vector.h
+VECTOR_LANES = (4, 8, 16)
+
+
 def ctype(t: ir.Type) -> str:
-    """The C type of a scalar MLIR type (f32 -> float, index -> long, ...)."""
+    """The C type of a scalar MLIR type (f32 -> float, index -> long, ...) or of a
+    vector<N x f32> (edgeft_v8f, ...)."""
     name = str(t)
-    if name not in C_TYPES:
-        raise EmitError(f"the C emitter has no type for {name}")
-    return C_TYPES[name]
+    if name in C_TYPES:
+        return C_TYPES[name]
+    if isinstance(t, ir.VectorType):
+        lanes = t.shape
+        if str(t.element_type) == "f32" and len(lanes) == 1 and lanes[0] in VECTOR_LANES:
+            return f"edgeft_v{lanes[0]}f"
+    raise EmitError(f"the C emitter has no type for {name}")
 
 
 _WORD = re.compile(r"\w+")
@@ -601,6 +610,33 @@ def _store(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> lis
     view = e.views[op.operands[1]]
     indices = [e.value(v) for v in list(op.operands)[2:]]
     return [f"{indent}{view.at(indices)} = {value};"]
+
+
+@handles("vector.load")
+def _vector_load(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
+    view = e.views[op.operands[0]]
+    indices = [e.value(v) for v in list(op.operands)[1:]]
+    return e.define(op, f"EDGEFT_VLOAD({ctype(op.results[0].type)}, &{view.at(indices)})",
+                    indent)
+
+
+@handles("vector.store")
+def _vector_store(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
+    value = e.value(op.operands[0])
+    view = e.views[op.operands[1]]
+    indices = [e.value(v) for v in list(op.operands)[2:]]
+    return [f"{indent}EDGEFT_VSTORE({ctype(op.operands[0].type)}, &{view.at(indices)}, "
+            f"{value});"]
+
+
+@handles("vector.broadcast")
+def _broadcast(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
+    scalar = e.value(op.operands[0])
+    if isinstance(op.operands[0].type, ir.VectorType):
+        raise EmitError("the C emitter broadcasts scalars only")
+    lanes = op.results[0].type.shape[0]
+    vtype = ctype(op.results[0].type)
+    return e.define(op, f"({vtype}){{{', '.join([scalar] * lanes)}}}", indent)
 
 
 @handles("memref.get_global")

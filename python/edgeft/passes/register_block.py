@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from torch_mlir import ir
-from torch_mlir.dialects import scf
+from torch_mlir.dialects import scf, vector
 
 from edgeft.ir import attrs, queries
 from edgeft.ir.builders import clone_mapped
@@ -67,6 +67,23 @@ class RegisterBlock(EdgeftPass):
           } {edgeft.unroll = 5}
           (ow = 9: the last step, storing the whole window)
         }
+
+    With `vector` lanes (a host with SIMD registers), a block's columns are
+    one vector where every operand that depends on the column loop has it
+    as a unit-stride innermost index and the body is float arithmetic: each
+    block row carries a vector<lanes x f32> accumulator, operands without
+    the column loop are broadcast. Lanes are the widest of `vector`,
+    `vector`/2, .. (at least 4) the column extent holds; the remainder
+    columns stay scalar. Each lane still sums one output element in its
+    order, so the result is again bit for bit the plain loops'.
+
+        %acc = vector.load %c[%i, %j] : memref<8x16xf32>, vector<8xf32>
+        %r = scf.for %k = 0 to 16 iter_args(%s = %acc) -> vector<8xf32> {
+          %a = memref.load %a[%i, %k]  %av = vector.broadcast %a
+          %b = vector.load %b[%k, %j]
+          scf.yield (%s + %av * %b)
+        }
+        vector.store %r, %c[%i, %j]
     """
 
     argument: ClassVar[str] = "edgeft-register-block"
@@ -74,13 +91,15 @@ class RegisterBlock(EdgeftPass):
     rows: int = option(4, "output rows per block", Range(1, 16))
     cols: int = option(4, "output columns per block (the output's innermost dimension)",
                        Range(1, 64))
+    vector: int = option(0, "lanes of the widest f32 vector (0: scalar blocks only)",
+                         Range(0, 16))
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Lower every blockable reduction of the module."""
         for generic in queries.nested(op, "linalg.generic"):
             shape = reduction_shape(generic)
             if shape is not None:
-                lower(generic, shape, self.rows, self.cols)
+                lower(generic, shape, self.rows, self.cols, self.vector)
                 continue
             scatter = scatter_shape(generic)
             if scatter is not None:
@@ -146,19 +165,68 @@ def _common_shape(op: ir.Operation) -> tuple[list[int], list[ir.AffineMap], list
     return [int(e) for e in extents], maps, dims_of, inputs
 
 
+def column_loop(shape: Reduction) -> int | None:
+    """The output's innermost loop of extent > 1, if any."""
+    for expr in reversed(shape.maps[shape.inputs].results):
+        if isinstance(expr, ir.AffineDimExpr) and \
+                shape.extents[ir.AffineDimExpr(expr).position] > 1:
+            return ir.AffineDimExpr(expr).position
+    return None
+
+
+# float arithmetic the C of a host vector spells as it spells a scalar's
+VECTOR_OPS = frozenset({"arith.addf", "arith.subf", "arith.mulf", "arith.divf", "arith.negf",
+                        "linalg.yield"})
+
+
+def vector_lanes(op: ir.Operation, shape: Reduction, widest: int) -> int:
+    """The lanes of the column vector of `op`'s blocks (0: scalar blocks): f32
+    operands, a body of VECTOR_OPS, and the column loop, where an operand
+    depends on it, alone in that operand's innermost index with unit stride
+    (`d_col` or `d_col + d_other`, as a convolution's input)."""
+    column = column_loop(shape)
+    if not widest or column is None:
+        return 0
+    body = op.regions[0].blocks[0]
+    inside = set(body.arguments)
+    for inner in body.operations:
+        inner = inner.operation
+        if inner.name not in VECTOR_OPS or any(v not in inside for v in inner.operands):
+            return 0    # another op, or a value from outside the body
+        inside.update(inner.results)
+    for k, value in enumerate(op.operands):
+        memref = ir.MemRefType(value.type)
+        if str(memref.element_type) != "f32":
+            return 0
+        if column in shape.dims_of[k] and not _unit_stride(shape.maps[k], column, memref):
+            return 0
+    lanes = widest
+    while lanes >= 4 and lanes > shape.extents[column]:
+        lanes //= 2
+    return lanes if lanes >= 4 else 0
+
+
+def _unit_stride(amap: ir.AffineMap, column: int, memref: ir.MemRefType) -> bool:
+    """Whether loop `column` moves the operand `amap` indexes by one element."""
+    *outer, last = amap.results
+    if any(column in {int(m) for m in _DIM.findall(str(e))} for e in outer):
+        return False
+    pair = _dim_sum(last)
+    is_column = (isinstance(last, ir.AffineDimExpr)
+                 and ir.AffineDimExpr(last).position == column)
+    if not is_column and (pair is None or column not in pair or pair[0] == pair[1]):
+        return False
+    strides, _ = memref.get_strides_and_offset()
+    return strides[-1] == 1
+
+
 def choose_block(shape: Reduction, rows: int, cols: int) -> tuple[int | None, int, int | None,
                                                                    int]:
     """(row loop, rows, column loop, columns): the column loop is the output's
     innermost loop of extent > 1; the row loop the parallel loop that saves
     the most operand loads per block, none if no loop saves any."""
-    out_map = shape.maps[shape.inputs]
     parallel = [d for d in range(len(shape.extents)) if d not in shape.reductions]
-    column = None
-    for expr in reversed(out_map.results):
-        if isinstance(expr, ir.AffineDimExpr) and \
-                shape.extents[ir.AffineDimExpr(expr).position] > 1:
-            column = ir.AffineDimExpr(expr).position
-            break
+    column = column_loop(shape)
     if column is None:
         return None, 1, None, 1
     cols = min(cols, shape.extents[column])
@@ -192,9 +260,11 @@ def _kernel_region(op: ir.Operation) -> ir.Operation:
             return scf.YieldOp([]).operation
 
 
-def lower(op: ir.Operation, shape: Reduction, rows: int, cols: int) -> None:
-    """Replace `op` by its register-blocked loops."""
-    row, rows, column, cols = choose_block(shape, rows, cols)
+def lower(op: ir.Operation, shape: Reduction, rows: int, cols: int, vector: int = 0) -> None:
+    """Replace `op` by its register-blocked loops (column vectors of up to
+    `vector` lanes where vector_lanes allows)."""
+    lanes = vector_lanes(op, shape, vector)
+    row, rows, column, cols = choose_block(shape, rows, lanes or cols)
     blocked = {d: b for d, b in ((row, rows), (column, cols)) if d is not None}
     outer = [d for d in range(len(shape.extents))
              if d not in shape.reductions and d not in blocked]
@@ -210,7 +280,8 @@ def lower(op: ir.Operation, shape: Reduction, rows: int, cols: int) -> None:
                 for d, (lo, hi, step) in ranges.items():
                     here[d] = _loop(lo, hi, step, block_nest)
                     sizes[d] = step
-                _block(op, shape, here, sizes)
+                vector_block = lanes and sizes[column] == lanes
+                _block(op, shape, here, sizes, column, lanes if vector_block else 0)
     op.erase()
 
 
@@ -246,15 +317,18 @@ def _carrying_loop(extent: int, carried: list[ir.Value], nest: contextlib.ExitSt
 
 
 def _block(op: ir.Operation, shape: Reduction, ivs: dict[int, ir.Value],
-           sizes: dict[int, int]) -> None:
+           sizes: dict[int, int], column: int | None = None, lanes: int = 0) -> None:
     """One block at the insertion point: load the accumulators, run the reduction
-    loops carrying them, store them."""
-    blocked = sorted(sizes)
-    elements = [{}]
-    for d in blocked:
+    loops carrying them, store them. With `lanes`, the block's `column` loop is
+    one vector<lanes x f32> per block row."""
+    elements: list[dict[int, int]] = [{}]
+    for d in sorted(sizes):
+        if lanes and d == column:
+            continue
         elements = [{**e, d: k} for e in elements for k in range(sizes[d])]
     operands = list(op.operands)
     outputs = list(range(shape.inputs, len(operands)))
+    lane_type = ir.VectorType.get([lanes], ir.F32Type.get()) if lanes else None
     zero = index_constant(0)
     shifted: dict[tuple[int, int], ir.Value] = {}
 
@@ -263,20 +337,25 @@ def _block(op: ir.Operation, shape: Reduction, ivs: dict[int, ir.Value],
         for d in range(len(shape.extents)):
             if d in reduction:
                 values.append(reduction[d])
-            elif d in element and element[d]:
-                key = (d, element[d])
-                if key not in shifted:
-                    shifted[key] = _add(ivs[d], element[d])
-                values.append(shifted[key])
+            elif element.get(d):
+                if (d, element[d]) not in shifted:
+                    shifted[(d, element[d])] = _add(ivs[d], element[d])
+                values.append(shifted[(d, element[d])])
             else:
                 values.append(ivs.get(d, zero))
         return values
 
-    init = []
-    for element in elements:
-        at = dims(element, {})
-        for k in outputs:
-            init.append(_load(operands[k], shape.maps[k], at))
+    def operand(k: int, at: list[ir.Value]) -> ir.Value:
+        if lane_type is None:
+            return _load(operands[k], shape.maps[k], at)
+        indices = _indices(shape.maps[k], at)
+        if column in shape.dims_of[k]:
+            return vector.LoadOp(lane_type, operands[k], indices).result
+        scalar = ir.Operation.create("memref.load", results=[ir.F32Type.get()],
+                                     operands=[operands[k], *indices]).result
+        return vector.BroadcastOp(lane_type, scalar).result
+
+    init = [operand(k, dims(element, {})) for element in elements for k in outputs]
     with contextlib.ExitStack() as nest:
         loops = []
         carried = init
@@ -290,7 +369,11 @@ def _block(op: ir.Operation, shape: Reduction, ivs: dict[int, ir.Value],
         for e, element in enumerate(elements):
             at = dims(element, reduction)
             accumulators = carried[e * len(outputs):(e + 1) * len(outputs)]
-            results += _body(op, shape, operands, at, accumulators)
+            if lane_type is None:
+                results += _body(op, shape, operands, at, accumulators)
+            else:
+                inputs = [operand(k, at) for k in range(shape.inputs)]
+                results += _lane_body(op, inputs, accumulators, lane_type)
         scf.YieldOp(results)
     for inner, outer_loop in zip(reversed(loops[1:]), reversed(loops[:-1]), strict=True):
         with ir.InsertionPoint(outer_loop.body):
@@ -299,7 +382,30 @@ def _block(op: ir.Operation, shape: Reduction, ivs: dict[int, ir.Value],
     for e, element in enumerate(elements):
         at = dims(element, {})
         for n, k in enumerate(outputs):
-            _store(final[e * len(outputs) + n], operands[k], shape.maps[k], at)
+            value = final[e * len(outputs) + n]
+            if lane_type is None:
+                _store(value, operands[k], shape.maps[k], at)
+            else:
+                vector.StoreOp(value, operands[k], _indices(shape.maps[k], at))
+
+
+def _lane_body(op: ir.Operation, inputs: list[ir.Value], accumulators: list[ir.Value],
+               lane_type: ir.Type) -> list[ir.Value]:
+    """The generic's body (VECTOR_OPS) on vectors at the insertion point; returns
+    what it yields."""
+    body = op.regions[0].blocks[0]
+    arguments = list(body.arguments)
+    mapping = dict(zip(arguments, inputs + accumulators, strict=True))
+    for inner in body.operations:
+        inner = inner.operation
+        if inner.name == "linalg.yield":
+            return [mapping[v] for v in inner.operands]
+        attributes = {name: inner.attributes[name] for name in inner.attributes}
+        new = ir.Operation.create(inner.name, results=[lane_type],
+                                  operands=[mapping[v] for v in inner.operands],
+                                  attributes=attributes)
+        mapping[inner.results[0]] = new.result
+    raise ValueError("linalg.generic body without linalg.yield")
 
 
 def _body(op: ir.Operation, shape: Reduction | Scatter, operands: list[ir.Value],

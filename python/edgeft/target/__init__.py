@@ -141,6 +141,8 @@ class Target:
     notes: tuple[str, ...] = field(default=())
     # output rows x columns a reduction keeps in registers (edgeft-register-block)
     register_block: tuple[int, int] = (4, 4)
+    # f32 lanes of the widest SIMD vector a block's columns may be (0: none)
+    vector_lanes: int = 0
 
     @property
     def hierarchical(self) -> bool:
@@ -285,7 +287,8 @@ def host() -> Target:
     """One flat memory, no accelerator: the emitted C as plain host code, its
     kernels in HOST_SLICES slices for the runtime's threads."""
     return Target(name="host", cores=HOST_SLICES, frequency_mhz=0.0,
-                  levels={"flat": Level("flat", HOST_STATIC_BYTES)}, register_block=(4, 8))
+                  levels={"flat": Level("flat", HOST_STATIC_BYTES)}, register_block=(4, 8),
+                  vector_lanes=8)
 
 
 TARGETS = {"siracusa": siracusa, "host": host}
