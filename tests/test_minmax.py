@@ -109,3 +109,23 @@ def test_cluster_clang_emits_fmax_s(tmp_path: Path) -> None:
         "-mcpu=generic_rv32+m+c+zfinx", "-std=c11", "-O2", "-ffreestanding", "-fno-builtin",
         "-Wall", "-Wextra", "-Werror",
         "-Wno-unused-command-line-argument"]))  # zig passes -c along with -S
+
+
+VECTOR_CHECK = ROOT / "tests" / "c" / "vector_minmax_check.c"
+
+
+@pytest.mark.parametrize("arch", [[], ["-march=native"]])
+def test_host_vector_forms_agree_with_the_scalar_ones(tmp_path: Path, arch: list[str]) -> None:
+    """EDGEFT_VMAXIMUMF / VMINIMUMF (edgeft_vector.h, the host's vector blocks)
+    give every lane the bits edgeft_maximumf / minimumf give its pair, NaNs
+    and signed zeros included, with SSE only and with the machine's vectors."""
+    exe = tmp_path / "vector_minmax"
+    subprocess.run(["gcc", "-std=gnu11", "-O2", *arch, "-ffp-contract=off", "-Wall", "-Wextra",
+                    "-Werror", f"-I{INCLUDE}", str(VECTOR_CHECK), "-o", str(exe)], check=True)
+    output = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
+    rows = re.findall(r"^pair ((?:[0-9a-f]{8} ?){6})$", output, re.MULTILINE)
+    assert len(rows) == PAIRS, output[-2000:]
+    for row in rows:
+        a, b, scalar_max, vector_max, scalar_min, vector_min = row.split()
+        assert vector_max == scalar_max, f"maximumf({a}, {b})"
+        assert vector_min == scalar_min, f"minimumf({a}, {b})"

@@ -135,3 +135,98 @@ def test_vector_blocks_equal_the_plain_loops_bit_for_bit(n: int, f: int, c: int,
     blocked = _run(source, True, arrays, RegisterBlock(rows=4, cols=8, vector=8),
                    LOWER_VECTORS)
     np.testing.assert_array_equal(blocked.view(np.uint32), plain.view(np.uint32))
+
+
+# Max pooling 2 x 2, stride 2 (a window operand gives the reduction loops their
+# extent), and a linear layer's x W^T.
+MAX_POOL = """
+#x = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, 2 * d2 + d4, 2 * d3 + d5)>
+#k = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
+#y = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
+func.func @grad(%x: memref<{X}xf32>, %k: memref<2x2xf32>, %y: memref<{Y}xf32>)
+    attributes {{llvm.emit_c_interface}} {{
+  linalg.generic {{indexing_maps = [#x, #k, #y], iterator_types = ["parallel", "parallel",
+      "parallel", "parallel", "reduction", "reduction"]}}
+      ins(%x, %k : memref<{X}xf32>, memref<2x2xf32>) outs(%y : memref<{Y}xf32>) {{
+  ^bb0(%a: f32, %unused: f32, %acc: f32):
+    %m = arith.maximumf %acc, %a : f32
+    linalg.yield %m : f32
+  }}
+  return
+}}
+"""
+LINEAR = """
+#x = affine_map<(d0, d1, d2) -> (d0, d2)>
+#w = affine_map<(d0, d1, d2) -> (d1, d2)>
+#y = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @grad(%x: memref<{X}xf32>, %w: memref<{W}xf32>, %y: memref<{Y}xf32>)
+    attributes {{llvm.emit_c_interface}} {{
+  linalg.generic {{indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel",
+      "reduction"]}} ins(%x, %w : memref<{X}xf32>, memref<{W}xf32>) outs(%y : memref<{Y}xf32>) {{
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }}
+  return
+}}
+"""
+
+
+@pytest.mark.parametrize("source, shapes", [
+    (MAX_POOL, {"X": (2, 3, 8, 20), "Y": (2, 3, 4, 10)}),   # lenet5's pool2 in small
+    (LINEAR, {"X": (5, 12), "W": (10, 12), "Y": (5, 10)}),  # fc3: W gathered by rows
+])
+def test_gathered_vector_blocks_equal_the_plain_loops_bit_for_bit(source: str,
+                                                                  shapes: dict) -> None:
+    """Strided columns (pooling's 2 * ow + kw, x W^T's W rows) are gathered lane by
+    lane; maximumf keeps NaNs and -0 < +0 as the scalar op does: the same bits."""
+    rng = np.random.default_rng(5)
+    arrays = {k: (rng.standard_normal(s) * 10.0 ** rng.integers(-3, 4, s)).astype(np.float32)
+              for k, s in shapes.items()}
+    if source is MAX_POOL:
+        x = arrays["X"].reshape(-1)
+        x[::7], x[1::11], x[2::13] = np.nan, -0.0, 0.0   # NaNs and signed zeros in windows
+        arrays["Y"][...] = -np.inf
+        arrays = {"X": arrays["X"], "K": np.zeros((2, 2), np.float32), "Y": arrays["Y"]}
+    text = source.format(**{k: "x".join(map(str, s)) for k, s in shapes.items()})
+    with make_context():
+        module = ir.Module.parse(text)
+        pm = passmanager.PassManager()
+        pm.add(RegisterBlock(rows=4, cols=8, vector=8))
+        pm.run(module.operation)
+        assert "vector.from_elements" in str(module)
+    values = list(arrays.values())
+    plain = _run(text, False, values)
+    blocked = _run(text, True, values, RegisterBlock(rows=4, cols=8, vector=8), LOWER_VECTORS)
+    np.testing.assert_array_equal(blocked.view(np.uint32), plain.view(np.uint32))
+
+
+@pytest.mark.parametrize("n, f, c, oh, ow, kh, kw, extra", [
+    (2, 3, 2, 6, 10, 5, 5, 0),   # lenet5's conv2 input gradient in small: rows of 14
+    (1, 2, 3, 4, 5, 2, 3, 0),    # rows of 7: two vectors of 4
+    (1, 2, 1, 3, 2, 3, 4, 2),    # more window than steps; dx wider than the op writes
+])
+def test_vector_scatter_equals_the_plain_loops_bit_for_bit(n: int, f: int, c: int, oh: int,
+                                                            ow: int, kh: int, kw: int,
+                                                            extra: int) -> None:
+    """The host's vector scatter holds a dx row in vectors and adds dy shifted by
+    kw, kw descending: each dx element takes its products in the order (f, oh,
+    ow) of the plain loops, plus +0 terms at the row's ends that change no
+    nonzero sum, so the same float32 bits."""
+    shapes = {"W": (f, c, kh, kw), "DY": (n, f, oh, ow),
+              "DX": (n, c, oh + kh - 1, ow + kw - 1 + extra)}
+    source = CONV_INPUT_GRADIENT.format(**{k: "x".join(map(str, s)) for k, s in shapes.items()})
+    rng = np.random.default_rng(9)
+    arrays = [(rng.standard_normal(shapes[k]) * 10.0 ** rng.integers(-3, 4, shapes[k]))
+              .astype(np.float32) for k in ("W", "DY", "DX")]
+    block = RegisterBlock(vector=8)
+    with make_context():
+        module = ir.Module.parse(source)
+        pm = passmanager.PassManager()
+        pm.add(block)
+        pm.run(module.operation)
+        assert "vector.store" in str(module)
+    plain = _run(source, False, arrays)
+    blocked = _run(source, True, arrays, block, LOWER_VECTORS)
+    np.testing.assert_array_equal(blocked.view(np.uint32), plain.view(np.uint32))

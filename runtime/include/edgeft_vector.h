@@ -23,6 +23,24 @@ typedef float edgeft_v16f_u __attribute__((vector_size(64), aligned(4), may_alia
 /* The vector of type T (edgeft_v8f, ...) at the float pointer P; stored. */
 #define EDGEFT_VLOAD(T, P) (*(const T##_u *)(P))
 #define EDGEFT_VSTORE(T, P, V) (*(T##_u *)(P) = (V))
+
+/* arith.maximumf / minimumf lane by lane, as edgeft_maximumf / minimumf
+ * (edgeft_minmax.h) and without a branch: the greater (lesser) operand; of
+ * two equal ones their bits ANDed (ORed), so +0 over -0 (-0 under +0);
+ * a + b, a quiet NaN, where either is a NaN. Comparisons give lanes of all
+ * ones or zeros, and a cast between vectors of one size keeps the bits. */
+#define EDGEFT_VMAXIMUMF(T, A, B) __extension__({ \
+    const T a_ = (A), b_ = (B); \
+    const __typeof__(a_ > b_) gt_ = a_ > b_, lt_ = a_ < b_, eq_ = a_ == b_; \
+    const __typeof__(gt_) ia_ = (__typeof__(gt_))a_, ib_ = (__typeof__(gt_))b_; \
+    (T)((ia_ & gt_) | (ib_ & lt_) | (ia_ & ib_ & eq_) | \
+        ((__typeof__(gt_))(a_ + b_) & ~(gt_ | lt_ | eq_))); })
+#define EDGEFT_VMINIMUMF(T, A, B) __extension__({ \
+    const T a_ = (A), b_ = (B); \
+    const __typeof__(a_ > b_) gt_ = a_ > b_, lt_ = a_ < b_, eq_ = a_ == b_; \
+    const __typeof__(gt_) ia_ = (__typeof__(gt_))a_, ib_ = (__typeof__(gt_))b_; \
+    (T)((ia_ & lt_) | (ib_ & gt_) | ((ia_ | ib_) & eq_) | \
+        ((__typeof__(gt_))(a_ + b_) & ~(gt_ | lt_ | eq_))); })
 #endif
 
 #endif

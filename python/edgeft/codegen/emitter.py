@@ -428,9 +428,17 @@ FLOAT_MINMAX = {"arith.maximumf": "edgeft_maximumf", "arith.minimumf": "edgeft_m
                 "arith.maxnumf": "edgeft_maxnumf", "arith.minnumf": "edgeft_minnumf"}
 
 
+VECTOR_MINMAX = {"arith.maximumf": "EDGEFT_VMAXIMUMF", "arith.minimumf": "EDGEFT_VMINIMUMF"}
+
+
 @handles(*FLOAT_FUNCTIONS)
 def _float_function(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
     c = ctype(op.results[0].type)
+    if isinstance(op.results[0].type, ir.VectorType):
+        if op.name not in VECTOR_MINMAX:
+            raise EmitError(f"the C emitter has no vector form of '{op.name}'")
+        return e.define(op, f"{VECTOR_MINMAX[op.name]}({c}, {', '.join(e.operands(op))})",
+                        indent)
     fn = FLOAT_FUNCTIONS[op.name] + ("f" if c == "float" else "")
     if c == "float" and op.name in FLOAT_MINMAX:
         fn = FLOAT_MINMAX[op.name]
@@ -627,6 +635,12 @@ def _vector_store(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int)
     indices = [e.value(v) for v in list(op.operands)[2:]]
     return [f"{indent}EDGEFT_VSTORE({ctype(op.operands[0].type)}, &{view.at(indices)}, "
             f"{value});"]
+
+
+@handles("vector.from_elements")
+def _from_elements(e: FunctionEmitter, op: ir.Operation, indent: str, depth: int) -> list[str]:
+    return e.define(op, f"({ctype(op.results[0].type)}){{{', '.join(e.operands(op))}}}",
+                    indent)
 
 
 @handles("vector.broadcast")

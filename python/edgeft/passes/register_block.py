@@ -69,13 +69,19 @@ class RegisterBlock(EdgeftPass):
         }
 
     With `vector` lanes (a host with SIMD registers), a block's columns are
-    one vector where every operand that depends on the column loop has it
-    as a unit-stride innermost index and the body is float arithmetic: each
-    block row carries a vector<lanes x f32> accumulator, operands without
-    the column loop are broadcast. Lanes are the widest of `vector`,
-    `vector`/2, .. (at least 4) the column extent holds; the remainder
-    columns stay scalar. Each lane still sums one output element in its
-    order, so the result is again bit for bit the plain loops'.
+    one vector where the body is float arithmetic (with maximumf and
+    minimumf) and every operand that depends on the column loop moves a
+    constant number of elements per column: each block row carries a
+    vector<lanes x f32> accumulator; an operand with unit stride is one
+    vector load, one with another stride (x W^T's W, pooling's 2 * ow + kw)
+    gathered lane by lane, one without the column loop broadcast. Lanes are
+    the widest of `vector`, `vector`/2, .. (at least 4) the column extent
+    holds. Columns the lanes
+    do not divide take no scalar remainder: the last two vectors of a row
+    are one block, the second ending at the last column (10 columns: lanes
+    0-7 and 2-9; the shared lanes are computed twice alike). Each lane
+    still sums one output element in its order, so the result is again bit
+    for bit the plain loops'.
 
         %acc = vector.load %c[%i, %j] : memref<8x16xf32>, vector<8xf32>
         %r = scf.for %k = 0 to 16 iter_args(%s = %acc) -> vector<8xf32> {
@@ -84,6 +90,13 @@ class RegisterBlock(EdgeftPass):
           scf.yield (%s + %av * %b)
         }
         vector.store %r, %c[%i, %j]
+
+    A scatter with vectors holds a row of its outputs (dx[.., r, 0 .. OW+KW-2])
+    in vectors and adds, for kw from KW-1 down to 0, dy's row shifted by kw
+    times w[.., kw] broadcast; the shifted rows (lanes outside dy's row take
+    +0) are built once per dy row. kw descending is ow ascending, so every
+    output keeps its order (f, oh, ow); the +0 terms change no sum but the
+    sign of an output that was -0 and took nothing else.
     """
 
     argument: ClassVar[str] = "edgeft-register-block"
@@ -102,7 +115,12 @@ class RegisterBlock(EdgeftPass):
                 lower(generic, shape, self.rows, self.cols, self.vector)
                 continue
             scatter = scatter_shape(generic)
-            if scatter is not None:
+            if scatter is None:
+                continue
+            lanes = scatter_lanes(generic, scatter, self.vector)
+            if lanes:
+                lower_vector_scatter(generic, scatter, lanes)
+            else:
                 lower_scatter(generic, scatter)
 
 
@@ -174,16 +192,17 @@ def column_loop(shape: Reduction) -> int | None:
     return None
 
 
-# float arithmetic the C of a host vector spells as it spells a scalar's
+# float arithmetic the C of a host vector spells lane by lane (edgeft_vector.h)
 VECTOR_OPS = frozenset({"arith.addf", "arith.subf", "arith.mulf", "arith.divf", "arith.negf",
-                        "linalg.yield"})
+                        "arith.maximumf", "arith.minimumf", "linalg.yield"})
 
 
 def vector_lanes(op: ir.Operation, shape: Reduction, widest: int) -> int:
     """The lanes of the column vector of `op`'s blocks (0: scalar blocks): f32
-    operands, a body of VECTOR_OPS, and the column loop, where an operand
-    depends on it, alone in that operand's innermost index with unit stride
-    (`d_col` or `d_col + d_other`, as a convolution's input)."""
+    operands, a body of VECTOR_OPS, an element stride along the column loop
+    for every input that depends on it (column_stride) and unit stride for
+    the outputs (the column can be an outer loop where the innermost has
+    extent 1)."""
     column = column_loop(shape)
     if not widest or column is None:
         return 0
@@ -198,26 +217,53 @@ def vector_lanes(op: ir.Operation, shape: Reduction, widest: int) -> int:
         memref = ir.MemRefType(value.type)
         if str(memref.element_type) != "f32":
             return 0
-        if column in shape.dims_of[k] and not _unit_stride(shape.maps[k], column, memref):
-            return 0
+        stride = column_stride(shape.maps[k], column, memref)
+        if column in shape.dims_of[k] and (stride is None or k >= shape.inputs and stride != 1):
+            return 0    # an input the lanes cannot gather, an output not a row
     lanes = widest
     while lanes >= 4 and lanes > shape.extents[column]:
         lanes //= 2
     return lanes if lanes >= 4 else 0
 
 
-def _unit_stride(amap: ir.AffineMap, column: int, memref: ir.MemRefType) -> bool:
-    """Whether loop `column` moves the operand `amap` indexes by one element."""
-    *outer, last = amap.results
-    if any(column in {int(m) for m in _DIM.findall(str(e))} for e in outer):
-        return False
-    pair = _dim_sum(last)
-    is_column = (isinstance(last, ir.AffineDimExpr)
-                 and ir.AffineDimExpr(last).position == column)
-    if not is_column and (pair is None or column not in pair or pair[0] == pair[1]):
-        return False
+def column_stride(amap: ir.AffineMap, column: int, memref: ir.MemRefType) -> int | None:
+    """The elements the operand `amap` indexes move by per step of loop `column`:
+    the column in one index only, there with a positive coefficient in a sum
+    of loops times constants (`d_col`, `d_col + d_kw`, `2 * d_col + d_kw`);
+    None otherwise. 1: a column of lanes is one load; other strides gather."""
     strides, _ = memref.get_strides_and_offset()
-    return strides[-1] == 1
+    found = None
+    for r, expr in enumerate(amap.results):
+        coefficients = _linear(expr)
+        if coefficients is None:
+            if column in {int(m) for m in _DIM.findall(str(expr))}:
+                return None
+            continue
+        if coefficients.get(column, 0) == 0:
+            continue
+        if found is not None or coefficients[column] < 0:
+            return None
+        found = coefficients[column] * strides[r]
+    return found if found and found > 0 else None
+
+
+def _linear(expr: ir.AffineExpr) -> dict[int, int] | None:
+    """The loop coefficients of a sum of loops times constants (constants
+    dropped), or None for another expression (mod, floordiv, a product of loops)."""
+    if isinstance(expr, ir.AffineDimExpr):
+        return {expr.position: 1}
+    if isinstance(expr, ir.AffineConstantExpr):
+        return {}
+    if isinstance(expr, ir.AffineAddExpr):
+        lhs, rhs = _linear(expr.lhs), _linear(expr.rhs)
+        if lhs is None or rhs is None:
+            return None
+        return {d: lhs.get(d, 0) + rhs.get(d, 0) for d in lhs.keys() | rhs.keys()}
+    if isinstance(expr, ir.AffineMulExpr) and isinstance(expr.rhs, ir.AffineConstantExpr):
+        lhs = _linear(expr.lhs)
+        factor = expr.rhs.value
+        return None if lhs is None else {d: c * factor for d, c in lhs.items()}
+    return None
 
 
 def choose_block(shape: Reduction, rows: int, cols: int) -> tuple[int | None, int, int | None,
@@ -273,27 +319,40 @@ def lower(op: ir.Operation, shape: Reduction, rows: int, cols: int, vector: int 
         ivs: dict[int, ir.Value] = {}
         for d in outer:
             ivs[d] = _loop(0, shape.extents[d], 1, nest)
-        for ranges in _block_ranges(blocked, shape.extents):
+        for ranges in _block_ranges(blocked, shape.extents, column if lanes else None):
             with contextlib.ExitStack() as block_nest:
                 here = dict(ivs)
                 sizes = {}
-                for d, (lo, hi, step) in ranges.items():
+                offsets: tuple[int, ...] = (0,)
+                for d, (lo, hi, step, starts) in ranges.items():
                     here[d] = _loop(lo, hi, step, block_nest)
                     sizes[d] = step
-                vector_block = lanes and sizes[column] == lanes
-                _block(op, shape, here, sizes, column, lanes if vector_block else 0)
+                    if d == column:
+                        offsets = starts
+                vector_block = lanes and (sizes[column] == lanes or len(offsets) > 1)
+                _block(op, shape, here, sizes, column, lanes if vector_block else 0, offsets)
     op.erase()
 
 
-def _block_ranges(blocked: dict[int, int], extents: list[int]) -> list[dict[int, tuple]]:
-    """The (low, high, step) of each blocked loop for every region: the part the
-    block divides, and a remainder of step 1."""
-    regions: list[dict[int, tuple]] = [{}]
+def _block_ranges(blocked: dict[int, int], extents: list[int], overlap: int | None = None
+                  ) -> list[dict[int, tuple[int, int, int, tuple[int, ...]]]]:
+    """The (low, high, step, vector starts) of each blocked loop for every region:
+    the part the block divides, and a remainder of step 1. The column loop of
+    vector blocks (`overlap`) has no scalar remainder: its last two vectors
+    are one block, the second starting at extent - lanes (the lanes they share
+    are computed twice alike and stored twice)."""
+    regions: list[dict[int, tuple[int, int, int, tuple[int, ...]]]] = [{}]
     for d, b in blocked.items():
-        main = extents[d] - extents[d] % b
-        parts = [(0, main, b)] if main else []
-        if main < extents[d]:
-            parts.append((main, extents[d], 1))
+        extent = extents[d]
+        if d == overlap and extent % b and extent > b:
+            main = (extent // b - 1) * b
+            parts = [(0, main, b, (0,))] if main else []
+            parts.append((main, main + 1, 1, (0, extent - b - main)))
+        else:
+            main = extent - extent % b
+            parts = [(0, main, b, (0,))] if main else []
+            if main < extent:
+                parts.append((main, extent, 1, (0,)))
         regions = [{**r, d: p} for r in regions for p in parts]
     return regions
 
@@ -317,15 +376,18 @@ def _carrying_loop(extent: int, carried: list[ir.Value], nest: contextlib.ExitSt
 
 
 def _block(op: ir.Operation, shape: Reduction, ivs: dict[int, ir.Value],
-           sizes: dict[int, int], column: int | None = None, lanes: int = 0) -> None:
+           sizes: dict[int, int], column: int | None = None, lanes: int = 0,
+           vectors: tuple[int, ...] = (0,)) -> None:
     """One block at the insertion point: load the accumulators, run the reduction
     loops carrying them, store them. With `lanes`, the block's `column` loop is
-    one vector<lanes x f32> per block row."""
+    a vector<lanes x f32> per block row and start in `vectors`."""
     elements: list[dict[int, int]] = [{}]
     for d in sorted(sizes):
         if lanes and d == column:
             continue
         elements = [{**e, d: k} for e in elements for k in range(sizes[d])]
+    if lanes:
+        elements = [{**e, column: start} for e in elements for start in vectors]
     operands = list(op.operands)
     outputs = list(range(shape.inputs, len(operands)))
     lane_type = ir.VectorType.get([lanes], ir.F32Type.get()) if lanes else None
@@ -349,11 +411,16 @@ def _block(op: ir.Operation, shape: Reduction, ivs: dict[int, ir.Value],
         if lane_type is None:
             return _load(operands[k], shape.maps[k], at)
         indices = _indices(shape.maps[k], at)
-        if column in shape.dims_of[k]:
+        if column not in shape.dims_of[k]:
+            return vector.BroadcastOp(lane_type, _load(operands[k], shape.maps[k], at)).result
+        memref = ir.MemRefType(operands[k].type)
+        if column_stride(shape.maps[k], column, memref) == 1:
             return vector.LoadOp(lane_type, operands[k], indices).result
-        scalar = ir.Operation.create("memref.load", results=[ir.F32Type.get()],
-                                     operands=[operands[k], *indices]).result
-        return vector.BroadcastOp(lane_type, scalar).result
+        # a strided column: its lanes loaded one by one
+        lanes_at = [at if j == 0 else [_add(v, j) if d == column else v
+                                       for d, v in enumerate(at)] for j in range(lanes)]
+        return vector.FromElementsOp(lane_type, [_load(operands[k], shape.maps[k], where)
+                                                 for where in lanes_at]).result
 
     init = [operand(k, dims(element, {})) for element in elements for k in outputs]
     with contextlib.ExitStack() as nest:
@@ -589,3 +656,121 @@ def lower_scatter(op: ir.Operation, shape: Scatter) -> None:
             done = _body(op, shape, operands, at(last, k), [acc], inputs(last, k, cache))[0]
             _store(done, dx, out_map, at(last, k))
     op.erase()
+
+
+MAX_ROW_VECTORS = 4  # vectors of an output row a vector scatter holds (and W times as many inputs)
+
+
+def scatter_lanes(op: ir.Operation, shape: Scatter, widest: int) -> int:
+    """The lanes of a vector scatter of `op` (0: the scalar window): f32 operands,
+    a body of VECTOR_OPS, one output whose innermost index d_s + d_w moves by
+    one element, inputs that depend on the slide loop s with it alone in a
+    unit-stride index and not on w, and an output row (s + w extents - 1) of
+    at least `lanes` and at most MAX_ROW_VECTORS vectors."""
+    if not widest or any(str(ir.MemRefType(v.type).element_type) != "f32"
+                         for v in op.operands):
+        return 0
+    body = op.regions[0].blocks[0]
+    inside = set(body.arguments)
+    for inner in body.operations:
+        inner = inner.operation
+        if inner.name not in VECTOR_OPS or any(v not in inside for v in inner.operands):
+            return 0
+        inside.update(inner.results)
+    s, w = shape.slide, shape.window
+    operands = list(op.operands)
+    for k in range(shape.inputs + 1):
+        if s not in shape.dims_of[k]:
+            continue
+        if k < shape.inputs and w in shape.dims_of[k]:
+            return 0
+        if column_stride(shape.maps[k], s, ir.MemRefType(operands[k].type)) != 1:
+            return 0
+    row = shape.extents[s] + shape.extents[w] - 1
+    lanes = widest
+    while lanes >= 4 and lanes > row:
+        lanes //= 2
+    if lanes < 4 or -(-row // lanes) > MAX_ROW_VECTORS:
+        return 0
+    return lanes
+
+
+def lower_vector_scatter(op: ir.Operation, shape: Scatter, lanes: int) -> None:
+    """Replace the scatter `op` (out[.., s + w] += in[.., s] * k[.., w]) by loops
+    that hold a row of outputs (s + w = 0 .. S + W - 2) in vectors, the last
+    ending at the row's end, and add to it, for w = W-1 down to 0, the inputs
+    shifted by w: lanes whose s = s + w - w falls outside 0 .. S-1 take +0.
+    The shifted inputs are built once for every value of the loops they
+    depend on. Each output still takes its contributions in the order of s
+    (w descending is s ascending), so its sum is the plain loops' but for
+    the extra +0 terms, which change no sum except the sign of an output
+    that was -0 and took no other term."""
+    s, w = shape.slide, shape.window
+    size, steps = shape.extents[w], shape.extents[s]
+    row = steps + size - 1
+    starts = sorted({*range(0, row - lanes + 1, lanes), row - lanes})
+    operands = list(op.operands)
+    out = shape.inputs
+    others = [d for d in range(len(shape.extents)) if d not in (s, w)]
+    sliding = {d for k in range(shape.inputs) if s in shape.dims_of[k]
+               for d in shape.dims_of[k]} - {s}
+    # the shifted inputs after the last loop they depend on
+    build_after = max((i for i, d in enumerate(others) if d in sliding), default=-1)
+    end = _kernel_region(op)
+    with op.context, op.location, ir.InsertionPoint(end), contextlib.ExitStack() as nest:
+        f32 = ir.F32Type.get()
+        lane_type = ir.VectorType.get([lanes], f32)
+        ivs: dict[int, ir.Value] = {}
+        shifted: dict[tuple[int, int, int], ir.Value] = {}
+        zero = ir.Operation.create("arith.constant", results=[f32],
+                                   attributes={"value": ir.FloatAttr.get(f32, 0.0)}).result
+
+        def at(step: int, k: int) -> list[ir.Value]:
+            """Loop values at slide step `step`, window `k` (0 for loops not made yet:
+            the shifted inputs do not depend on them)."""
+            return [index_constant(step) if d == s else index_constant(k) if d == w
+                    else ivs[d] if d in ivs else index_constant(0)
+                    for d in range(len(shape.extents))]
+
+        def build_shifted() -> None:
+            for i in range(shape.inputs):
+                if s not in shape.dims_of[i]:
+                    continue
+                for k in range(size):
+                    for start in starts:
+                        shifted[(i, k, start)] = _shifted(operands[i], shape.maps[i], at,
+                                                          start - k, steps, lanes, lane_type,
+                                                          zero)
+
+        if build_after < 0:
+            build_shifted()
+        for i, d in enumerate(others):
+            ivs[d] = _loop(0, shape.extents[d], 1, nest)
+            if i == build_after:
+                build_shifted()
+        rows = [vector.LoadOp(lane_type, operands[out], _indices(shape.maps[out], at(start, 0)))
+                .result for start in starts]
+        for k in reversed(range(size)):
+            inputs_at: dict[int, ir.Value] = {}
+            for i in range(shape.inputs):
+                if s not in shape.dims_of[i]:
+                    inputs_at[i] = vector.BroadcastOp(
+                        lane_type, _load(operands[i], shape.maps[i], at(0, k))).result
+            rows = [_lane_body(op, [shifted[(i, k, start)] if i not in inputs_at
+                                    else inputs_at[i] for i in range(shape.inputs)],
+                               [acc], lane_type)[0]
+                    for start, acc in zip(starts, rows, strict=True)]
+        for start, acc in zip(starts, rows, strict=True):
+            vector.StoreOp(acc, operands[out], _indices(shape.maps[out], at(start, 0)))
+    op.erase()
+
+
+def _shifted(memref: ir.Value, amap: ir.AffineMap, at: Any, first: int, steps: int,
+             lanes: int, lane_type: ir.Type, zero: ir.Value) -> ir.Value:
+    """The input at slide steps first .. first + lanes - 1 as one vector: a load
+    where all are steps of the input, else lane by lane with +0 outside."""
+    if 0 <= first and first + lanes <= steps:
+        return vector.LoadOp(lane_type, memref, _indices(amap, at(first, 0))).result
+    elements = [_load(memref, amap, at(t, 0)) if 0 <= t < steps else zero
+                for t in range(first, first + lanes)]
+    return vector.FromElementsOp(lane_type, elements).result
