@@ -134,3 +134,19 @@ def test_thread_counts_out_of_range_are_refused(lenet5: Path) -> None:
 def test_run_records_the_threads(lenet5: Path) -> None:
     metrics = run(lenet5, "fmnist-rot:30", samples=40, epochs=1, progress=False, threads=2)
     assert metrics.threads == 2 and len(metrics.loss_per_step) == 2
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
+def test_every_slice_runs_once(tmp_path: Path, threads: int) -> None:
+    """The runtime's fork (each thread its own share of the slices first, then
+    the others'; a bit per slice up to 16 slices, a counter above) runs every
+    slice of every fork exactly once before it returns, whatever the threads."""
+    exe = tmp_path / "fork_check"
+    subprocess.run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread",
+                    f"-I{ROOT / 'runtime' / 'include'}", str(Path(__file__).parent / "c" /
+                                                           "fork_check.c"),
+                    str(ROOT / "runtime" / "host" / "edgeft_rt_host.c"), "-o", str(exe)],
+                   check=True)
+    result = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "EDGEFT_THREADS": str(threads)}, check=False)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stdout + result.stderr

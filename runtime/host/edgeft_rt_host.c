@@ -4,8 +4,10 @@
  * The fork runs on a pool started at the first fork (or after
  * edgeft_rt_set_threads changed its size) and kept: N threads, the caller
  * and N - 1 workers. The threads take the fork's slices one at a time from a
- * shared counter, the caller too, so a worker the OS has not scheduled yet
- * (a busy machine) delays nothing: the others take its slices. Each slice is
+ * shared claim word, the caller too, each its own share first (the same
+ * slices every fork, so the data a kernel's slice wrote is in the cache of
+ * the core that reads it next), then any left: a worker the OS has not
+ * scheduled yet (a busy machine) delays nothing, the others take its slices. Each slice is
  * run whole, by the same code, on whichever thread, so the results do not
  * depend on N or on who ran what. Workers spin briefly for the next fork (a
  * training step forks a hundred short kernels one after another), then sleep
@@ -47,12 +49,18 @@ uint64_t edgeft_rt_instructions(void)
 
 typedef void (*slice_fn)(int core, void *arg);
 
-/* The claim word of the current fork: its generation (bits 63:16), its slice
- * count (15:8) and the next unclaimed slice (7:0). A thread takes slice k by
- * moving it from k to k + 1; a thread that read an older generation finds it
+/* The claim word of the current fork: its generation (bits 63:24), its slice
+ * count (23:16) and its claims (15:0). A fork of at most CLAIM_MASK_SLICES
+ * slices keeps a bit per slice taken, so each thread can start with its own
+ * share (thread t of T: slices t*S/T .. (t+1)*S/T - 1) and take the others'
+ * only when its own are done: consecutive kernels split alike then find
+ * their data in the cache of the core that wrote it, and a thread the OS has
+ * not scheduled delays nothing. A larger fork counts the next unclaimed
+ * slice instead. A thread that read an older generation finds the word
  * changed and takes nothing. */
-#define CLAIM(generation, slices, next) \
-    ((uint64_t)(generation) << 16 | (uint64_t)(slices) << 8 | (uint64_t)(next))
+#define CLAIM(generation, slices, claims) \
+    ((uint64_t)(generation) << 24 | (uint64_t)(slices) << 16 | (uint64_t)(claims))
+#define CLAIM_MASK_SLICES 16
 
 static struct {
     pthread_mutex_t lock;
@@ -74,6 +82,7 @@ static struct {
           .done = PTHREAD_COND_INITIALIZER};
 
 static _Thread_local int inside_fork; /* a fork from a slice runs on its thread */
+static _Thread_local int thread_index; /* 0: the caller of forks; workers 1 .. N-1 */
 
 /* One poll's pause; every 64th poll gives the core away, in case the thread
  * being waited for is waiting for it (more threads than free cores). */
@@ -90,20 +99,42 @@ static void cpu_relax(int poll)
 #endif
 }
 
+/* The slice thread `t` takes next from the claims of a fork of `slices`:
+ * the first free one of its own share, else the first free one after it;
+ * -1 when all are taken. */
+static int next_slice(unsigned slices, unsigned claims, int t)
+{
+    if (slices > CLAIM_MASK_SLICES)
+        return claims < slices ? (int)claims : -1;
+    const unsigned threads = (unsigned)pool.threads;
+    const unsigned first = (unsigned)t * slices / threads;
+    for (unsigned i = 0; i < slices; ++i) {
+        const unsigned k = (first + i) % slices;
+        if (!(claims >> k & 1u))
+            return (int)k;
+    }
+    return -1;
+}
+
 /* Take and run slices of fork `generation` until none is left. The fork
  * cannot end while a claimed slice runs, so fn and arg are its own. */
 static void run_slices(unsigned long generation)
 {
     uint64_t word = atomic_load_explicit(&pool.claim, memory_order_acquire);
     for (;;) {
-        const unsigned slices = (unsigned)(word >> 8 & 0xffu), next = (unsigned)(word & 0xffu);
-        if (word >> 16 != CLAIM(generation, 0, 0) >> 16 || next >= slices)
+        const unsigned slices = (unsigned)(word >> 16 & 0xffu);
+        const unsigned claims = (unsigned)(word & 0xffffu);
+        if (word >> 24 != CLAIM(generation, 0, 0) >> 24)
             return;
-        if (!atomic_compare_exchange_weak_explicit(&pool.claim, &word, word + 1,
+        const int k = next_slice(slices, claims, thread_index);
+        if (k < 0)
+            return;
+        const uint64_t taken = slices > CLAIM_MASK_SLICES ? word + 1 : word | 1u << k;
+        if (!atomic_compare_exchange_weak_explicit(&pool.claim, &word, taken,
                                                    memory_order_acq_rel,
                                                    memory_order_acquire))
             continue; /* word now holds the current value */
-        pool.fn((int)next, pool.arg);
+        pool.fn(k, pool.arg);
         if (atomic_fetch_add_explicit(&pool.finished, 1, memory_order_acq_rel) + 1 ==
             (int)slices) {
             pthread_mutex_lock(&pool.lock);
@@ -130,9 +161,9 @@ static unsigned long next_fork(unsigned long seen)
     return now;
 }
 
-static void *worker(void *unused)
+static void *worker(void *index)
 {
-    (void)unused;
+    thread_index = (int)(intptr_t)index;
     inside_fork = 1;
     /* not the generation now: the first fork may be published before a new
      * worker gets here */
@@ -204,7 +235,7 @@ static void start_pool(void)
     pool.threads = pool.wanted;
     pool.started_at = atomic_load(&pool.generation);
     for (int t = 1; t < pool.threads; ++t)
-        if (pthread_create(&pool.workers[t], NULL, worker, NULL) != 0) {
+        if (pthread_create(&pool.workers[t], NULL, worker, (void *)(intptr_t)t) != 0) {
             pool.threads = t; /* run with the threads there are */
             break;
         }
