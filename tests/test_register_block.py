@@ -109,13 +109,16 @@ func.func @grad(%x: memref<{X}xf32>, %w: memref<{W}xf32>, %y: memref<{Y}xf32>)
 LOWER_VECTORS = LOWER_TO_LLVM.replace("lower-affine,", "lower-affine,convert-vector-to-llvm,")
 
 
+@pytest.mark.parametrize("vectors", [1, 2])
 @pytest.mark.parametrize("n, f, c, oh, ow, kh, kw", [
-    (2, 16, 6, 10, 10, 5, 5),   # lenet5's conv2: one vector of 8 and 2 scalar columns
-    (1, 3, 2, 4, 28, 5, 5),     # conv1's rows: 3 vectors and 4 scalar columns
-    (2, 2, 3, 3, 5, 2, 1),      # 5 columns: a vector of 4 and one scalar column
+    (2, 16, 6, 10, 10, 5, 5),   # lenet5's conv2: vectors at columns 0 and 2
+    (1, 3, 2, 4, 28, 5, 5),     # conv1's rows: vectors at 0, 8, 16, 20
+    (2, 2, 3, 3, 5, 2, 1),      # 5 columns: vectors of 4 at 0 and 1
+    (1, 2, 2, 2, 36, 3, 3),     # 36 columns: whole blocks, then one ending at column 35
 ])
 def test_vector_blocks_equal_the_plain_loops_bit_for_bit(n: int, f: int, c: int, oh: int,
-                                                          ow: int, kh: int, kw: int) -> None:
+                                                          ow: int, kh: int, kw: int,
+                                                          vectors: int) -> None:
     """The host's vector blocks (vector=8) sum each output element in its order,
     lane by lane: the same float32 bits as the plain loops, on data spanning
     decades (another order would round differently)."""
@@ -128,12 +131,12 @@ def test_vector_blocks_equal_the_plain_loops_bit_for_bit(n: int, f: int, c: int,
     with make_context():
         module = ir.Module.parse(source)
         pm = passmanager.PassManager()
-        pm.add(RegisterBlock(rows=4, cols=8, vector=8))
+        pm.add(RegisterBlock(rows=4, cols=8, vector=8, vectors=vectors))
         pm.run(module.operation)
         assert f"vector<{lanes}xf32>" in str(module)
     plain = _run(source, False, arrays)
-    blocked = _run(source, True, arrays, RegisterBlock(rows=4, cols=8, vector=8),
-                   LOWER_VECTORS)
+    blocked = _run(source, True, arrays, RegisterBlock(rows=4, cols=8, vector=8,
+                                                       vectors=vectors), LOWER_VECTORS)
     np.testing.assert_array_equal(blocked.view(np.uint32), plain.view(np.uint32))
 
 

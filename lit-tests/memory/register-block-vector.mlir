@@ -1,4 +1,5 @@
 // RUN: edgeft-opt %s --split-input-file -p 'edgeft-register-block{rows=2 cols=4 vector=8},canonicalize,cse' | filecheck %s
+// RUN: edgeft-opt %s --split-input-file -p 'edgeft-register-block{rows=2 cols=4 vector=8 vectors=2},canonicalize,cse' | filecheck %s --check-prefix=TWO
 
 // A matmul whose columns (20) are 2.5 vectors of 8: each of the 2 block rows
 // carries one vector accumulator of columns 0-7; A is broadcast, B's row
@@ -22,6 +23,12 @@
 // CHECK:           scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
 // CHECK:           vector.store %{{.*}}#1, %arg2[%[[I2]], %c12]
 // CHECK-NOT:     memref.store
+// With two vectors a row (vectors=2) the 20 columns are one block of three,
+// at 0, 8 and 12.
+// TWO-LABEL: func.func @matmul
+// TWO:         scf.for %[[I:.*]] = %c0 to %c8 step %c2 {
+// TWO:           scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// TWO:           vector.store %{{.*}}, %arg2[%[[I]], %c12]
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>

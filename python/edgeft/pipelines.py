@@ -129,7 +129,7 @@ def lowering_steps(target: Target) -> list[tuple[str, dict[str, Any]]]:
     rows, cols = target.register_block
     block: dict[str, Any] = {"rows": rows, "cols": cols}
     if target.vector_lanes:
-        block["vector"] = target.vector_lanes
+        block.update(vector=target.vector_lanes, vectors=target.vector_blocks)
     steps.append(("edgeft-register-block", block))
     steps += [(name, {}) for name in LOOPS]
     steps.append(("edgeft-write-globals-in-place", {}))

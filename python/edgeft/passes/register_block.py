@@ -106,13 +106,14 @@ class RegisterBlock(EdgeftPass):
                        Range(1, 64))
     vector: int = option(0, "lanes of the widest f32 vector (0: scalar blocks only)",
                          Range(0, 16))
+    vectors: int = option(1, "column vectors per block row (with vector)", Range(1, 8))
 
     def __call__(self, op: ir.Operation, pass_: Any) -> None:
         """Lower every blockable reduction of the module."""
         for generic in queries.nested(op, "linalg.generic"):
             shape = reduction_shape(generic)
             if shape is not None:
-                lower(generic, shape, self.rows, self.cols, self.vector)
+                lower(generic, shape, self.rows, self.cols, self.vector, self.vectors)
                 continue
             scatter = scatter_shape(generic)
             if scatter is None:
@@ -306,11 +307,14 @@ def _kernel_region(op: ir.Operation) -> ir.Operation:
             return scf.YieldOp([]).operation
 
 
-def lower(op: ir.Operation, shape: Reduction, rows: int, cols: int, vector: int = 0) -> None:
-    """Replace `op` by its register-blocked loops (column vectors of up to
-    `vector` lanes where vector_lanes allows)."""
+def lower(op: ir.Operation, shape: Reduction, rows: int, cols: int, vector: int = 0,
+          vectors: int = 1) -> None:
+    """Replace `op` by its register-blocked loops (`vectors` column vectors of up
+    to `vector` lanes per block row where vector_lanes allows)."""
     lanes = vector_lanes(op, shape, vector)
-    row, rows, column, cols = choose_block(shape, rows, lanes or cols)
+    if lanes:
+        cols = lanes * max(1, min(vectors, shape.extents[column_loop(shape)] // lanes))
+    row, rows, column, cols = choose_block(shape, rows, cols)
     blocked = {d: b for d, b in ((row, rows), (column, cols)) if d is not None}
     outer = [d for d in range(len(shape.extents))
              if d not in shape.reductions and d not in blocked]
@@ -319,35 +323,35 @@ def lower(op: ir.Operation, shape: Reduction, rows: int, cols: int, vector: int 
         ivs: dict[int, ir.Value] = {}
         for d in outer:
             ivs[d] = _loop(0, shape.extents[d], 1, nest)
-        for ranges in _block_ranges(blocked, shape.extents, column if lanes else None):
+        vector_column = (column, lanes) if lanes else None
+        for ranges in _block_ranges(blocked, shape.extents, vector_column):
             with contextlib.ExitStack() as block_nest:
                 here = dict(ivs)
                 sizes = {}
-                offsets: tuple[int, ...] = (0,)
-                for d, (lo, hi, step, starts) in ranges.items():
+                starts: tuple[int, ...] = (0,)
+                for d, (lo, hi, step, vector_starts) in ranges.items():
                     here[d] = _loop(lo, hi, step, block_nest)
                     sizes[d] = step
                     if d == column:
-                        offsets = starts
-                vector_block = lanes and (sizes[column] == lanes or len(offsets) > 1)
-                _block(op, shape, here, sizes, column, lanes if vector_block else 0, offsets)
+                        starts = vector_starts
+                _block(op, shape, here, sizes, column, lanes, starts)
     op.erase()
 
 
-def _block_ranges(blocked: dict[int, int], extents: list[int], overlap: int | None = None
+def _block_ranges(blocked: dict[int, int], extents: list[int],
+                  vector_column: tuple[int, int] | None = None
                   ) -> list[dict[int, tuple[int, int, int, tuple[int, ...]]]]:
     """The (low, high, step, vector starts) of each blocked loop for every region:
     the part the block divides, and a remainder of step 1. The column loop of
-    vector blocks (`overlap`) has no scalar remainder: its last two vectors
-    are one block, the second starting at extent - lanes (the lanes they share
-    are computed twice alike and stored twice)."""
+    vector blocks (`vector_column`: the loop and its lanes) has no scalar
+    remainder: its last columns are one block of vectors, the last one ending
+    at the last column (the lanes it shares with the one before are computed
+    twice alike and stored twice)."""
     regions: list[dict[int, tuple[int, int, int, tuple[int, ...]]]] = [{}]
     for d, b in blocked.items():
         extent = extents[d]
-        if d == overlap and extent % b and extent > b:
-            main = (extent // b - 1) * b
-            parts = [(0, main, b, (0,))] if main else []
-            parts.append((main, main + 1, 1, (0, extent - b - main)))
+        if vector_column is not None and d == vector_column[0]:
+            parts = _vector_parts(extent, b, vector_column[1])
         else:
             main = extent - extent % b
             parts = [(0, main, b, (0,))] if main else []
@@ -355,6 +359,26 @@ def _block_ranges(blocked: dict[int, int], extents: list[int], overlap: int | No
                 parts.append((main, extent, 1, (0,)))
         regions = [{**r, d: p} for r in regions for p in parts]
     return regions
+
+
+def _vector_parts(extent: int, block: int, lanes: int) -> list[tuple[int, int, int,
+                                                                    tuple[int, ...]]]:
+    """The column parts of vector blocks of `block` columns: a loop over whole
+    blocks, then one block for the rest (with the last whole block where the
+    rest is less than a vector), its vectors every `lanes` columns and the
+    last ending at the extent."""
+    whole = tuple(range(0, block, lanes))
+    main = extent - extent % block
+    if main == extent:
+        return [(0, extent, block, whole)]
+    if extent - main < lanes and main >= block:
+        main -= block
+    tail = extent - main
+    starts = list(range(0, tail - lanes + 1, lanes))
+    if starts[-1] + lanes < tail:
+        starts.append(tail - lanes)
+    parts = [(0, main, block, whole)] if main else []
+    return [*parts, (main, main + 1, 1, tuple(starts))]
 
 
 def _loop(lo: int, hi: int, step: int, nest: contextlib.ExitStack) -> ir.Value:

@@ -141,8 +141,10 @@ class Target:
     notes: tuple[str, ...] = field(default=())
     # output rows x columns a reduction keeps in registers (edgeft-register-block)
     register_block: tuple[int, int] = (4, 4)
-    # f32 lanes of the widest SIMD vector a block's columns may be (0: none)
+    # f32 lanes of the widest SIMD vector a block's columns may be (0: none), and
+    # the vectors a block row holds
     vector_lanes: int = 0
+    vector_blocks: int = 1
 
     @property
     def hierarchical(self) -> bool:
@@ -288,7 +290,7 @@ def host() -> Target:
     kernels in HOST_SLICES slices for the runtime's threads."""
     return Target(name="host", cores=HOST_SLICES, frequency_mhz=0.0,
                   levels={"flat": Level("flat", HOST_STATIC_BYTES)}, register_block=(4, 8),
-                  vector_lanes=8)
+                  vector_lanes=8, vector_blocks=2)
 
 
 TARGETS = {"siracusa": siracusa, "host": host}
