@@ -9,7 +9,8 @@ extensions, -O3 by default) with `-fopt-info-vec-optimized` and
 network.c whose lines hold it (messages keep the source line of an inlined
 loop). For each kernel (a `kN_` loop nest, a `pN_..._slice` of a forked
 region), hottest first by the iterations of its innermost loops: its layer,
-its class (contraction: scalar accumulators of edgeft-register-block, or an
+its class (vector: edgeft-register-block's vector blocks, which need nothing
+of gcc's vectorizer; contraction: scalar accumulators of edgeft-register-block, or an
 innermost statement that loads an element, adds a product to it and stores
 it back, as plain loops lower convolutions and matmuls; else elementwise),
 the trip count of the innermost loop of its hottest nest, its loops, how
@@ -101,7 +102,9 @@ def _read_loops(kernel: Kernel, body: list[str]) -> None:
                 if product > hottest:
                     hottest, kernel.inner_trips = product, stack[-1][1]
     kernel.iterations = innermost
-    if _accumulates(body):
+    if any("EDGEFT_VLOAD" in line for line in body):
+        kernel.kind = "vector"   # edgeft-register-block's own vectors: nothing left for gcc
+    elif _accumulates(body):
         kernel.kind = "contraction"
 
 
@@ -196,7 +199,7 @@ def main() -> int:
         print(f"{k.name[:36]:36} {k.layer[:10]:10} {k.kind:12} {k.iterations / total:6.1%} "
               f"{k.inner_trips:5} {k.vectorized:>4}/{k.loops:<4}  {why}")
     print()
-    for kind in ("contraction", "elementwise"):
+    for kind in ("vector", "contraction", "elementwise"):
         group = [k for k in kernels if k.kind == kind]
         if not group:
             continue
