@@ -103,3 +103,27 @@ module {
     return
   }
 }
+
+// -----
+
+// On the host (ops=all) the outermost loop an even count of at least 4 cores
+// divides goes first: the batch of 20 over 4 slices of 5, not the 16 channels
+// over 8 (each thread keeps its own samples from kernel to kernel). The
+// cluster takes the loop with the most cores.
+// CHECK-LABEL: func.func @batch_first
+// CHECK-NOT:     pulp.parallel
+// ALL-LABEL:   func.func @batch_first
+// ALL:           "pulp.parallel"() ({
+// ALL:             memref.subview %arg0[%{{.*}}, 0] [5, 16] [1, 1] : memref<20x16xf32> to memref<5x16xf32, strided<[16, 1], offset: ?>>
+// ALL:           }) {cores = 4 : i64}
+#id = affine_map<(d0, d1) -> (d0, d1)>
+module {
+  func.func @batch_first(%x: memref<20x16xf32>, %y: memref<20x16xf32>) {
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : memref<20x16xf32>) outs(%y : memref<20x16xf32>) {
+    ^bb0(%v: f32, %o: f32):
+      %r = arith.negf %v : f32
+      linalg.yield %r : f32
+    }
+    return
+  }
+}
