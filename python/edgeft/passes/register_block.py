@@ -198,6 +198,19 @@ VECTOR_OPS = frozenset({"arith.addf", "arith.subf", "arith.mulf", "arith.divf", 
                         "arith.maximumf", "arith.minimumf", "linalg.yield"})
 
 
+def vector_body(op: ir.Operation) -> bool:
+    """Whether the body of `op` is VECTOR_OPS on its own arguments and results
+    (no value from outside the body)."""
+    body = op.regions[0].blocks[0]
+    inside = set(body.arguments)
+    for inner in body.operations:
+        inner = inner.operation
+        if inner.name not in VECTOR_OPS or any(v not in inside for v in inner.operands):
+            return False
+        inside.update(inner.results)
+    return True
+
+
 def vector_lanes(op: ir.Operation, shape: Reduction, widest: int) -> int:
     """The lanes of the column vector of `op`'s blocks (0: scalar blocks): f32
     operands, a body of VECTOR_OPS, an element stride along the column loop
@@ -207,13 +220,8 @@ def vector_lanes(op: ir.Operation, shape: Reduction, widest: int) -> int:
     column = column_loop(shape)
     if not widest or column is None:
         return 0
-    body = op.regions[0].blocks[0]
-    inside = set(body.arguments)
-    for inner in body.operations:
-        inner = inner.operation
-        if inner.name not in VECTOR_OPS or any(v not in inside for v in inner.operands):
-            return 0    # another op, or a value from outside the body
-        inside.update(inner.results)
+    if not vector_body(op):
+        return 0
     for k, value in enumerate(op.operands):
         memref = ir.MemRefType(value.type)
         if str(memref.element_type) != "f32":
@@ -694,13 +702,8 @@ def scatter_lanes(op: ir.Operation, shape: Scatter, widest: int) -> int:
     if not widest or any(str(ir.MemRefType(v.type).element_type) != "f32"
                          for v in op.operands):
         return 0
-    body = op.regions[0].blocks[0]
-    inside = set(body.arguments)
-    for inner in body.operations:
-        inner = inner.operation
-        if inner.name not in VECTOR_OPS or any(v not in inside for v in inner.operands):
-            return 0
-        inside.update(inner.results)
+    if not vector_body(op):
+        return 0
     s, w = shape.slide, shape.window
     operands = list(op.operands)
     for k in range(shape.inputs + 1):
