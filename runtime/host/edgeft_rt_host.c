@@ -160,12 +160,8 @@ static void run_slices(unsigned long generation)
             pool.fn((int)take, pool.arg);
             done = 1;
         } else {
-            for (unsigned k = 0; k < slices; ++k) {
-                if (take >> k & 1u) {
-                    pool.fn((int)k, pool.arg);
-                    ++done;
-                }
-            }
+            for (unsigned left = take; left != 0; left &= left - 1u, ++done)
+                pool.fn(__builtin_ctz(left), pool.arg); /* the lowest slice left */
         }
         finish(done, slices);
         word = atomic_load_explicit(&pool.claim, memory_order_acquire);

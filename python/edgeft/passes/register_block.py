@@ -229,8 +229,14 @@ def vector_lanes(op: ir.Operation, shape: Reduction, widest: int) -> int:
         stride = column_stride(shape.maps[k], column, memref)
         if column in shape.dims_of[k] and (stride is None or k >= shape.inputs and stride != 1):
             return 0    # an input the lanes cannot gather, an output not a row
+    return fitting_lanes(widest, shape.extents[column])
+
+
+def fitting_lanes(widest: int, extent: int) -> int:
+    """The widest of `widest`, `widest`/2, .. (at least 4) that `extent` columns
+    hold, or 0."""
     lanes = widest
-    while lanes >= 4 and lanes > shape.extents[column]:
+    while lanes >= 4 and lanes > extent:
         lanes //= 2
     return lanes if lanes >= 4 else 0
 
@@ -381,12 +387,14 @@ def _vector_parts(extent: int, block: int, lanes: int) -> list[tuple[int, int, i
         return [(0, extent, block, whole)]
     if extent - main < lanes and main >= block:
         main -= block
-    tail = extent - main
-    starts = list(range(0, tail - lanes + 1, lanes))
-    if starts[-1] + lanes < tail:
-        starts.append(tail - lanes)
     parts = [(0, main, block, whole)] if main else []
-    return [*parts, (main, main + 1, 1, tuple(starts))]
+    return [*parts, (main, main + 1, 1, vector_starts(extent - main, lanes))]
+
+
+def vector_starts(columns: int, lanes: int) -> tuple[int, ...]:
+    """The starts of the vectors that cover `columns` (>= lanes) columns: every
+    `lanes` columns, the last ending at the last column."""
+    return tuple(sorted({*range(0, columns - lanes + 1, lanes), columns - lanes}))
 
 
 def _loop(lo: int, hi: int, step: int, nest: contextlib.ExitStack) -> ir.Value:
@@ -439,15 +447,17 @@ def _block(op: ir.Operation, shape: Reduction, ivs: dict[int, ir.Value],
                 values.append(ivs.get(d, zero))
         return values
 
+    # elements each operand moves by along the column (0: it does not depend on it)
+    strides = [column_stride(shape.maps[k], column, ir.MemRefType(v.type))
+               if lanes and column in shape.dims_of[k] else 0 for k, v in enumerate(operands)]
+
     def operand(k: int, at: list[ir.Value]) -> ir.Value:
         if lane_type is None:
             return _load(operands[k], shape.maps[k], at)
-        indices = _indices(shape.maps[k], at)
-        if column not in shape.dims_of[k]:
+        if strides[k] == 0:
             return vector.BroadcastOp(lane_type, _load(operands[k], shape.maps[k], at)).result
-        memref = ir.MemRefType(operands[k].type)
-        if column_stride(shape.maps[k], column, memref) == 1:
-            return vector.LoadOp(lane_type, operands[k], indices).result
+        if strides[k] == 1:
+            return vector.LoadOp(lane_type, operands[k], _indices(shape.maps[k], at)).result
         # a strided column: its lanes loaded one by one
         lanes_at = [at if j == 0 else [_add(v, j) if d == column else v
                                        for d, v in enumerate(at)] for j in range(lanes)]
@@ -714,10 +724,8 @@ def scatter_lanes(op: ir.Operation, shape: Scatter, widest: int) -> int:
         if column_stride(shape.maps[k], s, ir.MemRefType(operands[k].type)) != 1:
             return 0
     row = shape.extents[s] + shape.extents[w] - 1
-    lanes = widest
-    while lanes >= 4 and lanes > row:
-        lanes //= 2
-    if lanes < 4 or -(-row // lanes) > MAX_ROW_VECTORS:
+    lanes = fitting_lanes(widest, row)
+    if not lanes or -(-row // lanes) > MAX_ROW_VECTORS:
         return 0
     return lanes
 
@@ -735,7 +743,7 @@ def lower_vector_scatter(op: ir.Operation, shape: Scatter, lanes: int) -> None:
     s, w = shape.slide, shape.window
     size, steps = shape.extents[w], shape.extents[s]
     row = steps + size - 1
-    starts = sorted({*range(0, row - lanes + 1, lanes), row - lanes})
+    starts = vector_starts(row, lanes)
     operands = list(op.operands)
     out = shape.inputs
     others = [d for d in range(len(shape.extents)) if d not in (s, w)]
