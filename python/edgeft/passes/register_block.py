@@ -69,17 +69,17 @@ class RegisterBlock(EdgeftPass):
         }
 
     With `vector` lanes (a host with SIMD registers), a block's columns are
-    one vector where the body is float arithmetic (with maximumf and
-    minimumf) and every operand that depends on the column loop moves a
-    constant number of elements per column: each block row carries a
-    vector<lanes x f32> accumulator; an operand with unit stride is one
-    vector load, one with another stride (x W^T's W, pooling's 2 * ow + kw)
-    gathered lane by lane, one without the column loop broadcast. Lanes are
-    the widest of `vector`, `vector`/2, .. (at least 4) the column extent
-    holds. Columns the lanes
-    do not divide take no scalar remainder: the last two vectors of a row
-    are one block, the second ending at the last column (10 columns: lanes
-    0-7 and 2-9; the shared lanes are computed twice alike). Each lane
+    vectors where the body is float arithmetic (with maximumf and minimumf)
+    and every operand that depends on the column loop moves a constant
+    number of elements per column: each block row carries `vectors`
+    vector<lanes x f32> accumulators (fewer where the columns are fewer); an
+    operand with unit stride is one vector load, one with another stride
+    (x W^T's W, pooling's 2 * ow + kw) gathered lane by lane, one without the
+    column loop broadcast. Lanes are the widest of `vector`, `vector`/2, ..
+    (at least 4) the column extent holds. Columns the blocks do not divide
+    take no scalar remainder: the last columns are one block of vectors, the
+    last ending at the last column (10 columns: lanes 0-7 and 2-9; the shared
+    lanes are computed twice alike). Each lane
     still sums one output element in its order, so the result is again bit
     for bit the plain loops'.
 
